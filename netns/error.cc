@@ -1,0 +1,23 @@
+#include "netns/error.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace sr {
+
+SysError::SysError(const std::string& what, int err)
+    : std::runtime_error(what + ": " + std::strerror(err) + " (" + errno_name(err) + ")"),
+      err_(err) {}
+
+int check(int rc, const std::string& what) {
+  if (rc < 0) throw SysError(what, errno);
+  return rc;
+}
+
+std::string errno_name(int err) {
+  if (err == 0) return "ok";
+  const char* name = strerrorname_np(err);
+  return name ? name : "E" + std::to_string(err);
+}
+
+}  // namespace sr

@@ -1,0 +1,146 @@
+#include "netns/rtnl.h"
+
+#include <linux/if_addr.h>
+#include <linux/neighbour.h>
+#include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
+#include <netlink/route/route.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <memory>
+#include <stdexcept>
+
+#include "netns/error.h"
+#include "netns/namespace.h"
+
+namespace sr {
+namespace {
+
+void nl_check(int rc, const std::string& what) {
+  if (rc < 0) throw std::runtime_error(what + ": " + nl_geterror(rc));
+}
+
+struct LinkDel {
+  void operator()(rtnl_link* l) const { rtnl_link_put(l); }
+};
+struct AddrDel {
+  void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
+};
+struct NlAddrDel {
+  void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+struct NeighDel {
+  void operator()(rtnl_neigh* n) const { rtnl_neigh_put(n); }
+};
+using LinkPtr = std::unique_ptr<rtnl_link, LinkDel>;
+using AddrPtr = std::unique_ptr<rtnl_addr, AddrDel>;
+using NlAddrPtr = std::unique_ptr<nl_addr, NlAddrDel>;
+
+NlAddrPtr parse(const std::string& text, int family) {
+  nl_addr* a = nullptr;
+  nl_check(nl_addr_parse(text.c_str(), family, &a), "parse address " + text);
+  return NlAddrPtr(a);
+}
+
+}  // namespace
+
+Rtnl::Rtnl() : sk_(nl_socket_alloc()) {
+  if (!sk_) throw std::runtime_error("nl_socket_alloc: out of memory");
+  int rc = nl_connect(sk_, NETLINK_ROUTE);
+  if (rc < 0) {
+    nl_socket_free(sk_);
+    nl_check(rc, "connect NETLINK_ROUTE");
+  }
+}
+
+Rtnl::~Rtnl() { nl_socket_free(sk_); }
+
+void Rtnl::add_veth(const std::string& name, const std::string& mac, const std::string& peer,
+                    const std::string& peer_mac, const NetNs& peer_ns) {
+  rtnl_link* link = rtnl_link_veth_alloc();
+  if (!link) throw std::runtime_error("rtnl_link_veth_alloc: out of memory");
+  rtnl_link* other = rtnl_link_veth_get_peer(link);
+  rtnl_link_set_name(link, name.c_str());
+  rtnl_link_set_flags(link, IFF_UP);
+  rtnl_link_set_name(other, peer.c_str());
+  NlAddrPtr lladdr = parse(mac, AF_LLC), peer_lladdr = parse(peer_mac, AF_LLC);
+  rtnl_link_set_addr(link, lladdr.get());
+  rtnl_link_set_addr(other, peer_lladdr.get());
+  rtnl_link_set_ns_fd(other, peer_ns.fd());
+  int rc = rtnl_link_add(sk_, link, NLM_F_CREATE | NLM_F_EXCL);
+  rtnl_link_put(other);
+  rtnl_link_veth_release(link);
+  nl_check(rc, "create veth " + name + " <-> " + peer);
+}
+
+void Rtnl::set_up(const std::string& name) {
+  LinkPtr change(rtnl_link_alloc());
+  rtnl_link_set_ifindex(change.get(), ifindex(name));
+  rtnl_link_set_flags(change.get(), IFF_UP);
+  nl_check(rtnl_link_change(sk_, change.get(), change.get(), 0), "set " + name + " up");
+}
+
+bool Rtnl::is_oper_up(const std::string& name) {
+  rtnl_link* raw = nullptr;
+  nl_check(rtnl_link_get_kernel(sk_, 0, name.c_str(), &raw), "query link " + name);
+  LinkPtr link(raw);
+  constexpr uint8_t kOperUp = 6;  // IF_OPER_UP; <linux/if.h> clashes with <net/if.h>
+  return rtnl_link_get_operstate(link.get()) == kOperUp;
+}
+
+bool Rtnl::is_local(const std::string& ip) {
+  NlAddrPtr dst = parse(ip, AF_UNSPEC);
+  rtnl_route* raw = nullptr;
+  int rc = rtnl_route_lookup(sk_, dst.get(), &raw);
+  if (rc < 0) return false;
+  bool local = rtnl_route_get_type(raw) == RTN_LOCAL;
+  rtnl_route_put(raw);
+  return local;
+}
+
+void Rtnl::add_address(const std::string& dev, const std::string& cidr) {
+  NlAddrPtr local = parse(cidr, AF_UNSPEC);
+  AddrPtr addr(rtnl_addr_alloc());
+  rtnl_addr_set_ifindex(addr.get(), ifindex(dev));
+  nl_check(rtnl_addr_set_local(addr.get(), local.get()), "set local " + cidr);
+  rtnl_addr_set_prefixlen(addr.get(), nl_addr_get_prefixlen(local.get()));
+  if (nl_addr_get_family(local.get()) == AF_INET) {
+    // Directed broadcast (x.y.z.255) only reaches sockets when the address
+    // carries its broadcast; the UDP broadcast cases depend on it.
+    auto* bytes = static_cast<unsigned char*>(nl_addr_get_binary_addr(local.get()));
+    unsigned prefix = nl_addr_get_prefixlen(local.get());
+    uint32_t host = (uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) |
+                    (uint32_t{bytes[2]} << 8) | bytes[3];
+    uint32_t bcast = host | (prefix >= 32 ? 0 : (0xffffffffu >> prefix));
+    std::string text = std::to_string(bcast >> 24) + "." + std::to_string((bcast >> 16) & 255) +
+                       "." + std::to_string((bcast >> 8) & 255) + "." + std::to_string(bcast & 255);
+    NlAddrPtr b = parse(text, AF_INET);
+    nl_check(rtnl_addr_set_broadcast(addr.get(), b.get()), "set broadcast " + text);
+  } else {
+    rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
+  }
+  nl_check(rtnl_addr_add(sk_, addr.get(), 0), "add address " + cidr + " to " + dev);
+}
+
+void Rtnl::add_neighbour(const std::string& dev, const std::string& ip, const std::string& mac) {
+  std::unique_ptr<rtnl_neigh, NeighDel> n(rtnl_neigh_alloc());
+  NlAddrPtr dst = parse(ip, AF_UNSPEC), ll = parse(mac, AF_LLC);
+  rtnl_neigh_set_ifindex(n.get(), ifindex(dev));
+  nl_check(rtnl_neigh_set_dst(n.get(), dst.get()), "neighbour " + ip);
+  rtnl_neigh_set_lladdr(n.get(), ll.get());
+  rtnl_neigh_set_state(n.get(), NUD_PERMANENT);
+  nl_check(rtnl_neigh_add(sk_, n.get(), NLM_F_CREATE), "add neighbour " + ip + " on " + dev);
+}
+
+int ifindex(const std::string& name) {
+  unsigned idx = if_nametoindex(name.c_str());
+  if (idx == 0) throw SysError("if_nametoindex " + name, errno);
+  return static_cast<int>(idx);
+}
+
+}  // namespace sr

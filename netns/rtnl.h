@@ -1,0 +1,51 @@
+// Route-netlink requests over libnl for the topology: veth pairs, links up,
+// addresses. The socket is bound to the namespace that was current when the
+// object was made, so make one per namespace.
+#pragma once
+
+#include <string>
+
+struct nl_sock;
+
+namespace sr {
+
+class NetNs;
+
+class Rtnl {
+ public:
+  Rtnl();
+  ~Rtnl();
+  Rtnl(const Rtnl&) = delete;
+  Rtnl& operator=(const Rtnl&) = delete;
+
+  // Creates `name` here, already up, and `peer` inside peer_ns, still down:
+  // veth refuses to open a device before its peer is attached (ENOTCONN), so
+  // the peer is set up later from its own namespace.
+  // MACs are given so that neighbours can be made permanent up front.
+  void add_veth(const std::string& name, const std::string& mac, const std::string& peer,
+                const std::string& peer_mac, const NetNs& peer_ns);
+  void set_up(const std::string& name);
+  // True once the kernel reports the link operationally up: carrier on and
+  // the queueing discipline attached (until then transmitted packets are
+  // dropped, which would cost a case a 1 s SYN retransmission).
+  bool is_oper_up(const std::string& name);
+  // True once a route lookup for ip yields a local route. An IPv6 address can
+  // be bound as soon as it is added, but the kernel installs its local route
+  // later from a workqueue; a packet arriving before that is dropped
+  // (Ip6InAddrErrors) and costs a TCP case a 1 s SYN retransmission.
+  bool is_local(const std::string& ip);
+  // "198.51.100.1/24" (broadcast derived) or "2001:db8:1::1/64" (no DAD, usable at once).
+  void add_address(const std::string& dev, const std::string& cidr);
+  // A permanent neighbour entry: no ARP or neighbour discovery before the
+  // first packet, so no case waits on address resolution or on the kernel
+  // joining a solicited-node group in the background.
+  void add_neighbour(const std::string& dev, const std::string& ip, const std::string& mac);
+
+ private:
+  nl_sock* sk_;
+};
+
+// Interface index in the calling thread's namespace; throws if there is none.
+int ifindex(const std::string& name);
+
+}  // namespace sr

@@ -1,0 +1,81 @@
+#include "netns/sockdiag.h"
+
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <netlink/idiag/idiagnl.h>
+#include <netlink/idiag/msg.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <time.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace sr {
+namespace {
+
+struct SockDel {
+  void operator()(nl_sock* s) const { nl_socket_free(s); }
+};
+
+int collect(nl_msg* msg, void* arg) {
+  auto* out = static_cast<std::vector<TcpSockInfo>*>(arg);
+  idiagnl_msg* m = nullptr;
+  if (idiagnl_msg_parse(nlmsg_hdr(msg), &m) < 0) return NL_SKIP;
+  TcpSockInfo s;
+  s.family = idiagnl_msg_get_family(m);
+  s.state = idiagnl_msg_get_state(m);
+  s.sport = ntohs(idiagnl_msg_get_sport(m));  // libnl hands ports over in network order
+  s.dport = ntohs(idiagnl_msg_get_dport(m));
+  s.rqueue = idiagnl_msg_get_rqueue(m);
+  s.expires_ms = idiagnl_msg_get_expires(m);
+  s.inode = idiagnl_msg_get_inode(m);
+  idiagnl_msg_put(m);
+  out->push_back(s);
+  return NL_OK;
+}
+
+}  // namespace
+
+// Parses the dump message by message instead of through an nl_cache: a cache
+// merges objects with the same addresses and ports, so two SO_REUSEPORT
+// listeners would come back as one.
+std::vector<TcpSockInfo> tcp_sockets(int family, uint32_t state_mask) {
+  std::unique_ptr<nl_sock, SockDel> sk(nl_socket_alloc());
+  if (!sk) throw std::runtime_error("nl_socket_alloc: out of memory");
+  int rc = idiagnl_connect(sk.get());
+  if (rc < 0) throw std::runtime_error(std::string("connect inet_diag: ") + nl_geterror(rc));
+  std::vector<TcpSockInfo> out;
+  nl_socket_modify_cb(sk.get(), NL_CB_VALID, NL_CB_CUSTOM, collect, &out);
+  rc = idiagnl_send_simple(sk.get(), NLM_F_DUMP, static_cast<uint8_t>(family),
+                           static_cast<uint16_t>(state_mask), 0);
+  if (rc < 0) throw std::runtime_error(std::string("inet_diag request: ") + nl_geterror(rc));
+  rc = nl_recvmsgs_default(sk.get());
+  if (rc < 0) throw std::runtime_error(std::string("inet_diag dump: ") + nl_geterror(rc));
+  std::vector<TcpSockInfo> matching;
+  for (const TcpSockInfo& s : out)
+    if (state_mask & state_bit(s.state)) matching.push_back(s);
+  return matching;
+}
+
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds bound) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  long pause_us = 50;
+  for (;;) {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return pred();
+    timespec ts{0, pause_us * 1000};
+    nanosleep(&ts, nullptr);
+    if (pause_us < 2000) pause_us *= 2;
+  }
+}
+
+std::string tcp_state_name(int state) {
+  static const char* const names[] = {
+      "UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",
+      "CLOSE",   "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",   "NEW_SYN_RECV"};
+  if (state >= 0 && state < static_cast<int>(sizeof names / sizeof names[0])) return names[state];
+  return "STATE_" + std::to_string(state);
+}
+
+}  // namespace sr

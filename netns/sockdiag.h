@@ -1,0 +1,35 @@
+// TCP socket states over inet_diag (libnl-idiag), so a case can wait until a
+// socket really is in TIME_WAIT or LISTEN instead of sleeping. Queries see the
+// namespace that is current when they run.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sr {
+
+struct TcpSockInfo {
+  int family = 0;
+  int state = 0;  // TCP_ESTABLISHED ... TCP_LISTEN (netinet/tcp.h numbering)
+  uint16_t sport = 0;
+  uint16_t dport = 0;
+  uint32_t rqueue = 0;  // for a listener: connections waiting in accept()
+  uint32_t expires_ms = 0;
+  uint32_t inode = 0;
+};
+
+constexpr uint32_t state_bit(int state) { return 1u << state; }
+
+// Every TCP socket of `family` whose state bit is in state_mask.
+std::vector<TcpSockInfo> tcp_sockets(int family, uint32_t state_mask);
+
+// Polls pred until it is true or `bound` passes; returns pred's last value.
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds bound);
+
+// The name the kernel uses for a TCP state ("TIME_WAIT").
+std::string tcp_state_name(int state);
+
+}  // namespace sr

@@ -1,0 +1,77 @@
+#include "fixtures/topology.h"
+
+#include <gtest/gtest.h>
+#include <net/if.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "fixtures/case.h"
+#include "fixtures/isolated.h"
+#include "fixtures/socket.h"
+
+namespace sr {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A connection over either veth, IPv4 and IPv6, completes without a SYN
+// retransmission (1 s): the topology is fully ready when build() returns.
+TEST(Topology, ReadyForTrafficOnBothPairsAndFamilies) {
+  CaseResult r = run_isolated(
+      [](Ctx& ctx) -> Outcome {
+        for (const char* ip : {kSrv4, kSrv4b, kSrv6, kSrv6b}) {
+          SockAddr at = make_addr(ip);
+          Sock l = Sock::open(at.family(), Proto::tcp);
+          if (l.bind(at) || l.listen()) return {"bind_failed", ip};
+          auto in = ctx.in_client();
+          Sock c = Sock::open(at.family(), Proto::tcp);
+          auto t0 = std::chrono::steady_clock::now();
+          if (c.connect(at)) return {"connect_failed", ip};
+          if (std::chrono::steady_clock::now() - t0 > milliseconds(500)) return {"slow", ip};
+        }
+        return {"ok", ""};
+      },
+      milliseconds(10000));
+  EXPECT_EQ(r.status, "ok") << r.detail;
+  EXPECT_EQ(r.observed, "ok") << r.detail;
+}
+
+TEST(Topology, InterfacesAreWhereTheyBelong) {
+  CaseResult r = run_isolated(
+      [](Ctx& ctx) -> Outcome {
+        bool server_ok = if_nametoindex("s0") && if_nametoindex("s1") && !if_nametoindex("c0");
+        auto in = ctx.in_client();
+        bool client_ok = if_nametoindex("c0") && if_nametoindex("c1") && !if_nametoindex("s0");
+        return {server_ok && client_ok ? "ok" : "misplaced", ""};
+      },
+      milliseconds(10000));
+  EXPECT_EQ(r.observed, "ok") << r.detail;
+}
+
+TEST(Isolated, ReportsErrorsSkipsAndCrashes) {
+  auto error =
+      run_isolated([](Ctx&) -> Outcome { throw std::runtime_error("boom"); }, milliseconds(10000));
+  EXPECT_EQ(error.status, "error");
+  EXPECT_EQ(error.detail, "boom");
+  auto skip = run_isolated([](Ctx&) -> Outcome { throw Skip("no veth"); }, milliseconds(10000));
+  EXPECT_EQ(skip.status, "skip");
+  auto crash = run_isolated([](Ctx&) -> Outcome { std::abort(); }, milliseconds(10000));
+  EXPECT_EQ(crash.status, "error");
+  EXPECT_NE(crash.detail.find("signal"), std::string::npos) << crash.detail;
+}
+
+TEST(Isolated, HangIsKilledAtTheBound) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto hang = run_isolated(
+      [](Ctx&) -> Outcome {
+        for (;;) pause();
+      },
+      milliseconds(300));
+  EXPECT_EQ(hang.status, "error");
+  EXPECT_NE(hang.detail.find("timed out"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, milliseconds(2000));
+}
+
+}  // namespace
+}  // namespace sr
