@@ -1,0 +1,112 @@
+// R9: closing one of several SO_REUSEPORT listeners. Connections already
+// queued on it are reset, or moved to a surviving listener when
+// net.ipv4.tcp_migrate_req=1 (Linux 5.14+) — the defect seed 000 §2.1
+// describes. The sysctl is written inside the server namespace only.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <string>
+
+#include "fixtures/timewait.h"
+#include "netns/error.h"
+#include "netns/sysctl.h"
+
+namespace sr {
+namespace {
+
+constexpr int kConns = 16;
+constexpr std::chrono::milliseconds kBound{3000};
+const char* const kMigrate = "net.ipv4.tcp_migrate_req";
+
+uint32_t queued(ino_t inode) {
+  for (const TcpSockInfo& l : sockets_on_port(kPort, state_bit(TCP_LISTEN)))
+    if (l.inode == inode) return l.rqueue;
+  return 0;
+}
+
+// Clients never close here, so an established client that reached CLOSE was
+// reset. TCP_INFO reads the state without consuming the pending error.
+bool is_reset(const Sock& c) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  check(getsockopt(c.fd(), IPPROTO_TCP, TCP_INFO, &info, &len), "TCP_INFO");
+  return info.tcpi_state == TCP_CLOSE;
+}
+
+Outcome run(Ctx& ctx, int family, const std::string& migrate) {
+  std::string note;
+  if (!read_sysctl(kMigrate)) {
+    if (migrate == "1") return {"unsupported", std::string(kMigrate) + " does not exist"};
+    note = "; " + std::string(kMigrate) + " absent, so the pre-5.14 behaviour";
+  } else {
+    write_sysctl(kMigrate, migrate);
+  }
+  SockAddr at = make_addr(family == AF_INET ? kSrv4 : kSrv6);
+  Opts rp;
+  rp.reuseport = true;
+  Sock a = Sock::open(family, Proto::tcp, rp);
+  Sock b = Sock::open(family, Proto::tcp, rp);
+  for (Sock* l : {&a, &b}) {
+    if (int err = l->bind(at)) throw SysError("bind listener " + at.str(), err);
+    if (int err = l->listen(64)) throw SysError("listen", err);
+  }
+  std::vector<Sock> clients;
+  {
+    auto in = ctx.in_client();
+    for (int i = 0; i < kConns; ++i) {
+      clients.push_back(Sock::open(family, Proto::tcp));
+      if (int err = clients.back().connect(at)) throw SysError("connect " + at.str(), err);
+    }
+  }
+  ino_t ia = a.inode(), ib = b.inode();
+  if (!wait_until([&] { return queued(ia) + queued(ib) == kConns; }, kBound))
+    throw std::runtime_error("connections never all reached the accept queues (" +
+                             std::to_string(queued(ia)) + " + " + std::to_string(queued(ib)) +
+                             " of " + std::to_string(kConns) + ")");
+  // Close the listener holding more connections, so some are always orphaned.
+  bool close_a = queued(ia) >= queued(ib);
+  Sock& victim = close_a ? a : b;
+  Sock& survivor = close_a ? b : a;
+  uint32_t orphans = queued(close_a ? ia : ib);
+  ino_t survivor_ino = close_a ? ib : ia;
+  victim.close();
+
+  auto resets = [&] {
+    int n = 0;
+    for (const Sock& c : clients) n += is_reset(c);
+    return n;
+  };
+  wait_until([&] { return queued(survivor_ino) == kConns || resets() >= int(orphans); }, kBound);
+  int accepted = 0;
+  while (Sock c = survivor.accept_nonblock()) accepted++;
+  int reset = resets();
+  std::string detail = std::to_string(kConns) + " connections queued, " + std::to_string(orphans) +
+                       " on the closed listener; survivor accepted " + std::to_string(accepted) +
+                       ", clients reset " + std::to_string(reset) + note;
+  if (accepted == kConns && reset == 0) return {"migrated", detail};
+  if (reset == int(orphans) && accepted == kConns - reset) return {"reset", detail};
+  return {"mixed", detail};
+}
+
+const bool registered = [] {
+  for (int family : {AF_INET, AF_INET6}) {
+    for (const char* migrate : {"0", "1"}) {
+      std::string id = std::string(family == AF_INET ? "tcp4" : "tcp6") +
+                       ".migrate.close_listener.migrate_req_" + migrate;
+      Params params{{"proto", "tcp"},
+                    {"family", family == AF_INET ? "4" : "6"},
+                    {"tcp_migrate_req", migrate},
+                    {"connections", std::to_string(kConns)}};
+      std::string m = migrate;
+      add_case({id, "R9", params, [family, m](Ctx& ctx) { return run(ctx, family, m); }});
+    }
+  }
+  add_case({"tcp.migrate.sysctl_default", "R9", {{"sysctl", kMigrate}}, [](Ctx&) -> Outcome {
+              auto v = read_sysctl(kMigrate);
+              return {v ? "value_" + *v : "absent", "a fresh namespace's " + std::string(kMigrate)};
+            }});
+  return true;
+}();
+
+}  // namespace
+}  // namespace sr
