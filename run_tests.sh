@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# sockreuse: the one entry point. Installs what is missing (Debian packages),
+# builds into build/, runs the suite on the running kernel and compares with
+# the expected table; or, with --selftest, runs the project's own tests.
+#
+#   ./run_tests.sh                  the suite; report under results/runs/<uname -r>/
+#   ./run_tests.sh --selftest       the project's own tests
+#   ./run_tests.sh -k timewait      only matching cases (pytest -k expression)
+#   ./run_tests.sh -j 1             cases one at a time (default: one worker per core)
+#   ./run_tests.sh --record         write the observed outcomes as the table for this kernel
+#   ./run_tests.sh --expect FILE    compare with FILE instead of the selected table
+#   ./run_tests.sh --kernel SERIES  the suite inside a VM booting another kernel (vm/kernels.conf)
+#   ./run_tests.sh --kernel PATH --modules DIR   ... booting your own vmlinuz
+#   ./run_tests.sh --matrix         host + every configured kernel; report in results/compat/
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+PY=/usr/bin/python3  # Debian's interpreter: it sees python3-pytest and friends
+
+die() { echo "sockreuse: $1" >&2; exit "${2:-2}"; }
+
+mode=suite
+jobs=$(nproc)
+pytest_args=()
+vm_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --selftest) mode=selftest ;;
+    -j) [ $# -ge 2 ] || die "-j needs a number of workers"; jobs=$2; shift ;;
+    -j*) jobs=${1#-j} ;;
+    --expect|-k|--kernel-release|--results-dir|--expected-dir)
+      [ $# -ge 2 ] || die "$1 needs a value"; pytest_args+=("$1" "$2"); shift ;;
+    --record) pytest_args+=("$1") ;;
+    --kernel|--modules) [ $# -ge 2 ] || die "$1 needs a value"; mode=vm; vm_args+=("$1" "$2"); shift ;;
+    --matrix) mode=vm; vm_args+=("$1") ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option '$1' (see ./run_tests.sh --help)" ;;
+  esac
+  shift
+done
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "-j wants a positive number of workers, not '$jobs'"
+
+if [ "$(id -u)" -ne 0 ]; then
+  die "needs root: every case creates network namespaces and veth pairs (CAP_SYS_ADMIN, CAP_NET_ADMIN) and switches EUID (CAP_SETUID); run: sudo $0" 2
+fi
+
+packages=(cmake make g++ pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libgtest-dev
+          python3 python3-pytest python3-yaml python3-pytest-xdist iproute2 kmod)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "sockreuse: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+    >"${TMPDIR:-/tmp}/sockreuse-apt.log" 2>&1 \
+    || die "could not install ${missing[*]} (log: ${TMPDIR:-/tmp}/sockreuse-apt.log); run: apt-get install ${missing[*]}"
+fi
+
+build_log=build/build.log
+mkdir -p build
+if ! { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_log" 2>&1 &&
+       cmake --build build -j "$(nproc)" >>"$build_log" 2>&1; }; then
+  tail -n 30 "$build_log" >&2
+  die "build failed (full log: $build_log)" 2
+fi
+
+xdist=()
+[ "$jobs" -gt 1 ] && xdist=(-n "$jobs")
+
+if [ "$mode" = vm ]; then
+  exec "$PY" vm/matrix.py "${vm_args[@]}" -j "$jobs" "${pytest_args[@]}"
+fi
+
+if [ "$mode" = selftest ]; then
+  echo "sockreuse: netns/ unit tests (ctest)"
+  (cd build && ctest --output-on-failure -j "$(nproc)") || die "netns/ unit tests failed" 1
+  echo "sockreuse: runner and system tests (pytest)"
+  exec "$PY" -m pytest tests/ -p no:cacheprovider -q "${xdist[@]}"
+fi
+
+exec "$PY" -m pytest runner/ -p no:cacheprovider -q "${xdist[@]}" "${pytest_args[@]}"

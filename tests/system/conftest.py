@@ -1,0 +1,50 @@
+"""System tests: the real suite binary on the running kernel, driven through
+the real runner CLI. They need root and a build (./run_tests.sh --selftest
+provides both)."""
+import json
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+SUITE = os.path.join(BUILD, "sockreuse_suite")
+PY = "/usr/bin/python3"
+
+
+def runner_cmd(results_dir, *args):
+    return [PY, "-m", "pytest", os.path.join(ROOT, "runner"), "-p", "no:cacheprovider", "-q",
+            "--suite-bin", SUITE, "--results-dir", str(results_dir), *args]
+
+
+def run_runner(results_dir, *args, env=None):
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(runner_cmd(results_dir, *args), cwd=ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def load_results(results_dir):
+    with open(os.path.join(results_dir, "results.json")) as f:
+        return json.load(f)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def needs_root_and_build():
+    if os.geteuid() != 0:
+        pytest.exit("system tests need root: run ./run_tests.sh --selftest as root", returncode=2)
+    if not os.access(SUITE, os.X_OK):
+        pytest.exit(f"no suite binary at {SUITE}: run ./run_tests.sh --selftest", returncode=2)
+
+
+@pytest.fixture(scope="session")
+def recorded_table(tmp_path_factory):
+    """A table recorded from a real run on this kernel, so the tests below do
+    not depend on which kernel the machine runs."""
+    base = tmp_path_factory.mktemp("recorded")
+    table = base / "table.yaml"
+    r = run_runner(base / "run", "--record", "--expect", str(table))
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert table.exists()
+    return table

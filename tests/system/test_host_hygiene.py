@@ -1,0 +1,14 @@
+"""A full run changes nothing on the host: links, addresses, routes,
+namespaces, nsfs mounts, net.* sysctls, processes and temporary files are the
+same before and after."""
+from conftest import load_results, run_runner
+from host_state import differences, snapshot
+
+
+def test_full_run_leaves_the_host_as_it_was(recorded_table, tmp_path):
+    before = snapshot()
+    r = run_runner(tmp_path, "--expect", str(recorded_table))
+    assert r.returncode == 0, r.stdout[-3000:]
+    assert load_results(tmp_path)["summary"]["total"] >= 120
+    after = snapshot()
+    assert differences(before, after) == []

@@ -1,0 +1,61 @@
+"""The verdicts come from real syscalls: a wrong expected row fails exactly
+that case, and a system on which SO_REUSEADDR or SO_REUSEPORT silently did
+nothing fails the cases that depend on them."""
+import json
+import os
+import re
+
+from conftest import BUILD, load_results, run_runner
+
+SHIM = os.path.join(BUILD, "ignore_reuse_shim.so")
+
+
+def verdicts(results):
+    return {c["id"]: c["verdict"] for c in results["cases"]}
+
+
+def test_recorded_table_passes_on_the_same_kernel(recorded_table, tmp_path):
+    r = run_runner(tmp_path, "--expect", str(recorded_table))
+    assert r.returncode == 0, r.stdout[-3000:]
+    summary = load_results(tmp_path)["summary"]
+    assert summary["fail"] == 0 and summary["error"] == 0
+    assert summary["total"] >= 120
+
+
+def test_one_wrong_row_fails_only_that_case(recorded_table, tmp_path):
+    text = recorded_table.read_text()
+    target = "tcp4.default.same_addr"
+    row = re.compile(r"^(\s+" + re.escape(target) + r":\s*\{expected:\s*)EADDRINUSE", re.M)
+    assert row.search(text), "the recorded table should have the row to corrupt"
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(row.sub(r"\1ok", text))
+    r = run_runner(tmp_path / "run", "--expect", str(wrong))
+    assert r.returncode != 0
+    v = verdicts(load_results(tmp_path / "run"))
+    assert v[target] == "fail"
+    assert [k for k, x in v.items() if x != "pass"] == [target]
+
+
+def run_with_ignored(option, recorded_table, tmp_path):
+    r = run_runner(tmp_path, "--expect", str(recorded_table),
+                   env={"LD_PRELOAD": SHIM, "SOCKREUSE_IGNORE": option})
+    assert r.returncode != 0, "ignoring %s must make the suite fail" % option
+    return load_results(tmp_path)
+
+
+def test_ignored_so_reuseaddr_is_caught(recorded_table, tmp_path):
+    results = run_with_ignored("reuseaddr", recorded_table, tmp_path)
+    changed = [c for c in results["cases"] if c["verdict"] != "pass"]
+    assert sum(c["verdict"] == "fail" for c in changed) >= 20
+    # Only cases that set SO_REUSEADDR can change when it is ignored.
+    for c in changed:
+        assert "reuseaddr" in c["id"] + json.dumps(c["params"]), c["id"]
+
+
+def test_ignored_so_reuseport_is_caught(recorded_table, tmp_path):
+    results = run_with_ignored("reuseport", recorded_table, tmp_path)
+    failed = {c["id"] for c in results["cases"] if c["verdict"] == "fail"}
+    assert len(failed) >= 15
+    assert "tcp4.reuseport.both.listeners" in failed
+    assert "udp4.deliver.reuseport.two" in failed
+    assert "tcp4.timewait.reuseport.other_uid" in failed
