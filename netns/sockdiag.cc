@@ -53,8 +53,10 @@ std::vector<TcpSockInfo> tcp_sockets(int family, uint32_t state_mask) {
   rc = nl_recvmsgs_default(sk.get());
   if (rc < 0) throw std::runtime_error(std::string("inet_diag dump: ") + nl_geterror(rc));
   std::vector<TcpSockInfo> matching;
+  // The legacy request libnl sends is not filtered by family for request
+  // sockets (SYN_RECV), which then show up in both dumps.
   for (const TcpSockInfo& s : out)
-    if (state_mask & state_bit(s.state)) matching.push_back(s);
+    if (s.family == family && (state_mask & state_bit(s.state))) matching.push_back(s);
   return matching;
 }
 

@@ -4,6 +4,8 @@
 // describes. The sysctl is written inside the server namespace only.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -33,7 +35,7 @@ bool is_reset(const Sock& c) {
   return info.tcpi_state == TCP_CLOSE;
 }
 
-Outcome run(Ctx& ctx, int family, const std::string& migrate) {
+Outcome run(Ctx& ctx, int family, const std::string& migrate, bool by_shutdown) {
   std::string note;
   if (!read_sysctl(kMigrate)) {
     if (migrate == "1") return {"unsupported", std::string(kMigrate) + " does not exist"};
@@ -69,7 +71,10 @@ Outcome run(Ctx& ctx, int family, const std::string& migrate) {
   Sock& survivor = close_a ? b : a;
   uint32_t orphans = queued(close_a ? ia : ib);
   ino_t survivor_ino = close_a ? ib : ia;
-  victim.close();
+  if (by_shutdown)
+    check(shutdown(victim.fd(), SHUT_RDWR), "shutdown(listener)");
+  else
+    victim.close();
 
   auto resets = [&] {
     int n = 0;
@@ -88,17 +93,96 @@ Outcome run(Ctx& ctx, int family, const std::string& migrate) {
   return {"mixed", detail};
 }
 
+// Requests still in SYN_RECV when their listener goes: TCP_DEFER_ACCEPT
+// keeps every connection a request until the client sends data, so all of
+// them are requests when one listener closes; then every client writes.
+Outcome syn_recv(Ctx& ctx, const std::string& migrate) {
+  std::string note;
+  if (!read_sysctl(kMigrate)) {
+    if (migrate == "1") return {"unsupported", std::string(kMigrate) + " does not exist"};
+    note = "; " + std::string(kMigrate) + " absent, so the pre-5.14 behaviour";
+  } else {
+    write_sysctl(kMigrate, migrate);
+  }
+  constexpr int kReqs = 32;  // a closed listener owns none of them with p = 2^-32
+  SockAddr at = make_addr(kSrv4);
+  Opts rp;
+  rp.reuseport = true;
+  Sock a = Sock::open(AF_INET, Proto::tcp, rp), b = Sock::open(AF_INET, Proto::tcp, rp);
+  for (Sock* l : {&a, &b}) {
+    int defer = 30;
+    check(setsockopt(l->fd(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer),
+          "TCP_DEFER_ACCEPT");
+    if (int err = l->bind(at)) throw SysError("bind listener " + at.str(), err);
+    if (int err = l->listen(64)) throw SysError("listen", err);
+  }
+  std::vector<Sock> clients;
+  {
+    auto in = ctx.in_client();
+    for (int i = 0; i < kReqs; ++i) {
+      clients.push_back(Sock::open(AF_INET, Proto::tcp));
+      if (int err = clients.back().connect(at)) throw SysError("connect " + at.str(), err);
+    }
+  }
+  auto requests = [] { return sockets_on_port(kPort, state_bit(TCP_SYN_RECV)).size(); };
+  if (!wait_until([&] { return requests() == kReqs; }, kBound))
+    throw std::runtime_error("expected " + std::to_string(kReqs) + " requests in SYN_RECV, saw " +
+                             std::to_string(requests()));
+  a.close();
+  for (Sock& c : clients) check(static_cast<int>(::write(c.fd(), "x", 1)), "client write");
+  auto resets = [&] {
+    int n = 0;
+    for (const Sock& c : clients) n += is_reset(c);
+    return n;
+  };
+  int accepted = 0;
+  std::vector<Sock> conns;
+  wait_until(
+      [&] {
+        while (Sock c = b.accept_nonblock()) {
+          accepted++;
+          conns.push_back(std::move(c));
+        }
+        return accepted + resets() == kReqs;
+      },
+      kBound);
+  int reset = resets();
+  std::string detail = std::to_string(kReqs) + " requests in SYN_RECV when one listener closed; " +
+                       "survivor accepted " + std::to_string(accepted) + ", clients reset " +
+                       std::to_string(reset) + note;
+  if (accepted == kReqs) return {"migrated", detail};
+  if (reset > 0 && accepted + reset == kReqs) return {"reset", detail};
+  return {"mixed", detail};
+}
+
 const bool registered = [] {
   for (int family : {AF_INET, AF_INET6}) {
     for (const char* migrate : {"0", "1"}) {
-      std::string id = std::string(family == AF_INET ? "tcp4" : "tcp6") +
-                       ".migrate.close_listener.migrate_req_" + migrate;
-      Params params{{"proto", "tcp"},
-                    {"family", family == AF_INET ? "4" : "6"},
-                    {"tcp_migrate_req", migrate},
-                    {"connections", std::to_string(kConns)}};
+      for (bool by_shutdown : {false, true}) {
+        if (by_shutdown && family == AF_INET6) continue;
+        std::string id = std::string(family == AF_INET ? "tcp4" : "tcp6") + ".migrate." +
+                         (by_shutdown ? "shutdown_listener" : "close_listener") + ".migrate_req_" +
+                         migrate;
+        Params params{{"proto", "tcp"},
+                      {"family", family == AF_INET ? "4" : "6"},
+                      {"tcp_migrate_req", migrate},
+                      {"listener_gone_by", by_shutdown ? "shutdown" : "close"},
+                      {"connections", std::to_string(kConns)}};
+        std::string m = migrate;
+        add_case({id, "R9", params,
+                  [family, m, by_shutdown](Ctx& ctx) { return run(ctx, family, m, by_shutdown); }});
+      }
+    }
+    if (family == AF_INET6) continue;
+    for (const char* migrate : {"0", "1"}) {
       std::string m = migrate;
-      add_case({id, "R9", params, [family, m](Ctx& ctx) { return run(ctx, family, m); }});
+      add_case({std::string("tcp4.migrate.syn_recv.migrate_req_") + migrate,
+                "R9",
+                {{"proto", "tcp"},
+                 {"tcp_migrate_req", migrate},
+                 {"state", "SYN_RECV"},
+                 {"change", "net: Introduce net.ipv4.tcp_migrate_req."}},
+                [m](Ctx& ctx) { return syn_recv(ctx, m); }});
     }
   }
   add_case({"tcp.migrate.sysctl_default", "R9", {{"sysctl", kMigrate}}, [](Ctx&) -> Outcome {

@@ -1,0 +1,270 @@
+// Cases for public kernel changes in this area since 5.10. Each names the
+// change it observes (commit subject) in its parameters; the expected tables
+// carry the same subject in the row's note where kernels differ. Cases are
+// named after what they test, not after the commit.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <string>
+
+#include "fixtures/delivery.h"
+#include "fixtures/sequence.h"
+#include "fixtures/timewait.h"
+#include "netns/error.h"
+#include "netns/sysctl.h"
+
+namespace sr {
+namespace {
+
+constexpr const char* kChange = "change";
+
+// --- bhash2 (6.1) and its fixes: address pairs and triples ------------------
+const bool bhash2 = [] {
+  auto add = [](const std::string& subject, const std::vector<BindCase>& rows) {
+    add_bind_cases(rows, {{kChange, subject}});
+  };
+  add("tcp: Fix bind() conflict check for dual-stack wildcard address.",
+      {{"tcp46.bhash2.dualstack_any_then_loopback4", "R8", Proto::tcp, {{kAny6, DUAL}, {kLo4, 0}}},
+       {"tcp46.bhash2.dualstack_any_listening_then_loopback4",
+        "R8",
+        Proto::tcp,
+        {{kAny6, DUAL | LISTEN}, {kLo4, LISTEN}}}});
+  add("tcp: Fix bind() regression for v4-mapped-v6 wildcard address.",
+      {{"tcp46.bhash2.mapped_any_then_loopback4",
+        "R8",
+        Proto::tcp,
+        {{kMappedAny, DUAL}, {kLo4, 0}}},
+       {"tcp46.bhash2.loopback4_then_mapped_any",
+        "R8",
+        Proto::tcp,
+        {{kLo4, 0}, {kMappedAny, DUAL}}}});
+  add("tcp: Fix bind() regression for v4-mapped-v6 non-wildcard address.",
+      {{"tcp46.bhash2.mapped_loopback_then_loopback4",
+        "R8",
+        Proto::tcp,
+        {{kMappedLo4, DUAL}, {kLo4, 0}}},
+       {"tcp46.bhash2.loopback4_then_mapped_loopback",
+        "R8",
+        Proto::tcp,
+        {{kLo4, 0}, {kMappedLo4, DUAL}}},
+       {"tcp46.bhash2.mapped_loopback_then_any4",
+        "R8",
+        Proto::tcp,
+        {{kMappedLo4, DUAL}, {kAny4, 0}}}});
+  add("tcp: Fix bind() regression for v6-only wildcard and v4(-mapped-v6) non-wildcard addresses.",
+      {{"tcp46.bhash2.any4_v6only_any6_then_loopback4",
+        "R8",
+        Proto::tcp,
+        {{kAny4, 0}, {kAny6, V6ONLY}, {kLo4, 0}}},
+       {"tcp46.bhash2.any4_v6only_any6_then_mapped_loopback",
+        "R8",
+        Proto::tcp,
+        {{kAny4, 0}, {kAny6, V6ONLY}, {kMappedLo4, DUAL}}},
+       {"tcp46.bhash2.mapped_any_v6only_any6_then_loopback4",
+        "R8",
+        Proto::tcp,
+        {{kMappedAny, DUAL}, {kAny6, V6ONLY}, {kLo4, 0}}},
+       {"tcp46.bhash2.mapped_any_v6only_any6_then_mapped_loopback",
+        "R8",
+        Proto::tcp,
+        {{kMappedAny, DUAL}, {kAny6, V6ONLY}, {kMappedLo4, DUAL}}}});
+  return true;
+}();
+
+// "tcp: Add TIME_WAIT sockets in bhash2.": a plain bind of the TIME_WAIT's own
+// specific address must fail (6.1.0 let it succeed).
+Outcome timewait_specific(Ctx& ctx, int family, bool reuse_new) {
+  TimeWaitSpec spec;
+  bool v6 = family == AF_INET6;
+  spec.listen_ip = v6 ? kSrv6 : kSrv4;
+  spec.connect_ip = spec.listen_ip;
+  make_server_timewait(ctx, spec);
+  SockAddr at = make_addr(spec.listen_ip);
+  Opts o;
+  o.reuseaddr = reuse_new;
+  Sock s = Sock::open(family, Proto::tcp, o);
+  int err = s.bind(at);
+  return {errno_name(err), "listener on " + at.str() + " closed, its connection in TIME_WAIT; " +
+                               "new bind to the same specific address: " + errno_name(err)};
+}
+
+// "net: restrict SO_REUSEPORT to inet sockets" (6.13, backported).
+Outcome reuseport_on(int family, int type) {
+  UniqueFd fd(check(socket(family, type | SOCK_CLOEXEC, 0), "socket"));
+  int one = 1;
+  int rc = setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  return {errno_name(rc == 0 ? 0 : errno), "setsockopt(SO_REUSEPORT) on a non-inet socket"};
+}
+
+// "udp: Fix wildcard bind conflict check when using hash2" (7.0, backported):
+// past 10 sockets on a port, UDP checks conflicts through hash2, where the
+// wildcard check used to miss the specific sockets.
+Outcome udp_wildcard_after_specifics(int specifics, const char* wildcard, unsigned flags) {
+  std::vector<Sock> held;
+  for (int i = 1; i <= specifics; ++i) {
+    SockAddr at = make_addr("127.0.0." + std::to_string(i));
+    held.push_back(Sock::open(AF_INET, Proto::udp));
+    if (int err = held.back().bind(at)) throw SysError("bind " + at.str(), err);
+  }
+  SockAddr any = make_addr(wildcard);
+  Sock s = Sock::open(any.family(), Proto::udp, opts_for(flags));
+  int err = s.bind(any);
+  return {errno_name(err), std::to_string(specifics) + " sockets on 127.0.0.1-" +
+                               std::to_string(specifics) + ":8888, then " + any.str() + ": " +
+                               errno_name(err)};
+}
+
+// "udp: Add 4-tuple hash for connected socket" (6.13): a SO_REUSEPORT group
+// where the first member is connect()ed to one client address and port.
+Outcome reuseport_connected_member(Ctx& ctx, bool from_peer) {
+  Opts rp;
+  rp.reuseport = true;
+  std::vector<Sock> group;
+  SockAddr at = make_addr(kSrv4);
+  for (int i = 0; i < 3; ++i) {
+    group.push_back(Sock::open(AF_INET, Proto::udp, rp));
+    if (int err = group.back().bind(at)) throw SysError("bind " + at.str(), err);
+  }
+  SockAddr peer = make_addr(kCli4, 9999);
+  if (int err = group[0].connect(peer)) throw SysError("connect to " + peer.str(), err);
+  UdpPlan plan;
+  if (from_peer) {
+    plan.per_flow = 16;
+    plan.src_ip = kCli4;
+    plan.src_port = 9999;
+  } else {
+    plan.flows = 64;
+    plan.per_flow = 2;
+  }
+  Delivery d = deliver_udp(ctx, {&group[0], &group[1], &group[2]}, plan);
+  int connected = d.per_socket[0], others = d.per_socket[1] + d.per_socket[2];
+  std::string detail = describe(d) + " (sock1 connected to " + peer.str() + ")";
+  if (from_peer) {
+    if (connected == 16 && others == 0) return {"connected_member", detail};
+    if (connected == 0 && others == 16) return {"other_members", detail};
+    return {"mixed", detail};
+  }
+  if (connected == 0 && d.per_socket[1] > 0 && d.per_socket[2] > 0)
+    return {"unconnected_members", detail};
+  return {connected ? "includes_connected" : "partial", detail};
+}
+
+// "tcp: bind(0) remove the SO_REUSEADDR restriction when ephemeral ports are
+// exhausted" (net.ipv4.ip_autobind_reuse).
+Outcome autobind_when_exhausted(const char* autobind, bool reuse_new) {
+  if (!read_sysctl("net.ipv4.ip_autobind_reuse"))
+    return {"unsupported", "net.ipv4.ip_autobind_reuse does not exist"};
+  write_sysctl("net.ipv4.ip_local_port_range", "40000 40001");
+  write_sysctl("net.ipv4.ip_autobind_reuse", autobind);
+  Opts ra;
+  ra.reuseaddr = true;
+  std::vector<Sock> busy;
+  for (int port : {40000, 40001}) {
+    busy.push_back(Sock::open(AF_INET, Proto::tcp, ra));
+    if (int err = busy.back().bind(make_addr(kSrv4, static_cast<uint16_t>(port))))
+      throw SysError("occupy port " + std::to_string(port), err);
+  }
+  Opts o;
+  o.reuseaddr = reuse_new;
+  Sock s = Sock::open(AF_INET, Proto::tcp, o);
+  int err = s.bind(make_addr(kSrv4, 0));
+  std::string got = err ? "" : " (got port " + std::to_string(local_addr(s.fd()).port()) + ")";
+  return {errno_name(err), "ports 40000-40001 held by SO_REUSEADDR sockets; bind(0)" +
+                               std::string(reuse_new ? " with" : " without") +
+                               " SO_REUSEADDR, ip_autobind_reuse=" + autobind + ": " +
+                               errno_name(err) + got};
+}
+
+// "net: core: enable SO_BINDTODEVICE for non-root users" (5.7).
+Outcome bindtodevice_unprivileged(bool already_bound, const char* dev) {
+  UniqueFd fd(check(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket"));
+  if (already_bound)
+    check(setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, "s0", 3), "bind to s0 as root");
+  AsEuid as(kOtherUid);
+  int rc = setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, dev,
+                      static_cast<socklen_t>(std::strlen(dev) + 1));
+  return {errno_name(rc == 0 ? 0 : errno),
+          std::string("as EUID 65534 without CAP_NET_RAW: SO_BINDTODEVICE '") + dev + "' on a " +
+              (already_bound ? "socket already bound to s0" : "socket bound to no device")};
+}
+
+const bool others = [] {
+  const std::string tw = "tcp: Add TIME_WAIT sockets in bhash2.";
+  for (int family : {AF_INET, AF_INET6})
+    for (bool reuse : {false, true}) {
+      std::string id = std::string(family == AF_INET ? "tcp4" : "tcp6") +
+                       ".bhash2.timewait_then_specific" + (reuse ? ".new_reuse" : ".plain");
+      add_case({id,
+                "R3",
+                {{kChange, tw}, {"new", reuse ? "reuseaddr" : "none"}},
+                [family, reuse](Ctx& ctx) { return timewait_specific(ctx, family, reuse); }});
+    }
+
+  const std::string unix_rp = "net: restrict SO_REUSEPORT to inet sockets";
+  for (auto [id, family, type] : {std::tuple{"unix.reuseport.stream", AF_UNIX, SOCK_STREAM},
+                                  std::tuple{"unix.reuseport.dgram", AF_UNIX, SOCK_DGRAM},
+                                  std::tuple{"netlink.reuseport.raw", AF_NETLINK, SOCK_RAW}}) {
+    int f = family, t = type;
+    add_case({id, "R5", {{kChange, unix_rp}}, [f, t](Ctx&) { return reuseport_on(f, t); }});
+  }
+
+  const std::string hash2 = "udp: Fix wildcard bind conflict check when using hash2";
+  for (int n : {10, 11})
+    for (auto [name, addr, flags] :
+         {std::tuple{"any4", kAny4, 0u}, std::tuple{"any6", kAny6, unsigned{DUAL}},
+          std::tuple{"mapped_any", kMappedAny, unsigned{DUAL}}}) {
+      std::string id = "udp4.hash2.specific_" + std::to_string(n) + ".then_" + name;
+      const char* a = addr;
+      unsigned f = flags;
+      add_case({id,
+                "R4",
+                {{kChange, hash2},
+                 {"specific_sockets", std::to_string(n)},
+                 {"wildcard", describe({addr, flags})}},
+                [n, a, f](Ctx&) { return udp_wildcard_after_specifics(n, a, f); }});
+    }
+
+  const std::string fourtuple = "udp: Add 4-tuple hash for connected socket";
+  add_case({"udp4.reuseport.connected_member.from_its_peer",
+            "R7",
+            {{kChange, fourtuple}, {"group", "3 x reuseport"}, {"sender", "the connected peer"}},
+            [](Ctx& ctx) { return reuseport_connected_member(ctx, true); }});
+  add_case({"udp4.reuseport.connected_member.from_others",
+            "R7",
+            {{kChange, fourtuple}, {"group", "3 x reuseport"}, {"sender", "64 other flows"}},
+            [](Ctx& ctx) { return reuseport_connected_member(ctx, false); }});
+
+  const std::string autobind =
+      "tcp: bind(0) remove the SO_REUSEADDR restriction when ephemeral ports are exhausted";
+  for (const char* v : {"0", "1"})
+    for (bool reuse : {true, false}) {
+      std::string id = std::string("tcp4.autobind.ports_exhausted.") +
+                       (reuse ? "reuseaddr" : "plain") + ".autobind_reuse_" + v;
+      std::string value = v;
+      add_case(
+          {id,
+           "R2",
+           {{kChange, autobind}, {"ip_autobind_reuse", v}, {"new", reuse ? "reuseaddr" : "none"}},
+           [value, reuse](Ctx&) { return autobind_when_exhausted(value.c_str(), reuse); }});
+    }
+
+  const std::string btd = "net: core: enable SO_BINDTODEVICE for non-root users";
+  add_case(
+      {"udp4.bindtodevice.unprivileged.set", "R6", {{kChange, btd}, {"euid", "65534"}}, [](Ctx&) {
+         return bindtodevice_unprivileged(false, "s1");
+       }});
+  add_case({"udp4.bindtodevice.unprivileged.change",
+            "R6",
+            {{kChange, btd}, {"euid", "65534"}},
+            [](Ctx&) { return bindtodevice_unprivileged(true, "s1"); }});
+  add_case(
+      {"udp4.bindtodevice.unprivileged.clear", "R6", {{kChange, btd}, {"euid", "65534"}}, [](Ctx&) {
+         return bindtodevice_unprivileged(true, "");
+       }});
+  return true;
+}();
+
+}  // namespace
+}  // namespace sr
