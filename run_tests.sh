@@ -40,8 +40,16 @@ while [ $# -gt 0 ]; do
 done
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "-j wants a positive number of workers, not '$jobs'"
 
+# Not root: run everything in a user + network namespace of our own, where
+# we hold CAP_SYS_ADMIN/CAP_NET_ADMIN; cases needing a second UID are skipped.
+wrap=()
 if [ "$(id -u)" -ne 0 ]; then
-  die "needs root: every case creates network namespaces and veth pairs (CAP_SYS_ADMIN, CAP_NET_ADMIN) and switches EUID (CAP_SETUID); run: sudo $0" 2
+  unshare -Urn true 2>/dev/null \
+    || die "not root and no unprivileged user namespaces here: run as root (namespaces, veth pairs and a second EUID need CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID): sudo $0" 2
+  [ "$mode" = vm ] && die "--kernel and --matrix boot VMs with host paths: run them as root" 2
+  echo "sockreuse: not root: unprivileged mode (user + network namespace); cases that need a second UID are skipped"
+  export SOCKREUSE_MODE=unprivileged
+  wrap=(unshare -Urn)
 fi
 
 packages=(cmake make g++ pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libgtest-dev
@@ -51,6 +59,7 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]}; run as root: apt-get install ${missing[*]}" 2
   echo "sockreuse: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
@@ -59,7 +68,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 build_log=build/build.log
-mkdir -p build
+mkdir -p build 2>/dev/null && [ -w build ] || die "cannot write to $ROOT/build (built by another user?): remove it or run as that user" 2
 if ! { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_log" 2>&1 &&
        cmake --build build -j "$(nproc)" >>"$build_log" 2>&1; }; then
   tail -n 30 "$build_log" >&2
@@ -75,9 +84,9 @@ fi
 
 if [ "$mode" = selftest ]; then
   echo "sockreuse: netns/ unit tests (ctest)"
-  (cd build && ctest --output-on-failure -j "$(nproc)") || die "netns/ unit tests failed" 1
+  (cd build && "${wrap[@]}" ctest --output-on-failure -j "$(nproc)") || die "netns/ unit tests failed" 1
   echo "sockreuse: runner and system tests (pytest)"
-  exec "$PY" -m pytest tests/ -p no:cacheprovider -q "${xdist[@]}"
+  exec "${wrap[@]}" "$PY" -m pytest tests/ -p no:cacheprovider -q
 fi
 
-exec "$PY" -m pytest runner/ -p no:cacheprovider -q "${xdist[@]}" "${pytest_args[@]}"
+exec "${wrap[@]}" "$PY" -m pytest runner/ -p no:cacheprovider -q "${xdist[@]}" "${pytest_args[@]}"

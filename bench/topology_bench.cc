@@ -14,7 +14,7 @@
 #include "fixtures/topology.h"
 
 int main(int argc, char** argv) {
-  int n = argc > 1 ? std::atoi(argv[1]) : 50;
+  int n = argc > 1 ? static_cast<int>(std::strtol(argv[1], nullptr, 10)) : 50;
   for (int i = 0; i < n; ++i) {
     auto t0 = std::chrono::steady_clock::now();
     pid_t pid = fork();
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
       try {
         sr::Topology::build();
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "topology_bench: %s\n", e.what());
+        (void)std::fprintf(stderr, "topology_bench: %s\n", e.what());
         _exit(1);
       }
       _exit(0);

@@ -16,6 +16,16 @@ class SysError : public std::runtime_error {
   int err_;
 };
 
+// A libnl failure; code() is libnl's NLE_* number (see <netlink/errno.h>).
+class NlError : public std::runtime_error {
+ public:
+  NlError(const std::string& what, int code);
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
 // Throws SysError(what, errno) when rc < 0; returns rc otherwise.
 int check(int rc, const std::string& what);
 

@@ -22,7 +22,7 @@ namespace sr {
 namespace {
 
 void nl_check(int rc, const std::string& what) {
-  if (rc < 0) throw std::runtime_error(what + ": " + nl_geterror(rc));
+  if (rc < 0) throw NlError(what, -rc);
 }
 
 struct LinkDel {
@@ -108,7 +108,7 @@ void Rtnl::add_address(const std::string& dev, const std::string& cidr) {
   AddrPtr addr(rtnl_addr_alloc());
   rtnl_addr_set_ifindex(addr.get(), ifindex(dev));
   nl_check(rtnl_addr_set_local(addr.get(), local.get()), "set local " + cidr);
-  rtnl_addr_set_prefixlen(addr.get(), nl_addr_get_prefixlen(local.get()));
+  rtnl_addr_set_prefixlen(addr.get(), static_cast<int>(nl_addr_get_prefixlen(local.get())));
   if (nl_addr_get_family(local.get()) == AF_INET) {
     // Directed broadcast (x.y.z.255) only reaches sockets when the address
     // carries its broadcast; the UDP broadcast cases depend on it.

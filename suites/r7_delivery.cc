@@ -39,12 +39,6 @@ std::vector<Sock> bind_group(const char* ip, int n, Proto proto, const Opts& o, 
   return socks;
 }
 
-std::vector<Sock*> ptrs(std::vector<Sock>& v) {
-  std::vector<Sock*> out;
-  for (Sock& s : v) out.push_back(&s);
-  return out;
-}
-
 Outcome run_udp(Ctx& ctx, const UdpRow& row) {
   std::vector<Sock> group = bind_group(row.bind_ip, row.sockets, Proto::udp, row.opts, false);
   if (!row.plan.multicast_dev.empty()) {
@@ -54,7 +48,7 @@ Outcome run_udp(Ctx& ctx, const UdpRow& row) {
     for (Sock& s : group)
       check(setsockopt(s.fd(), IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m), "join multicast");
   }
-  Delivery d = deliver_udp(ctx, ptrs(group), row.plan);
+  Delivery d = deliver_udp(ctx, pointers(group), row.plan);
   return {classify(d), describe(d)};
 }
 
@@ -62,7 +56,7 @@ Outcome run_tcp(Ctx& ctx, const char* ip, int listeners) {
   Opts o;
   o.reuseport = true;
   std::vector<Sock> group = bind_group(ip, listeners, Proto::tcp, o, true);
-  Delivery d = deliver_tcp(ctx, ptrs(group), ip, kFlows);
+  Delivery d = deliver_tcp(ctx, pointers(group), ip, kFlows);
   return {classify(d), describe(d)};
 }
 

@@ -119,6 +119,7 @@ Outcome receive_threads(Ctx& ctx) {
   std::atomic<bool> stop{false};
   std::atomic<int> got[2] = {0, 0};
   std::vector<std::thread> threads;
+  threads.reserve(2);
   for (int i = 0; i < 2; ++i)
     threads.emplace_back([&, i] {
       char buf[64];

@@ -47,8 +47,7 @@ Outcome who_receives(Ctx& ctx, Proto proto, const std::vector<Member>& members, 
     if (err) return {std::string(m.label) + ":" + errno_name(err), "bind " + at.str()};
     setup += std::string(setup.empty() ? "" : ", ") + m.label + "=" + describe({m.addr, m.flags});
   }
-  std::vector<Sock*> rx;
-  for (Sock& s : socks) rx.push_back(&s);
+  std::vector<Sock*> rx = pointers(socks);
   Delivery d;
   if (proto == Proto::udp) {
     UdpPlan plan;

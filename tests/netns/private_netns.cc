@@ -13,7 +13,7 @@ class PrivateNetns : public testing::Environment {
   void SetUp() override {
     if (unshare(CLONE_NEWNET) != 0) {
       std::perror("netns_tests: unshare(CLONE_NEWNET) (run as root)");
-      std::exit(2);
+      std::exit(2);  // NOLINT(concurrency-mt-unsafe): start-up, one thread
     }
   }
 };

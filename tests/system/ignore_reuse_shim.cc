@@ -13,7 +13,8 @@ namespace {
 using SetsockoptFn = int (*)(int, int, int, const void*, socklen_t);
 
 bool ignored(int level, int name) {
-  const char* which = std::getenv("SOCKREUSE_IGNORE");  // "reuseaddr", "reuseport" or both
+  // "reuseaddr", "reuseport" or both; read per call so a test can change it.
+  const char* which = std::getenv("SOCKREUSE_IGNORE");  // NOLINT(concurrency-mt-unsafe)
   if (level != SOL_SOCKET || !which) return false;
   return (name == SO_REUSEADDR && std::strstr(which, "reuseaddr")) ||
          (name == SO_REUSEPORT && std::strstr(which, "reuseport"));
