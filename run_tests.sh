@@ -54,6 +54,8 @@ fi
 
 packages=(cmake make g++ pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libgtest-dev
           python3 python3-pytest python3-yaml python3-pytest-xdist iproute2 kmod)
+# The project's own tests also lint the C++ code.
+[ "$mode" = selftest ] && packages+=(clang-tidy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
