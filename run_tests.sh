@@ -7,6 +7,7 @@
 #   ./run_tests.sh --selftest       the project's own tests
 #   ./run_tests.sh -k timewait      only matching cases (pytest -k expression)
 #   ./run_tests.sh -j 1             cases one at a time (default: one worker per core)
+#   ./run_tests.sh --repeat N       run every case N times; a case whose outcome varies fails
 #   ./run_tests.sh --record         write the observed outcomes as the table for this kernel
 #   ./run_tests.sh --expect FILE    compare with FILE instead of the selected table
 #   ./run_tests.sh --kernel SERIES  the suite inside a VM booting another kernel (vm/kernels.conf)
@@ -28,12 +29,12 @@ while [ $# -gt 0 ]; do
     --selftest) mode=selftest ;;
     -j) [ $# -ge 2 ] || die "-j needs a number of workers"; jobs=$2; shift ;;
     -j*) jobs=${1#-j} ;;
-    --expect|-k|--kernel-release|--results-dir|--expected-dir)
+    --expect|-k|--kernel-release|--results-dir|--expected-dir|--repeat)
       [ $# -ge 2 ] || die "$1 needs a value"; pytest_args+=("$1" "$2"); shift ;;
     --record) pytest_args+=("$1") ;;
     --kernel|--modules) [ $# -ge 2 ] || die "$1 needs a value"; mode=vm; vm_args+=("$1" "$2"); shift ;;
     --matrix) mode=vm; vm_args+=("$1") ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see ./run_tests.sh --help)" ;;
   esac
   shift

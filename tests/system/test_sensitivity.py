@@ -25,10 +25,10 @@ def test_recorded_table_passes_on_the_same_kernel(recorded_table, tmp_path):
 def test_one_wrong_row_fails_only_that_case(recorded_table, tmp_path):
     text = recorded_table.read_text()
     target = "tcp4.default.same_addr"
-    row = re.compile(r"^(\s+" + re.escape(target) + r":\s*\{expected:\s*)EADDRINUSE", re.M)
+    row = re.compile(r'^(\s+' + re.escape(target) + r':\s*\{expected:\s*)"EADDRINUSE"', re.M)
     assert row.search(text), "the recorded table should have the row to corrupt"
     wrong = tmp_path / "wrong.yaml"
-    wrong.write_text(row.sub(r"\1ok", text))
+    wrong.write_text(row.sub(r'\1"ok"', text))
     r = run_runner(tmp_path / "run", "--expect", str(wrong))
     assert r.returncode != 0
     v = verdicts(load_results(tmp_path / "run"))
@@ -54,8 +54,9 @@ def test_ignored_so_reuseaddr_is_caught(recorded_table, tmp_path):
 
 def test_ignored_so_reuseport_is_caught(recorded_table, tmp_path):
     results = run_with_ignored("reuseport", recorded_table, tmp_path)
-    failed = {c["id"] for c in results["cases"] if c["verdict"] == "fail"}
-    assert len(failed) >= 15
-    assert "tcp4.reuseport.both.listeners" in failed
-    assert "udp4.deliver.reuseport.two" in failed
-    assert "tcp4.timewait.reuseport.other_uid" in failed
+    # A delivery case whose group cannot even bind is an error, not a fail:
+    # either way the run does not pass.
+    changed = {c["id"] for c in results["cases"] if c["verdict"] != "pass"}
+    assert sum(c["verdict"] == "fail" for c in results["cases"]) >= 15
+    assert {"tcp4.reuseport.both.listeners", "udp4.deliver.reuseport.two",
+            "tcp4.timewait.reuseport.other_uid"} <= changed
