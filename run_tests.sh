@@ -57,6 +57,9 @@ packages=(cmake make g++ pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-
           python3 python3-pytest python3-yaml python3-pytest-xdist iproute2 kmod)
 # The project's own tests also lint the C++ code.
 [ "$mode" = selftest ] && packages+=(clang-tidy)
+# Extra packages for a test of the install path (SOCKREUSE_EXTRA_PACKAGES).
+# shellcheck disable=SC2206
+packages+=(${SOCKREUSE_EXTRA_PACKAGES:-})
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

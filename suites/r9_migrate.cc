@@ -11,6 +11,7 @@
 
 #include "fixtures/timewait.h"
 #include "netns/error.h"
+#include "fixtures/sysctl_step.h"
 #include "netns/sysctl.h"
 
 namespace sr {
@@ -41,7 +42,7 @@ Outcome run(Ctx& ctx, int family, const std::string& migrate, bool by_shutdown) 
     if (migrate == "1") return {"unsupported", std::string(kMigrate) + " does not exist"};
     note = "; " + std::string(kMigrate) + " absent, so the pre-5.14 behaviour";
   } else {
-    write_sysctl(kMigrate, migrate);
+    set_sysctl(kMigrate, migrate);
   }
   SockAddr at = make_addr(family == AF_INET ? kSrv4 : kSrv6);
   Opts rp;
@@ -102,7 +103,7 @@ Outcome syn_recv(Ctx& ctx, const std::string& migrate) {
     if (migrate == "1") return {"unsupported", std::string(kMigrate) + " does not exist"};
     note = "; " + std::string(kMigrate) + " absent, so the pre-5.14 behaviour";
   } else {
-    write_sysctl(kMigrate, migrate);
+    set_sysctl(kMigrate, migrate);
   }
   constexpr int kReqs = 32;  // a closed listener owns none of them with p = 2^-32
   SockAddr at = make_addr(kSrv4);

@@ -13,6 +13,7 @@
 #include "fixtures/sequence.h"
 #include "fixtures/timewait.h"
 #include "netns/error.h"
+#include "fixtures/sysctl_step.h"
 #include "netns/sysctl.h"
 
 namespace sr {
@@ -156,8 +157,8 @@ Outcome reuseport_connected_member(Ctx& ctx, bool from_peer) {
 Outcome autobind_when_exhausted(const char* autobind, bool reuse_new) {
   if (!read_sysctl("net.ipv4.ip_autobind_reuse"))
     return {"unsupported", "net.ipv4.ip_autobind_reuse does not exist"};
-  write_sysctl("net.ipv4.ip_local_port_range", "40000 40001");
-  write_sysctl("net.ipv4.ip_autobind_reuse", autobind);
+  set_sysctl("net.ipv4.ip_local_port_range", "40000 40001");
+  set_sysctl("net.ipv4.ip_autobind_reuse", autobind);
   Opts ra;
   ra.reuseaddr = true;
   std::vector<Sock> busy;

@@ -11,6 +11,7 @@
 #include "fixtures/sequence.h"
 #include "fixtures/timewait.h"
 #include "netns/error.h"
+#include "fixtures/sysctl_step.h"
 #include "netns/sysctl.h"
 
 namespace sr {
@@ -153,7 +154,7 @@ Outcome receive_threads(Ctx& ctx) {
 // seed 000 example 1 says TIME_WAIT lasts net.ipv4.tcp_fin_timeout seconds.
 // Set it to 5 and read the TIME_WAIT timer that inet_diag reports.
 Outcome timewait_length(Ctx& ctx) {
-  write_sysctl("net.ipv4.tcp_fin_timeout", "5");
+  set_sysctl("net.ipv4.tcp_fin_timeout", "5");
   TimeWaitSpec spec;
   make_server_timewait(ctx, spec);
   auto tw = sockets_on_port(kPort, state_bit(TCP_TIME_WAIT));

@@ -3,7 +3,10 @@ import glob
 import os
 import subprocess
 
-SUITE_NAMES = ("sockreuse_suite", "topology_bench")
+BUILD = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                     "build")
+# This checkout's binaries only: another checkout's runs are not ours to count.
+SUITE_EXES = {os.path.join(BUILD, n) for n in ("sockreuse_suite", "topology_bench")}
 # Counters that move on their own, not settings.
 VOLATILE = ("/proc/sys/net/netfilter/nf_conntrack_count",)
 
@@ -29,7 +32,7 @@ def suite_processes():
     found = []
     for exe in glob.glob("/proc/[0-9]*/exe"):
         try:
-            if os.path.basename(os.readlink(exe)) in SUITE_NAMES:
+            if os.readlink(exe) in SUITE_EXES:
                 found.append(exe.split("/")[2])
         except OSError:
             pass

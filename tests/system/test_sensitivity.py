@@ -7,7 +7,7 @@ import re
 
 from conftest import BUILD, load_results, run_runner
 
-SHIM = os.path.join(BUILD, "ignore_reuse_shim.so")
+SHIM = os.path.join(BUILD, "fault_shim.so")
 
 
 def verdicts(results):

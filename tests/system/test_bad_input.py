@@ -1,0 +1,135 @@
+"""Every kind of bad input gets one clear line and its own exit code."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import BUILD, ROOT, load_results, run_runner
+
+SHIM = os.path.join(BUILD, "fault_shim.so")
+SAME_ADDR = "tcp4.default.same_addr"
+
+
+def table(tmp_path, body, name="t.yaml"):
+    path = tmp_path / name
+    path.write_text('kernel: "6.18"\ncases:\n' + body)
+    return path
+
+
+def assert_exit(r, code, *needles):
+    out = r.stdout + r.stderr
+    assert r.returncode == code, out[-2000:]
+    for n in needles:
+        assert n in out, out[-2000:]
+
+
+def test_filter_matching_nothing(tmp_path):
+    r = run_runner(tmp_path, "-k", "no_such_case_anywhere")
+    assert_exit(r, 5, "no case matches -k 'no_such_case_anywhere'")
+
+
+@pytest.mark.parametrize("body,message", [
+    (f"  {SAME_ADDR}: {{expected: ok, rule: R1}}\n  {SAME_ADDR}: {{expected: ok, rule: R1}}\n",
+     f":4: duplicate row '{SAME_ADDR}' (first at line 3)"),
+    (f"  {SAME_ADDR}: EADDRINUSE\n", f":3: row '{SAME_ADDR}' must be a mapping"),
+    (f"  {SAME_ADDR}: {{rule: R1}}\n", f":3: row '{SAME_ADDR}' has no 'expected'"),
+    (f"  {SAME_ADDR}: {{expected: ok, rule: R1, colour: red}}\n", ":3: row"),
+    (f"  {SAME_ADDR}: {{expected: ok, rule: R1\n", "YAML syntax error"),
+])
+def test_malformed_table_names_file_and_line(tmp_path, body, message):
+    path = table(tmp_path, body)
+    r = run_runner(tmp_path / "run", "--expect", str(path))
+    assert_exit(r, 6, str(path), message)
+
+
+def test_table_without_cases(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text('kernel: "6.18"\n')
+    assert_exit(run_runner(tmp_path / "run", "--expect", str(path)), 6, "no `cases:`")
+
+
+def test_stale_row(tmp_path):
+    path = table(tmp_path, f"  {SAME_ADDR}: {{expected: EADDRINUSE, rule: R1}}\n"
+                           "  tcp4.gone.case: {expected: ok, rule: R1}\n")
+    r = run_runner(tmp_path / "run", "--expect", str(path))
+    assert_exit(r, 7, f"{path}:4: stale row 'tcp4.gone.case'")
+
+
+def test_no_table_for_the_kernel(tmp_path):
+    empty = tmp_path / "expected"
+    empty.mkdir()
+    r = run_runner(tmp_path / "run", "--expected-dir", str(empty))
+    assert_exit(r, 8, "no expected table for kernel", "./run_tests.sh --record")
+
+
+def test_unknown_series_falls_back_with_a_warning(recorded_table, tmp_path):
+    expected = tmp_path / "expected"
+    expected.mkdir()
+    shutil.copy(recorded_table, expected / "6.1.yaml")
+    r = run_runner(tmp_path / "run", "--expected-dir", str(expected),
+                   "--kernel-release", "9.9.0-future", "-k", "default")
+    assert_exit(r, 0, "WARNING", "nearest older series", "6.1.yaml")
+    doc = load_results(tmp_path / "run")
+    assert "nearest older series" in doc["kernel"]["table_warning"]
+    assert "warning" in (tmp_path / "run" / "summary.md").read_text()
+
+
+def test_missing_suite_binary(tmp_path):
+    r = subprocess.run(["/usr/bin/python3", "-m", "pytest", "runner/", "-p", "no:cacheprovider",
+                        "--suite-bin", str(tmp_path / "nothing"), "--results-dir", str(tmp_path)],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert_exit(r, 9, "no suite binary", "./run_tests.sh")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--no-such-option"], "unknown option '--no-such-option'"),
+    (["-j", "0"], "-j wants a positive number"),
+    (["-k"], "-k needs a value"),
+])
+def test_run_tests_sh_bad_options(args, message):
+    r = subprocess.run([os.path.join(ROOT, "run_tests.sh"), *args], capture_output=True, text=True)
+    assert_exit(r, 2, message)
+
+
+def test_missing_package_that_cannot_be_installed():
+    env = dict(os.environ, SOCKREUSE_EXTRA_PACKAGES="sockreuse-no-such-package")
+    r = subprocess.run([os.path.join(ROOT, "run_tests.sh"), "-k", "x"], capture_output=True,
+                       text=True, env=env, timeout=600)
+    assert_exit(r, 2, "could not install", "apt-get install", "sockreuse-no-such-package")
+
+
+@pytest.mark.parametrize("fault,reason", [
+    ("no_netns", "no network namespaces (CONFIG_NET_NS)"),
+    ("no_veth", "cannot create veth pairs (CONFIG_VETH)"),
+])
+def test_kernel_without_a_feature_nothing_can_run(recorded_table, tmp_path, fault, reason):
+    r = run_runner(tmp_path, "--expect", str(recorded_table), "-k", "default",
+                   env={"LD_PRELOAD": SHIM, "SOCKREUSE_FAULT": fault})
+    assert_exit(r, 1, "every case was skipped", reason)
+    assert {c["verdict"] for c in load_results(tmp_path)["cases"]} == {"skip"}
+
+
+def test_kernel_without_ipv6_skips_only_ipv6_cases(recorded_table, tmp_path):
+    r = run_runner(tmp_path, "--expect", str(recorded_table), "-k", "default or dualstack",
+                   env={"LD_PRELOAD": SHIM, "SOCKREUSE_FAULT": "no_ipv6"})
+    assert_exit(r, 0)
+    cases = load_results(tmp_path)["cases"]
+    skipped = {c["id"] for c in cases if c["verdict"] == "skip"}
+    assert "tcp6.default.same_addr" in skipped and "tcp46.dualstack.any6_then_any4" in skipped
+    assert {c["verdict"] for c in cases if c["id"].startswith(("tcp4.", "udp4."))} == {"pass"}
+    assert all("CONFIG_IPV6" in c["detail"] for c in cases if c["verdict"] == "skip")
+
+
+def test_read_only_proc_sys_skips_the_sysctl_cases(recorded_table, tmp_path):
+    # A private mount namespace with /proc/sys read-only, as in some containers.
+    cmd = ("mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && "
+           "exec /usr/bin/python3 -m pytest runner/ -p no:cacheprovider -q "
+           f"--results-dir {tmp_path} --expect {recorded_table} -k 'migrate or autobind or ex1'")
+    r = subprocess.run(["unshare", "-m", "sh", "-c", cmd], cwd=ROOT, capture_output=True,
+                       text=True, timeout=600)
+    assert_exit(r, 0)
+    cases = load_results(tmp_path)["cases"]
+    skipped = [c for c in cases if c["verdict"] == "skip"]
+    assert skipped and all("read-only" in c["detail"] for c in skipped)
+    assert "tcp.migrate.sysctl_default" not in {c["id"] for c in skipped}
