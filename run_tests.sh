@@ -6,7 +6,7 @@
 #   ./run_tests.sh                  the suite; report under results/runs/<uname -r>/
 #   ./run_tests.sh --selftest       the project's own tests
 #   ./run_tests.sh -k timewait      only matching cases (pytest -k expression)
-#   ./run_tests.sh -j 1             cases one at a time (default: one worker per core)
+#   ./run_tests.sh -j 1             cases one at a time (default: one suite process per core)
 #   ./run_tests.sh --repeat N       run every case N times; a case whose outcome varies fails
 #   ./run_tests.sh --record         write the observed outcomes as the table for this kernel
 #   ./run_tests.sh --expect FILE    compare with FILE instead of the selected table
@@ -56,7 +56,8 @@ fi
 packages=(cmake make g++ pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libgtest-dev
           python3 python3-pytest python3-yaml python3-pytest-xdist iproute2 kmod)
 # The project's own tests also lint the C++ code.
-[ "$mode" = selftest ] && packages+=(clang-tidy)
+[ "$mode" = selftest ] && packages+=(clang-tidy chromium)
+[ "$mode" = vm ] && packages+=(qemu-system-x86 busybox-static)
 # Extra packages for a test of the install path (SOCKREUSE_EXTRA_PACKAGES).
 # shellcheck disable=SC2206
 packages+=(${SOCKREUSE_EXTRA_PACKAGES:-})
@@ -81,8 +82,6 @@ if ! { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_log" 2>&1 
   die "build failed (full log: $build_log)" 2
 fi
 
-xdist=()
-[ "$jobs" -gt 1 ] && xdist=(-n "$jobs")
 
 if [ "$mode" = vm ]; then
   exec "$PY" vm/matrix.py "${vm_args[@]}" -j "$jobs" "${pytest_args[@]}"
@@ -95,4 +94,4 @@ if [ "$mode" = selftest ]; then
   exec "${wrap[@]}" "$PY" -m pytest tests/ -p no:cacheprovider -q
 fi
 
-exec "${wrap[@]}" "$PY" -m pytest runner/ -p no:cacheprovider -q "${xdist[@]}" "${pytest_args[@]}"
+exec "${wrap[@]}" "$PY" -m pytest runner/ -p no:cacheprovider -q --jobs "$jobs" "${pytest_args[@]}"

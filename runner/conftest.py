@@ -29,6 +29,10 @@ def pytest_addoption(parser):
     g.addoption("--record", action="store_true", help="write the observed outcomes as the table")
     g.addoption("--repeat", type=int, default=1,
                 help="run every case N times; a case whose outcome varies fails")
+    g.addoption("--jobs", type=int, default=1,
+                help="suite processes running cases side by side (batch mode)")
+    g.addoption("--per-item", action="store_true",
+                help="one suite process per case even without -n (batching is the default)")
     g.addoption("--claims", default=os.path.join(REPO, "results", "seed_claims.yaml"))
 
 
@@ -102,6 +106,33 @@ class CaseFailed(Exception):
     """observed != expected: reported in one line, without a traceback."""
 
 
+def batching(config):
+    """Without xdist workers, all selected cases run in one suite process."""
+    return not config.option.per_item and not getattr(config.option, "numprocesses", None)
+
+
+def pytest_collection_finish(session):
+    st = getattr(session.config, "_sockreuse", None)
+    if st is not None:
+        st.selected = [item.case for item in session.items if isinstance(item, CaseItem)]
+        st.batch = None
+
+
+def run_selected_batch(config):
+    st = config._sockreuse
+    names = [c["gtest"] for c in st.selected]
+    step = max(1, len(names) * st.repeat // 10)
+
+    def progress(done, total):
+        if done % step == 0 or done == total:
+            sys.stderr.write(f"sockreuse: {done}/{total} case runs, "
+                             f"{time.monotonic() - st.started:.1f} s\n")
+
+    by_id, failure = suite.run_batch(st.binary, names, st.repeat, config.option.jobs, progress)
+    st.batch = by_id
+    st.batch_failure = f"no result from the suite binary: {failure or 'it skipped the case'}"
+
+
 class CaseItem(pytest.Item):
     def __init__(self, *, case, **kw):
         super().__init__(**kw)
@@ -109,7 +140,13 @@ class CaseItem(pytest.Item):
 
     def runtest(self):
         st = self.config._sockreuse
-        results = suite.run_case(st.binary, self.case["gtest"], st.repeat)
+        if batching(self.config):
+            if st.batch is None:
+                run_selected_batch(self.config)
+            results = st.batch.get(self.case["id"]) or [
+                {"status": "error", "observed": "", "duration_ms": 0, "detail": st.batch_failure}]
+        else:
+            results = suite.run_case(st.binary, self.case["gtest"], st.repeat)
         row = st.table.rows.get(self.case["id"]) if st.table else None
         rec = verdict.decide(self.case, results, row)
         self.user_properties.append(("sockreuse", json.dumps(rec)))

@@ -43,6 +43,7 @@ Outcome run(Ctx& ctx, int family, const std::string& migrate, bool by_shutdown) 
     note = "; " + std::string(kMigrate) + " absent, so the pre-5.14 behaviour";
   } else {
     set_sysctl(kMigrate, migrate);
+    note = "; " + std::string(kMigrate) + " reads back " + read_sysctl(kMigrate).value_or("?");
   }
   SockAddr at = make_addr(family == AF_INET ? kSrv4 : kSrv6);
   Opts rp;
@@ -104,6 +105,7 @@ Outcome syn_recv(Ctx& ctx, const std::string& migrate) {
     note = "; " + std::string(kMigrate) + " absent, so the pre-5.14 behaviour";
   } else {
     set_sysctl(kMigrate, migrate);
+    note = "; " + std::string(kMigrate) + " reads back " + read_sysctl(kMigrate).value_or("?");
   }
   constexpr int kReqs = 32;  // a closed listener owns none of them with p = 2^-32
   SockAddr at = make_addr(kSrv4);

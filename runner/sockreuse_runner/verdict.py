@@ -15,6 +15,7 @@ def decide(case, results, row):
         "expected": row.expected if row else None,
         "verdict": None,
         "duration_ms": round(sum(r.get("duration_ms", 0) for r in results) / len(results), 3),
+        "setup_ms": round(sum(r.get("setup_ms", 0) for r in results) / len(results), 3),
         "detail": first.get("detail", ""),
         "note": row.note if row else None,
     }

@@ -1,0 +1,145 @@
+"""The compatibility report from a small fixed set of results.json files,
+checked as text and rendered in headless Chromium."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "vm"))
+
+import compat  # noqa: E402
+
+CASES = [  # id, rule, outcome per kernel (None = not run), verdict per kernel, note
+    ("tcp4.default.same_addr", "R1", ["EADDRINUSE"] * 3, ["pass"] * 3, None),
+    ("udp4.default.same_addr", "R1", ["EADDRINUSE"] * 3, ["pass"] * 3, None),
+    ("tcp4.reuseaddr.both.bound_bound", "R2", ["ok"] * 3, ["pass", "fail", "pass"], None),
+    ("unix.reuseport.stream", "R5", ["ok", "EOPNOTSUPP", "EOPNOTSUPP"], ["pass"] * 3,
+     "net: restrict SO_REUSEPORT to inet sockets"),
+    ("tcp4.reuseport.both.listeners", "R5", ["ok"] * 3, ["pass", "pass", "new"], None),
+    ("tcp4.migrate.close_listener.migrate_req_1", "R9", ["unsupported", "migrated", None],
+     ["pass", "pass", None], "net: Introduce net.ipv4.tcp_migrate_req."),
+]
+KERNELS = [("5.10.0-32-amd64", "tcg"), ("6.18.44-host", None), ("6.12.117+deb13-amd64", "tcg")]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    base = tmp_path_factory.mktemp("compat")
+    runs = base / "runs"
+    for k, (release, accel) in enumerate(KERNELS):
+        d = runs / release
+        d.mkdir(parents=True)
+        cases = [{"id": cid, "rule": rule, "params": {}, "observed": outs[k],
+                  "expected": outs[k], "verdict": verdicts[k], "duration_ms": 3.0,
+                  "detail": "", "note": note if k else None}
+                 for cid, rule, outs, verdicts, note in CASES if outs[k] is not None]
+        summary = {"total": len(cases), "pass": sum(c["verdict"] == "pass" for c in cases),
+                   "fail": sum(c["verdict"] == "fail" for c in cases),
+                   "new": sum(c["verdict"] == "new" for c in cases), "error": 0, "skip": 0,
+                   "by_rule": {}, "wall_s": 1.0}
+        doc = {"kernel": {"release": release, "table": f"results/expected/{release[:4]}.yaml",
+                          "table_warning": None}, "mode": "root", "cases": cases,
+               "summary": summary}
+        (d / "results.json").write_text(json.dumps(doc))
+        if accel:
+            (d / "vm.json").write_text(json.dumps({"accelerator": accel, "series": release[:4]}))
+    claims = base / "claims.yaml"
+    claims.write_text('- {seed: "001", claim: "Linux has no SO_REUSEPORT", '
+                      'case: unix.reuseport.stream, claimed: EOPNOTSUPP}\n')
+    out = base / "out"
+    compat.main(["--runs", *[str(runs / r) for r, _ in KERNELS], "--out", str(out),
+                 "--claims", str(claims)])
+    return out
+
+
+def test_markdown_has_the_grid_and_marks_changes(report):
+    md = (report / "compat.md").read_text()
+    for cid, *_ in CASES:
+        assert cid in md
+    # Columns in version order, whatever order the runs were given in.
+    header = next(l for l in md.splitlines() if l.startswith("| case |"))
+    assert header.index("5.10") < header.index("6.12") < header.index("6.18")
+    assert "**changed** `unix.reuseport.stream` (R5) from 6.12.117+deb13-amd64" in md
+    assert "net: restrict SO_REUSEPORT to inet sockets" in md
+    assert "**changed** `tcp4.migrate.close_listener.migrate_req_1` (R9) from 6.18.44-host" in md
+    assert "**changed** `tcp4.default.same_addr`" not in md
+    assert "| 001 | Linux has no SO_REUSEPORT |" in md and "does not hold (ok)" in md
+
+
+def test_html_cells_carry_their_verdicts(report):
+    page = (report / "index.html").read_text()
+    assert page.count('<tr class="changed">') == 2
+    assert 'class="v fail"' in page and 'class="v new"' in page
+    assert "not run" in page
+    assert "(host)" in page and page.count("results.json</a>") == 3
+
+
+def test_html_is_self_contained(report):
+    page = (report / "index.html").read_text()
+    refs = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', page) + re.findall(r"url\(([^)]*)\)", page)
+    assert refs, "expected links to the results.json files"
+    assert all(not re.match(r"^(https?:)?//", r) and r.endswith("results.json") for r in refs)
+
+
+def test_no_results_is_a_clear_error(tmp_path):
+    with pytest.raises(SystemExit) as e:
+        compat.main(["--runs", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert "no results.json" in str(e.value)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "results.json").write_text("{not json")
+    with pytest.raises(SystemExit) as e:
+        compat.main(["--runs", str(bad), "--out", str(tmp_path / "o")])
+    assert str(bad / "results.json") in str(e.value)
+
+
+CHROMIUM = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync",
+            # Any name lookup fails at once: a page that tried to fetch from
+            # the network would show it in the net log below.
+            "--host-resolver-rules=MAP * ~NOTFOUND"]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not shutil.which("chromium"):
+        pytest.skip("chromium is not installed: apt-get install chromium")
+    return CHROMIUM
+
+
+def page_requests(chromium, url, tmp_path, name):
+    """Network URLs the page asked for, from Chromium's net log. The browser's
+    own background fetches (update checks, time) run at IDLE priority; the
+    page's resource loads never do."""
+    netlog = tmp_path / f"{name}.json"
+    r = subprocess.run([*chromium, f"--user-data-dir={tmp_path / name}", f"--log-net-log={netlog}",
+                        "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    starts = re.findall(r'\{"priority":"(\w+)","traffic_annotation":\d+,"url":"([^"]+)"\}',
+                        netlog.read_text())
+    return r.stdout, {u for prio, u in starts if prio != "IDLE" and u.startswith(("http", "ws"))}
+
+
+def test_request_detection_sees_an_external_resource(chromium, tmp_path):
+    control = tmp_path / "control.html"
+    control.write_text('<img src="http://sockreuse.invalid/x.png">')
+    _, urls = page_requests(chromium, control.as_uri(), tmp_path, "control")
+    assert urls == {"http://sockreuse.invalid/x.png"}
+
+
+def test_page_renders_in_chromium_without_network(report, chromium, tmp_path):
+    page = report / "index.html"
+    dom, urls = page_requests(chromium, page.as_uri(), tmp_path, "report")
+    assert "unix.reuseport.stream" in dom and 'class="changed"' in dom
+    assert urls == set()
+    shot = tmp_path / "shot.png"
+    r = subprocess.run([*chromium, f"--user-data-dir={tmp_path / 'shot'}",
+                        f"--screenshot={shot}", "--window-size=1400,900", page.as_uri()],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and shot.stat().st_size > 10000, r.stderr[-2000:]

@@ -1,0 +1,67 @@
+"""vm/: configuration, bad input and the initramfs module list. No download
+here; .ci/run boots a guest end to end (./run_tests.sh --kernel 6.1)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "vm"))
+
+import fetch  # noqa: E402
+import initramfs  # noqa: E402
+
+
+def matrix(*args):
+    return subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "matrix.py"), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_every_series_names_a_suite_and_a_package():
+    conf = fetch.load_conf()
+    assert {"5.10", "6.1", "6.12", "7.2"} <= set(conf)
+    for series, entry in conf.items():
+        assert entry["suite"] and entry["package"].startswith("linux-image-"), series
+
+
+def test_archive_comes_from_the_host_sources_not_the_project():
+    uri, keyring = fetch.host_archive()
+    assert uri.startswith(("http://", "https://", "file:/"))
+    assert os.path.isfile(keyring)
+    for path in ("vm/kernels.conf", "vm/fetch.py"):
+        assert uri not in open(os.path.join(ROOT, path)).read()
+
+
+def test_private_apt_configuration_stays_in_the_cache():
+    opts = fetch.apt_options()
+    dirs = [o.split("=", 1)[1] for o in opts if "=" in o and o.startswith("Dir::")]
+    assert all(d == "/dev/null" or d.startswith(fetch.CACHE) for d in dirs), dirs
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--kernel", "9.99"], "unknown kernel series '9.99' (configured: 5.10, 6.1, 6.12, 7.2"),
+    (["--kernel", "/nonexistent/vmlinuz"], "no such file"),
+    (["--kernel", "/etc/hostname"], "needs --modules DIR"),
+])
+def test_bad_kernel_arguments(args, message):
+    if os.geteuid() != 0:
+        pytest.skip("matrix.py checks for root first")
+    r = matrix(*args)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert message in r.stderr
+
+
+def test_module_list_resolves_in_load_order():
+    info = os.path.join(fetch.KERNELS, "6.1", "kernel.json")
+    if not os.path.isfile(info):
+        pytest.skip("the 6.1 kernel is not in .cache yet (./run_tests.sh --kernel 6.1 fetches it)")
+    import json
+    files = initramfs.module_files(json.load(open(info)))
+    names = [os.path.basename(f).split(".ko")[0] for f in files]
+    assert len(names) == len(set(names))
+    for before, after in (("virtio", "virtio_pci"), ("9pnet", "9pnet_virtio"),
+                          ("inet_diag", "tcp_diag"), ("9pnet", "9p")):
+        if before in names and after in names:
+            assert names.index(before) < names.index(after)
+    assert "veth" in names
