@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Side-by-side: the whole suite through the runner at -j1 and -j2 (the
-README's ./run_tests.sh -j N), interleaved so both see the same machine load.
+README's ./run_tests.sh -j N, which runs N suite processes side by side),
+interleaved so both see the same machine load.
 Run as root after a build: bench/parallel.py [ROUNDS]. Prints medians."""
 import os
 import statistics
@@ -15,8 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def run(jobs, out):
     cmd = ["/usr/bin/python3", "-m", "pytest", "runner/", "-p", "no:cacheprovider", "-q",
            "--results-dir", out]
-    if jobs > 1:
-        cmd += ["-n", str(jobs)]
+    cmd += ["--jobs", str(jobs)]
     t0 = time.perf_counter()
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if r.returncode != 0:
