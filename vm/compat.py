@@ -116,7 +116,7 @@ th,td{border-bottom:1px solid #e5e7eb;padding:3px 8px;text-align:left;white-spac
 .grid td.case,.grid th.case{position:sticky;left:0;background:#fff;z-index:1;font-family:ui-monospace,monospace;font-size:12px}
 .grid thead th.case{z-index:3;background:#f3f4f6}
 .grid tr.rule td{background:#e0e7ff;font-weight:600;position:sticky;left:0}
-td.v{font-family:ui-monospace,monospace;font-size:12px}
+td.v{font-family:ui-monospace,monospace;font-size:12px;white-space:normal;max-width:16em;overflow-wrap:anywhere}
 .pass{background:#dcfce7}.fail{background:#fecaca;font-weight:600}.new{background:#fef3c7}
 .error{background:#e9d5ff}.skip{background:#e5e7eb;color:#6b7280}.missing{color:#9ca3af}
 tr.changed td.case{border-left:4px solid #f59e0b}
