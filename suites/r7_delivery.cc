@@ -27,18 +27,6 @@ struct UdpRow {
   UdpPlan plan;
 };
 
-std::vector<Sock> bind_group(const char* ip, int n, Proto proto, const Opts& o, bool listen) {
-  std::vector<Sock> socks;
-  SockAddr at = make_addr(ip);
-  for (int i = 0; i < n; ++i) {
-    socks.push_back(Sock::open(at.family(), proto, o));
-    if (int err = socks.back().bind(at))
-      throw SysError("bind socket " + std::to_string(i + 1) + " to " + at.str(), err);
-    if (listen) check(-socks.back().listen(), "listen");
-  }
-  return socks;
-}
-
 Outcome run_udp(Ctx& ctx, const UdpRow& row) {
   std::vector<Sock> group = bind_group(row.bind_ip, row.sockets, Proto::udp, row.opts, false);
   if (!row.plan.multicast_dev.empty()) {

@@ -9,9 +9,10 @@
 
 #include <string>
 
+#include "fixtures/delivery.h"
+#include "fixtures/sysctl_step.h"
 #include "fixtures/timewait.h"
 #include "netns/error.h"
-#include "fixtures/sysctl_step.h"
 #include "netns/sysctl.h"
 
 namespace sr {
@@ -36,32 +37,29 @@ bool is_reset(const Sock& c) {
   return info.tcpi_state == TCP_CLOSE;
 }
 
+// Sets tcp_migrate_req in the server namespace; false when migration is
+// asked for on a kernel without the sysctl. `note` says what the kernel has.
+bool set_migrate(const std::string& migrate, std::string& note) {
+  if (!read_sysctl(kMigrate)) {
+    note = "; " + std::string(kMigrate) + " absent, so the pre-5.14 behaviour";
+    return migrate != "1";
+  }
+  set_sysctl(kMigrate, migrate);
+  note = "; " + std::string(kMigrate) + " reads back " + read_sysctl(kMigrate).value_or("?");
+  return true;
+}
+
 Outcome run(Ctx& ctx, int family, const std::string& migrate, bool by_shutdown) {
   std::string note;
-  if (!read_sysctl(kMigrate)) {
-    if (migrate == "1") return {"unsupported", std::string(kMigrate) + " does not exist"};
-    note = "; " + std::string(kMigrate) + " absent, so the pre-5.14 behaviour";
-  } else {
-    set_sysctl(kMigrate, migrate);
-    note = "; " + std::string(kMigrate) + " reads back " + read_sysctl(kMigrate).value_or("?");
-  }
+  if (!set_migrate(migrate, note))
+    return {"unsupported", std::string(kMigrate) + " does not exist"};
   SockAddr at = make_addr(family == AF_INET ? kSrv4 : kSrv6);
   Opts rp;
   rp.reuseport = true;
-  Sock a = Sock::open(family, Proto::tcp, rp);
-  Sock b = Sock::open(family, Proto::tcp, rp);
-  for (Sock* l : {&a, &b}) {
-    if (int err = l->bind(at)) throw SysError("bind listener " + at.str(), err);
-    if (int err = l->listen(64)) throw SysError("listen", err);
-  }
-  std::vector<Sock> clients;
-  {
-    auto in = ctx.in_client();
-    for (int i = 0; i < kConns; ++i) {
-      clients.push_back(Sock::open(family, Proto::tcp));
-      if (int err = clients.back().connect(at)) throw SysError("connect " + at.str(), err);
-    }
-  }
+  std::vector<Sock> group = bind_group(family == AF_INET ? kSrv4 : kSrv6, 2, Proto::tcp, rp, true);
+  Sock& a = group[0];
+  Sock& b = group[1];
+  std::vector<Sock> clients = connect_clients(ctx, at, kConns);
   ino_t ia = a.inode(), ib = b.inode();
   if (!wait_until([&] { return queued(ia) + queued(ib) == kConns; }, kBound))
     throw std::runtime_error("connections never all reached the accept queues (" +
@@ -100,13 +98,8 @@ Outcome run(Ctx& ctx, int family, const std::string& migrate, bool by_shutdown) 
 // them are requests when one listener closes; then every client writes.
 Outcome syn_recv(Ctx& ctx, const std::string& migrate) {
   std::string note;
-  if (!read_sysctl(kMigrate)) {
-    if (migrate == "1") return {"unsupported", std::string(kMigrate) + " does not exist"};
-    note = "; " + std::string(kMigrate) + " absent, so the pre-5.14 behaviour";
-  } else {
-    set_sysctl(kMigrate, migrate);
-    note = "; " + std::string(kMigrate) + " reads back " + read_sysctl(kMigrate).value_or("?");
-  }
+  if (!set_migrate(migrate, note))
+    return {"unsupported", std::string(kMigrate) + " does not exist"};
   constexpr int kReqs = 32;  // a closed listener owns none of them with p = 2^-32
   SockAddr at = make_addr(kSrv4);
   Opts rp;
@@ -119,14 +112,7 @@ Outcome syn_recv(Ctx& ctx, const std::string& migrate) {
     if (int err = l->bind(at)) throw SysError("bind listener " + at.str(), err);
     if (int err = l->listen(64)) throw SysError("listen", err);
   }
-  std::vector<Sock> clients;
-  {
-    auto in = ctx.in_client();
-    for (int i = 0; i < kReqs; ++i) {
-      clients.push_back(Sock::open(AF_INET, Proto::tcp));
-      if (int err = clients.back().connect(at)) throw SysError("connect " + at.str(), err);
-    }
-  }
+  std::vector<Sock> clients = connect_clients(ctx, at, kReqs);
   auto requests = [] { return sockets_on_port(kPort, state_bit(TCP_SYN_RECV)).size(); };
   if (!wait_until([&] { return requests() == kReqs; }, kBound))
     throw std::runtime_error("expected " + std::to_string(kReqs) + " requests in SYN_RECV, saw " +

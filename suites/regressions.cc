@@ -11,9 +11,9 @@
 
 #include "fixtures/delivery.h"
 #include "fixtures/sequence.h"
+#include "fixtures/sysctl_step.h"
 #include "fixtures/timewait.h"
 #include "netns/error.h"
-#include "fixtures/sysctl_step.h"
 #include "netns/sysctl.h"
 
 namespace sr {

@@ -9,9 +9,9 @@
 
 #include "fixtures/delivery.h"
 #include "fixtures/sequence.h"
+#include "fixtures/sysctl_step.h"
 #include "fixtures/timewait.h"
 #include "netns/error.h"
-#include "fixtures/sysctl_step.h"
 #include "netns/sysctl.h"
 
 namespace sr {
@@ -112,11 +112,7 @@ Outcome fork_child(Ctx& ctx, bool reuse) {
 Outcome receive_threads(Ctx& ctx) {
   Opts o;
   o.reuseaddr = true;
-  std::vector<Sock> socks;
-  for (int i = 0; i < 2; ++i) {
-    socks.push_back(Sock::open(AF_INET, Proto::udp, o));
-    if (int err = socks.back().bind(make_addr(kAny4))) throw SysError("bind", err);
-  }
+  std::vector<Sock> socks = bind_group(kAny4, 2, Proto::udp, o, false);
   std::atomic<bool> stop{false};
   std::atomic<int> got[2] = {0, 0};
   std::vector<std::thread> threads;
@@ -167,12 +163,7 @@ Outcome timewait_length(Ctx& ctx) {
 Outcome two_servers_twenty_clients(Ctx& ctx) {
   Opts o;
   o.reuseport = true;
-  std::vector<Sock> ls;
-  for (int i = 0; i < 2; ++i) {
-    ls.push_back(Sock::open(AF_INET, Proto::tcp, o));
-    if (int err = ls.back().bind(make_addr(kAny4))) throw SysError("bind", err);
-    if (int err = ls.back().listen()) throw SysError("listen", err);
-  }
+  std::vector<Sock> ls = bind_group(kAny4, 2, Proto::tcp, o, true);
   // The article used 20 clients; 32 keeps "both servers got some" certain
   // but for a 2^-31 chance, so the outcome does not flake.
   Delivery d = deliver_tcp(ctx, {&ls[0], &ls[1]}, kSrv4, 32);
