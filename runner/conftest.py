@@ -16,6 +16,7 @@ from sockreuse_runner.errors import (EXIT_FAILED, EXIT_STALE_ROW, EXIT_NO_TABLE,
                                      RunnerError)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROGRESS_EVERY_S = 5
 
 
 def pytest_addoption(parser):
@@ -118,15 +119,33 @@ def pytest_collection_finish(session):
         st.batch = None
 
 
+def progress_writer(config):
+    """Progress lines for the person watching (or a VM console): the batch
+    runs inside the first item, where pytest captures stdout and stderr."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+
+    def say(line):
+        with capman.global_and_fixture_disabled():
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+
+    return say
+
+
 def run_selected_batch(config):
     st = config._sockreuse
     names = [c["gtest"] for c in st.selected]
-    step = max(1, len(names) * st.repeat // 10)
+    jobs = max(1, min(config.option.jobs, len(names)))
+    say = progress_writer(config)
+    runs = f"{len(names)} cases" + (f" x {st.repeat} runs" if st.repeat > 1 else "")
+    say(f"sockreuse: running {runs} in {jobs} suite process{'es' if jobs > 1 else ''}")
+    last = [time.monotonic()]
 
     def progress(done, total):
-        if done % step == 0 or done == total:
-            sys.stderr.write(f"sockreuse: {done}/{total} case runs, "
-                             f"{time.monotonic() - st.started:.1f} s\n")
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY_S or done == total:
+            last[0] = now
+            say(f"sockreuse: {done}/{total} case runs, {now - st.started:.1f} s")
 
     by_id, failure = suite.run_batch(st.binary, names, st.repeat, config.option.jobs, progress)
     st.batch = by_id
