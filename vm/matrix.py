@@ -95,12 +95,13 @@ def run_guest(kernel, accel, runner_args, record):
     workdir = os.path.join(fetch.CACHE, "vm", release)
     os.makedirs(workdir, exist_ok=True)
     initrd = os.path.join(workdir, "initrd.gz")
-    initramfs.build(kernel, initrd, REPO, RUNS, [_quote(a) for a in args])
+    initramfs.build(kernel, initrd, REPO, RUNS, args)
     console = os.path.join(out, "console.log")
     say(f"{kernel['series']}: booting {release} ({accel})")
     cmd = qemu.command(kernel, initrd, accel, console,
                        [("hostroot", "/", True), ("results", RUNS, False)])
-    rc, total_s, err, boot_s = qemu.run(cmd, GUEST_TIMEOUT_S, console)
+    rc, total_s, err, boot_s = qemu.run(cmd, GUEST_TIMEOUT_S, console,
+                                        lambda line: relay(kernel["series"], line))
     text = open(console, errors="replace").read() if os.path.exists(console) else ""
     boot_s = total_s if boot_s is None else boot_s
     code = int(open(exit_file).read().strip()) if os.path.exists(exit_file) else None
@@ -126,8 +127,12 @@ def run_guest(kernel, accel, runner_args, record):
     return 1 if problem or code != 0 else 0
 
 
-def _quote(arg):
-    return "'" + arg.replace("'", "'\\''") + "'" if any(c in arg for c in " \t'\"$*?") else arg
+def relay(series, line):
+    """Passes the guest's own progress and problems on to the matrix log."""
+    if line.startswith("sockreuse: ") and (" case runs, " in line or "running " in line):
+        say(f"{series}: {line[len('sockreuse: '):]}")
+    elif line.startswith("sockreuse-guest: ") and line != "sockreuse-guest: done":
+        say(f"{series}: guest {line[len('sockreuse-guest: '):]}")
 
 
 def run_host(runner_args):

@@ -32,11 +32,31 @@ def command(kernel, initrd, accel, console, shares, cmdline_extra=""):
 BOOTED = "sockreuse-guest: up"
 
 
-def run(cmd, timeout_s, console=None):
+def run(cmd, timeout_s, console=None, on_line=None):
     """Runs qemu; returns (exit code or None on timeout, seconds, stderr,
-    seconds until the guest's init reported in on the console)."""
+    seconds until the guest's init reported in on the console). Each complete
+    console line goes to on_line as it appears."""
     t0 = time.monotonic()
     booted = None
+    seen = 0
+    partial = b""
+
+    def follow():
+        nonlocal booted, seen, partial
+        if not console or not os.path.exists(console):
+            return
+        with open(console, "rb") as f:
+            f.seek(seen)
+            chunk = f.read()
+        seen += len(chunk)
+        *lines, partial = (partial + chunk).split(b"\n")
+        for raw in lines:
+            line = raw.decode(errors="replace").rstrip("\r")
+            if booted is None and BOOTED in line:
+                booted = time.monotonic() - t0
+            if on_line:
+                on_line(line)
+
     with tempfile.TemporaryFile() as err:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=err, preexec_fn=_die_with_parent)
@@ -44,15 +64,14 @@ def run(cmd, timeout_s, console=None):
             while p.poll() is None:
                 if time.monotonic() - t0 > timeout_s:
                     raise subprocess.TimeoutExpired(cmd, timeout_s)
-                if booted is None and console and os.path.exists(console):
-                    with open(console, errors="replace") as f:
-                        if BOOTED in f.read():
-                            booted = time.monotonic() - t0
+                follow()
                 time.sleep(0.2)
         except (subprocess.TimeoutExpired, KeyboardInterrupt):
             p.kill()
             p.wait()
+            follow()
             return None, time.monotonic() - t0, "", booted
+        follow()
         err.seek(0)
         return p.returncode, time.monotonic() - t0, err.read().decode(errors="replace"), booted
 
