@@ -5,6 +5,7 @@ import glob
 import gzip
 import lzma
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -30,18 +31,33 @@ say "up $(uname -r)"
 if grep -q sockreuse.probe /proc/cmdline; then say "probe ok"; halt; fi
 mkdir -p /host
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /host || { say "cannot mount the host root"; halt; }
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /host@RESULTS@ || { say "cannot mount the results share"; halt; }
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results "/host@RESULTS@" || { say "cannot mount the results share"; halt; }
 mount -t proc proc /host/proc
 mount -t sysfs sysfs /host/sys
 mount --bind /dev /host/dev
 mount -t tmpfs tmpfs /host/run
-chroot /host /bin/sh -c 'cd @REPO@ && exec env TMPDIR=/run HOME=/run PYTHONDONTWRITEBYTECODE=1 \
-  /usr/bin/python3 -m pytest runner/ -p no:cacheprovider -q --color=no --jobs @JOBS@ --suite-bin build/sockreuse_suite \
-  --results-dir @RESULTS@/$(uname -r) @ARGS@'
-echo $? > /host@RESULTS@/.exit-$(uname -r)
+chroot /host /bin/sh -c @SUITE@
+echo $? > "/host@RESULTS@/.exit-$(uname -r)"
 say "done"
 halt
 """
+
+
+def suite_command(repo, results_dir, runner_args):
+    """The shell command that runs the suite inside the guest's chroot, quoted
+    for init's `sh -c`: each runner argument reaches pytest as one word."""
+    words = ["/usr/bin/python3", "-m", "pytest", "runner/", "-p", "no:cacheprovider", "-q",
+             "--color=no", "--jobs", str(GUEST_JOBS), "--suite-bin", "build/sockreuse_suite",
+             *runner_args]
+    inner = (f"cd {shlex.quote(repo)} && exec env TMPDIR=/run HOME=/run PYTHONDONTWRITEBYTECODE=1 "
+             + " ".join(shlex.quote(w) for w in words)
+             + f' --results-dir {shlex.quote(results_dir)}/"$(uname -r)"')
+    return shlex.quote(inner)
+
+
+def init_script(repo, results_dir, runner_args):
+    return (INIT.replace("@RESULTS@", results_dir)
+            .replace("@SUITE@", suite_command(repo, results_dir, runner_args)))
 
 
 def module_files(kernel):
@@ -79,9 +95,7 @@ def build(kernel, out_path, repo, results_dir, runner_args):
             names.append(name)
         with open(os.path.join(stage, "mods", "order"), "w") as f:
             f.write("\n".join(names) + "\n")
-        init = (INIT.replace("@REPO@", repo).replace("@RESULTS@", results_dir)
-                .replace("@JOBS@", str(GUEST_JOBS))
-                .replace("@ARGS@", " ".join(runner_args)))
+        init = init_script(repo, results_dir, runner_args)
         init_path = os.path.join(stage, "init")
         with open(init_path, "w") as f:
             f.write(init)

@@ -1,6 +1,7 @@
 """vm/: configuration, bad input and the initramfs module list. No download
 here; .ci/run boots a guest end to end (./run_tests.sh --kernel 6.1)."""
 import os
+import shlex
 import subprocess
 import sys
 
@@ -65,3 +66,16 @@ def test_module_list_resolves_in_load_order():
         if before in names and after in names:
             assert names.index(before) < names.index(after)
     assert "veth" in names
+
+
+def test_guest_command_keeps_every_runner_argument_one_word():
+    args = ["-k", "hash2 and udp4", "--expect", "/x/it's here.yaml", "--repeat", "50"]
+    init = initramfs.init_script("/work/a repo", "/work/a repo/results/runs", args)
+    line = next(l for l in init.splitlines() if l.startswith("chroot /host"))
+    outer = shlex.split(line)
+    assert outer[:4] == ["chroot", "/host", "/bin/sh", "-c"] and len(outer) == 5
+    inner = shlex.split(outer[4])
+    assert inner[:2] == ["cd", "/work/a repo"]
+    at = inner.index("-k")
+    assert inner[at:at + 6] == args
+    assert inner[-2:] == ["--results-dir", "/work/a repo/results/runs/$(uname -r)"]
