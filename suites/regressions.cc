@@ -99,24 +99,6 @@ Outcome reuseport_on(int family, int type) {
   return {errno_name(rc == 0 ? 0 : errno), "setsockopt(SO_REUSEPORT) on a non-inet socket"};
 }
 
-// "udp: Fix wildcard bind conflict check when using hash2" (7.0, backported):
-// past 10 sockets on a port, UDP checks conflicts through hash2, where the
-// wildcard check used to miss the specific sockets.
-Outcome udp_wildcard_after_specifics(int specifics, const char* wildcard, unsigned flags) {
-  std::vector<Sock> held;
-  for (int i = 1; i <= specifics; ++i) {
-    SockAddr at = make_addr("127.0.0." + std::to_string(i));
-    held.push_back(Sock::open(AF_INET, Proto::udp));
-    if (int err = held.back().bind(at)) throw SysError("bind " + at.str(), err);
-  }
-  SockAddr any = make_addr(wildcard);
-  Sock s = Sock::open(any.family(), Proto::udp, opts_for(flags));
-  int err = s.bind(any);
-  return {errno_name(err), std::to_string(specifics) + " sockets on 127.0.0.1-" +
-                               std::to_string(specifics) + ":8888, then " + any.str() + ": " +
-                               errno_name(err)};
-}
-
 // "udp: Add 4-tuple hash for connected socket" (6.13): a SO_REUSEPORT group
 // where the first member is connect()ed to one client address and port.
 Outcome reuseport_connected_member(Ctx& ctx, bool from_peer) {
@@ -210,22 +192,6 @@ const bool others = [] {
     int f = family, t = type;
     add_case({id, "R5", {{kChange, unix_rp}}, [f, t](Ctx&) { return reuseport_on(f, t); }});
   }
-
-  const std::string hash2 = "udp: Fix wildcard bind conflict check when using hash2";
-  for (int n : {10, 11})
-    for (auto [name, addr, flags] :
-         {std::tuple{"any4", kAny4, 0u}, std::tuple{"any6", kAny6, unsigned{DUAL}},
-          std::tuple{"mapped_any", kMappedAny, unsigned{DUAL}}}) {
-      std::string id = "udp4.hash2.specific_" + std::to_string(n) + ".then_" + name;
-      const char* a = addr;
-      unsigned f = flags;
-      add_case({id,
-                "R4",
-                {{kChange, hash2},
-                 {"specific_sockets", std::to_string(n)},
-                 {"wildcard", describe({addr, flags})}},
-                [n, a, f](Ctx&) { return udp_wildcard_after_specifics(n, a, f); }});
-    }
 
   const std::string fourtuple = "udp: Add 4-tuple hash for connected socket";
   add_case({"udp4.reuseport.connected_member.from_its_peer",

@@ -1,0 +1,77 @@
+// "udp: Fix wildcard bind conflict check when using hash2" (7.0, backported to
+// stable branches): past 10 sockets on a port, UDP checks a new bind for
+// conflicts through hash2 (keyed by address and port), where a wildcard bind
+// used to miss the sockets bound to specific addresses.
+//
+// Without the fix the outcome also depends on chance. Both hash tables are
+// shared by every namespace and salted per namespace: when one of the specific
+// sockets happens to share the wildcard's hash2 slot (about 11 in 512 on a
+// small table) the old check does see it, and other namespaces' sockets in the
+// port's slot can push its count past 10 early. So each case repeats the
+// scenario in fresh namespaces, each with a new salt, and names every trial in
+// its detail. Chance moves a trial one way only: past 10 it can turn the
+// kernel's "ok" into EADDRINUSE, at 10 or fewer it can turn EADDRINUSE into
+// "ok". The case reports the outcome chance cannot produce whenever any trial
+// showed it; on a kernel with the fix every trial is EADDRINUSE.
+#include <string>
+
+#include "fixtures/sequence.h"
+#include "netns/error.h"
+#include "netns/namespace.h"
+#include "netns/rtnl.h"
+
+namespace sr {
+namespace {
+
+constexpr int kTrials = 4;  // four salts all colliding: about 1 in 2 million
+
+// One trial in a namespace of its own; returns the wildcard bind's errno.
+int wildcard_after_specifics(int specifics, const SockAddr& any, unsigned flags) {
+  NetNs ns = NetNs::create();
+  InNs in(ns);
+  Rtnl().set_up("lo");
+  std::vector<Sock> held;
+  for (int i = 1; i <= specifics; ++i) {
+    SockAddr at = make_addr("127.0.0." + std::to_string(i));
+    held.push_back(Sock::open(AF_INET, Proto::udp));
+    if (int err = held.back().bind(at)) throw SysError("bind " + at.str(), err);
+  }
+  Sock s = Sock::open(any.family(), Proto::udp, opts_for(flags));
+  return s.bind(any);
+}
+
+Outcome run(int specifics, const char* wildcard, unsigned flags) {
+  SockAddr any = make_addr(wildcard);
+  const std::string robust = specifics > 10 ? "ok" : "EADDRINUSE";
+  std::string token = specifics > 10 ? "EADDRINUSE" : "ok";
+  std::string trials;
+  for (int t = 0; t < kTrials; ++t) {
+    std::string seen = errno_name(wildcard_after_specifics(specifics, any, flags));
+    if (seen == robust) token = robust;
+    trials += (t ? ", " : "") + seen;
+  }
+  return {token, std::to_string(specifics) + " sockets on 127.0.0.1-" + std::to_string(specifics) +
+                     ":8888, then " + any.str() + ", in " + std::to_string(kTrials) +
+                     " fresh namespaces: " + trials};
+}
+
+const bool registered = [] {
+  for (int n : {10, 11})
+    for (auto [name, addr, flags] :
+         {std::tuple{"any4", kAny4, 0u}, std::tuple{"any6", kAny6, unsigned{DUAL}},
+          std::tuple{"mapped_any", kMappedAny, unsigned{DUAL}}}) {
+      const char* a = addr;
+      unsigned f = flags;
+      add_case({"udp4.hash2.specific_" + std::to_string(n) + ".then_" + name,
+                "R4",
+                {{"change", "udp: Fix wildcard bind conflict check when using hash2"},
+                 {"specific_sockets", std::to_string(n)},
+                 {"wildcard", describe({addr, flags})},
+                 {"trials", std::to_string(kTrials)}},
+                [n, a, f](Ctx&) { return run(n, a, f); }});
+    }
+  return true;
+}();
+
+}  // namespace
+}  // namespace sr
