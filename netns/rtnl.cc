@@ -37,7 +37,11 @@ struct NlAddrDel {
 struct NeighDel {
   void operator()(rtnl_neigh* n) const { rtnl_neigh_put(n); }
 };
+struct VethDel {
+  void operator()(rtnl_link* l) const { rtnl_link_veth_release(l); }
+};
 using LinkPtr = std::unique_ptr<rtnl_link, LinkDel>;
+using VethPtr = std::unique_ptr<rtnl_link, VethDel>;
 using AddrPtr = std::unique_ptr<rtnl_addr, AddrDel>;
 using NlAddrPtr = std::unique_ptr<nl_addr, NlAddrDel>;
 
@@ -60,22 +64,22 @@ Rtnl::Rtnl() : sk_(nl_socket_alloc()) {
 
 Rtnl::~Rtnl() { nl_socket_free(sk_); }
 
-void Rtnl::add_veth(const std::string& name, const std::string& mac, const std::string& peer,
-                    const std::string& peer_mac, const NetNs& peer_ns) {
-  rtnl_link* link = rtnl_link_veth_alloc();
+void Rtnl::add_veth(const VethEnd& here, const VethEnd& peer, const NetNs& peer_ns) {
+  NlAddrPtr lladdr = parse(here.mac, AF_LLC), peer_lladdr = parse(peer.mac, AF_LLC);
+  VethPtr link(rtnl_link_veth_alloc());
   if (!link) throw std::runtime_error("rtnl_link_veth_alloc: out of memory");
-  rtnl_link* other = rtnl_link_veth_get_peer(link);
-  rtnl_link_set_name(link, name.c_str());
-  rtnl_link_set_flags(link, IFF_UP);
-  rtnl_link_set_name(other, peer.c_str());
-  NlAddrPtr lladdr = parse(mac, AF_LLC), peer_lladdr = parse(peer_mac, AF_LLC);
-  rtnl_link_set_addr(link, lladdr.get());
+  rtnl_link* other = rtnl_link_veth_get_peer(link.get());
+  rtnl_link_set_name(link.get(), here.name.c_str());
+  rtnl_link_set_flags(link.get(), IFF_UP);
+  rtnl_link_set_addr(link.get(), lladdr.get());
+  if (here.ifindex > 0) rtnl_link_set_ifindex(link.get(), here.ifindex);
+  rtnl_link_set_name(other, peer.name.c_str());
   rtnl_link_set_addr(other, peer_lladdr.get());
+  if (peer.ifindex > 0) rtnl_link_set_ifindex(other, peer.ifindex);
   rtnl_link_set_ns_fd(other, peer_ns.fd());
-  int rc = rtnl_link_add(sk_, link, NLM_F_CREATE | NLM_F_EXCL);
+  int rc = rtnl_link_add(sk_, link.get(), NLM_F_CREATE | NLM_F_EXCL);
   rtnl_link_put(other);
-  rtnl_link_veth_release(link);
-  nl_check(rc, "create veth " + name + " <-> " + peer);
+  nl_check(rc, "create veth " + here.name + " <-> " + peer.name);
 }
 
 void Rtnl::set_up(const std::string& name) {

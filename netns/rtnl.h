@@ -11,6 +11,17 @@ namespace sr {
 
 class NetNs;
 
+// One end of a veth pair. Giving the two ends different interface indexes
+// matters: the kernel applies a link's carrier change at once only when the
+// link's index differs from its peer's (or its qdisc is not yet running);
+// otherwise linkwatch batches the change up to a second later. Two fresh
+// namespaces would both number their first veth 2.
+struct VethEnd {
+  std::string name;
+  std::string mac;
+  int ifindex = 0;  // 0: the kernel picks one
+};
+
 class Rtnl {
  public:
   Rtnl();
@@ -18,12 +29,11 @@ class Rtnl {
   Rtnl(const Rtnl&) = delete;
   Rtnl& operator=(const Rtnl&) = delete;
 
-  // Creates `name` here, already up, and `peer` inside peer_ns, still down:
-  // veth refuses to open a device before its peer is attached (ENOTCONN), so
-  // the peer is set up later from its own namespace.
+  // Creates `here` in this namespace, already up, and `peer` inside peer_ns,
+  // still down: veth refuses to open a device before its peer is attached
+  // (ENOTCONN), so the peer is set up later from its own namespace.
   // MACs are given so that neighbours can be made permanent up front.
-  void add_veth(const std::string& name, const std::string& mac, const std::string& peer,
-                const std::string& peer_mac, const NetNs& peer_ns);
+  void add_veth(const VethEnd& here, const VethEnd& peer, const NetNs& peer_ns);
   void set_up(const std::string& name);
   // True once the kernel reports the link operationally up: carrier on and
   // the queueing discipline attached (until then transmitted packets are

@@ -39,7 +39,7 @@ TEST(Rtnl, VethPeerLandsInTheOtherNamespace) {
   NetNs here = NetNs::create(), there = NetNs::create();
   InNs in(here);
   Rtnl nl;
-  nl.add_veth("ta", "02:00:00:00:aa:01", "tb", "02:00:00:00:aa:02", there);
+  nl.add_veth({"ta", "02:00:00:00:aa:01"}, {"tb", "02:00:00:00:aa:02"}, there);
   EXPECT_GT(if_nametoindex("ta"), 0u);
   EXPECT_EQ(if_nametoindex("tb"), 0u);
   InNs in_there(there);
@@ -51,7 +51,7 @@ TEST(Rtnl, AddressesAreUsableAtOnce) {
   NetNs here = NetNs::create(), there = NetNs::create();
   InNs in(here);
   Rtnl nl;
-  nl.add_veth("ta", "02:00:00:00:aa:01", "tb", "02:00:00:00:aa:02", there);
+  nl.add_veth({"ta", "02:00:00:00:aa:01"}, {"tb", "02:00:00:00:aa:02"}, there);
   nl.add_address("ta", "198.51.100.7/24");
   nl.add_address("ta", "2001:db8:7::1/64");
   auto have = addresses_of("ta");
@@ -68,7 +68,7 @@ TEST(Rtnl, LinkComesUpAndAddressBecomesLocal) {
   {
     InNs in(here);
     Rtnl nl;
-    nl.add_veth("ta", "02:00:00:00:aa:01", "tb", "02:00:00:00:aa:02", there);
+    nl.add_veth({"ta", "02:00:00:00:aa:01"}, {"tb", "02:00:00:00:aa:02"}, there);
     nl.add_address("ta", "2001:db8:7::1/64");
   }
   {

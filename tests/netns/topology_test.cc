@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <string>
 
 #include "fixtures/case.h"
 #include "fixtures/isolated.h"
@@ -40,10 +41,17 @@ TEST(Topology, ReadyForTrafficOnBothPairsAndFamilies) {
 TEST(Topology, InterfacesAreWhereTheyBelong) {
   CaseResult r = run_isolated(
       [](Ctx& ctx) -> Outcome {
-        bool server_ok = if_nametoindex("s0") && if_nametoindex("s1") && !if_nametoindex("c0");
+        // Distinct indexes on the two ends of each pair (see VethEnd in netns/rtnl.h).
+        std::string where = "s0=" + std::to_string(if_nametoindex("s0")) +
+                            " s1=" + std::to_string(if_nametoindex("s1"));
+        bool server_ok =
+            if_nametoindex("s0") == 10 && if_nametoindex("s1") == 11 && !if_nametoindex("c0");
         auto in = ctx.in_client();
-        bool client_ok = if_nametoindex("c0") && if_nametoindex("c1") && !if_nametoindex("s0");
-        return {server_ok && client_ok ? "ok" : "misplaced", ""};
+        where += " c0=" + std::to_string(if_nametoindex("c0")) +
+                 " c1=" + std::to_string(if_nametoindex("c1"));
+        bool client_ok =
+            if_nametoindex("c0") == 20 && if_nametoindex("c1") == 21 && !if_nametoindex("s0");
+        return {server_ok && client_ok ? "ok" : "misplaced", where};
       },
       milliseconds(10000));
   EXPECT_EQ(r.observed, "ok") << r.detail;
