@@ -3,6 +3,7 @@ and a GoogleTest run that prints `SOCKREUSE-RESULT {json}` per case."""
 import json
 import os
 import subprocess
+import tempfile
 import threading
 
 from .errors import EXIT_NO_SUITE, RunnerError
@@ -58,18 +59,20 @@ def run_batch(binary, gtest_names, repeat=1, jobs=1, progress=None):
         cmd = [binary, "--gtest_filter=" + ":".join(names), "--gtest_brief=1"]
         if repeat > 1:
             cmd.append(f"--gtest_repeat={repeat}")
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for line in p.stdout:
-            if line.startswith(PREFIX):
-                rec = json.loads(line[len(PREFIX):])
-                with lock:
-                    by_id.setdefault(rec["id"], []).append(rec)
-                    done = sum(len(v) for v in by_id.values())
-                if progress:
-                    progress(done, total)
-        stderr = p.stderr.read()
-        if p.wait() < 0 or not any(n.split(".", 1)[1] in by_id for n in names):
-            failures.append(f"suite process exit {p.returncode}: {stderr.strip()[-500:]}")
+        # stderr goes to a file: read after stdout, a full pipe would block the suite.
+        with tempfile.TemporaryFile(mode="w+") as err:
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
+            for line in p.stdout:
+                if line.startswith(PREFIX):
+                    rec = json.loads(line[len(PREFIX):])
+                    with lock:
+                        by_id.setdefault(rec["id"], []).append(rec)
+                        done = sum(len(v) for v in by_id.values())
+                    if progress:
+                        progress(done, total)
+            if p.wait() < 0 or not any(n.split(".", 1)[1] in by_id for n in names):
+                err.seek(0)
+                failures.append(f"suite process exit {p.returncode}: {err.read().strip()[-500:]}")
 
     threads = [threading.Thread(target=one, args=(c,)) for c in chunks if c]
     for t in threads:
