@@ -55,8 +55,8 @@ fi
 
 packages=(cmake make g++ pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libgtest-dev
           python3 python3-pytest python3-yaml python3-pytest-xdist iproute2 kmod)
-# The project's own tests also lint the C++ code.
-[ "$mode" = selftest ] && packages+=(clang-tidy chromium)
+# The project's own tests also lint and format-check the C++ code.
+[ "$mode" = selftest ] && packages+=(clang-tidy clang-format chromium)
 [ "$mode" = vm ] && packages+=(qemu-system-x86 busybox-static)
 # Extra packages for a test of the install path (SOCKREUSE_EXTRA_PACKAGES).
 # shellcheck disable=SC2206

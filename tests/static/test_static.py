@@ -1,5 +1,5 @@
-"""The C++ code has no clang-tidy findings under the committed .clang-tidy,
-and the suite and the netns/ unit tests run clean under AddressSanitizer +
+"""The C++ code is formatted by the committed .clang-format, has no
+clang-tidy findings under the committed .clang-tidy, and the suite and the netns/ unit tests run clean under AddressSanitizer +
 UBSan (CMake option SOCKREUSE_SANITIZE)."""
 import glob
 import json
@@ -18,6 +18,17 @@ SOURCES = sorted(glob.glob(os.path.join(ROOT, "netns", "*.cc")) +
 
 def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=1800, **kw)
+
+
+HEADERS = sorted(glob.glob(os.path.join(ROOT, "*", "*.h")) +
+                 glob.glob(os.path.join(ROOT, "tests", "*", "*.h")))
+
+
+def test_cpp_is_clang_formatted():
+    if run(["which", "clang-format"]).returncode != 0:
+        pytest.skip("clang-format is not installed: apt-get install clang-format")
+    r = run(["clang-format", "--dry-run", "--Werror", *SOURCES, *HEADERS])
+    assert r.returncode == 0, "run clang-format -i on:\n" + r.stderr[-3000:]
 
 
 @pytest.fixture(scope="module")
