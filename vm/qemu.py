@@ -2,6 +2,7 @@
 a short bounded boot), TCG otherwise. Every qemu process dies with its
 parent and is killed at its time limit."""
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -76,10 +77,36 @@ def run(cmd, timeout_s, console=None, on_line=None):
         return p.returncode, time.monotonic() - t0, err.read().decode(errors="replace"), booted
 
 
+def _probe_key():
+    """What decides whether KVM can run a stock kernel here: the host kernel
+    (and its hypervisor) and the QEMU build."""
+    try:
+        out = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
+                             text=True).stdout
+    except FileNotFoundError:
+        out = ""
+    return f"{os.uname().release} | {out.splitlines()[0] if out else '?'}"
+
+
 def probe_kvm(kernel, initrd, workdir):
-    """'kvm' if a guest boots to init under KVM within the bound, else 'tcg'."""
+    """'kvm' if a guest boots to init under KVM within the bound, else 'tcg'.
+    SOCKREUSE_ACCEL=kvm|tcg skips the probe. A failed probe is remembered for
+    this host kernel and QEMU build, since it costs the whole bound each time;
+    a working KVM answers within seconds, so success is probed every run."""
+    forced = os.environ.get("SOCKREUSE_ACCEL")
+    if forced in ("kvm", "tcg"):
+        return forced, "SOCKREUSE_ACCEL"
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         return "tcg", "no usable /dev/kvm"
+    memo = os.path.join(workdir, "kvm-probe.json")
+    key = _probe_key()
+    try:
+        with open(memo) as f:
+            past = json.load(f)
+        if past.get("key") == key:
+            return "tcg", f"{past['why']}, on an earlier run (remove {memo} to probe again)"
+    except (OSError, ValueError, KeyError):
+        pass
     console = os.path.join(workdir, "kvm-probe.log")
     rc, secs, err, _ = run(command(kernel, initrd, "kvm", console, [], "sockreuse.probe"),
                            PROBE_TIMEOUT_S)
@@ -87,4 +114,7 @@ def probe_kvm(kernel, initrd, workdir):
     if "probe ok" in text:
         return "kvm", f"KVM guest booted in {secs:.1f} s"
     why = "hung" if rc is None else (err.strip().splitlines() or [f"exit {rc}"])[-1]
-    return "tcg", f"KVM probe failed ({why[:120]}): using TCG"
+    why = f"KVM probe failed ({why[:120]})"
+    with open(memo, "w") as f:
+        json.dump({"key": key, "why": why}, f)
+    return "tcg", f"{why}: using TCG"

@@ -79,3 +79,17 @@ def test_guest_command_keeps_every_runner_argument_one_word():
     at = inner.index("-k")
     assert inner[at:at + 6] == args
     assert inner[-2:] == ["--results-dir", "/work/a repo/results/runs/$(uname -r)"]
+
+
+def test_a_failed_kvm_probe_is_remembered_and_can_be_overridden(tmp_path, monkeypatch):
+    import json
+    import qemu
+    monkeypatch.delenv("SOCKREUSE_ACCEL", raising=False)
+    no_kernel = {}  # booting it would fail: the answer must come without a boot
+    if os.access("/dev/kvm", os.R_OK | os.W_OK):
+        (tmp_path / "kvm-probe.json").write_text(
+            json.dumps({"key": qemu._probe_key(), "why": "KVM probe failed (hung)"}))
+        accel, why = qemu.probe_kvm(no_kernel, "", str(tmp_path))
+        assert accel == "tcg" and "earlier run" in why
+    monkeypatch.setenv("SOCKREUSE_ACCEL", "kvm")
+    assert qemu.probe_kvm(no_kernel, "", str(tmp_path))[0] == "kvm"
