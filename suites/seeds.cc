@@ -37,11 +37,7 @@ const bool bind_rows = [] {
         "R1",
         Proto::tcp,
         {{kSrv4, LISTEN}, {kSrv4, LISTEN}}},
-       {"seed001.linux.udp_reuseaddr_two_sockets", "R2", Proto::udp, {{kSrv4, RA}, {kSrv4, RA}}},
-       {"seed001.linux.has_so_reuseport",
-        "R5",
-        Proto::tcp,
-        {{kSrv4, RP | LISTEN}, {kSrv4, RP | LISTEN}}}},
+       {"seed001.linux.udp_reuseaddr_two_sockets", "R2", Proto::udp, {{kSrv4, RA}, {kSrv4, RA}}}},
       {{"seed", "001"}});
   add_bind_cases(
       {{"seed003.udp_two_sockets.default", "R1", Proto::udp, {{kAny4, 0}, {kAny4, 0}}},
@@ -56,32 +52,85 @@ const bool bind_rows = [] {
        {"seed004.start_server.any_then_loopback.reuseaddr",
         "R2",
         Proto::tcp,
-        {{kAny4, RA | LISTEN}, {kLo4, RA | LISTEN}}}},
+        {{kAny4, RA | LISTEN}, {kLo4, RA | LISTEN}}},
+       // Node's listen(8080) twice: libuv binds [::] dual stack with SO_REUSEADDR.
+       {"seed004.node_listen_twice",
+        "R2",
+        Proto::tcp,
+        {{kAny6, DUAL | RA | LISTEN}, {kAny6, DUAL | RA | LISTEN}}}},
       {{"seed", "004"}});
   return true;
 }();
 
 // A server restarted on its port while the old one left a connection behind.
+// seed 000 example 4 serves on 0.0.0.0 to a remote client; seed 002 serves on
+// 127.0.0.1 to nc on the same host, so its client is on the server's loopback.
 struct Restart {
   const char* id;
   const char* seed;
   bool old_reuse;
   bool new_reuse;
   bool keep_listener;
+  const char* ip;
 };
 
 Outcome restart(Ctx& ctx, const Restart& r) {
   TimeWaitSpec spec;
   spec.listener.reuseaddr = r.old_reuse;
   spec.keep_listener = r.keep_listener;
+  spec.listen_ip = r.ip;
+  if (std::string(r.ip) == kLo4) {
+    spec.connect_ip = kLo4;
+    spec.client_here = true;
+  }
   Sock old = make_server_timewait(ctx, spec);
   Opts o;
   o.reuseaddr = r.new_reuse;
+  SockAddr at = make_addr(r.ip);
   Sock s = Sock::open(AF_INET, Proto::tcp, o);
-  int err = s.bind(make_addr(kAny4));
+  int err = s.bind(at);
   if (err == 0) err = s.listen();
-  return {errno_name(err), std::string("server restarted on 0.0.0.0:8888 beside a TIME_WAIT") +
-                               (r.keep_listener ? " and the old listener" : "")};
+  return {errno_name(err), "server restarted on " + at.str() + " beside a TIME_WAIT" +
+                               (r.keep_listener ? " and the old listener" : "") + ": " +
+                               errno_name(err)};
+}
+
+// Two TCP listeners on one address with socket option `optname` set on both.
+// A kernel without the option refuses setsockopt, and that is the outcome.
+Outcome reuseport_pair(int optname) {
+  SockAddr at = make_addr(kSrv4);
+  std::vector<Sock> held;
+  std::string detail;
+  for (int i = 1; i <= 2; ++i) {
+    held.push_back(Sock::open(AF_INET, Proto::tcp));
+    int one = 1;
+    if (setsockopt(held.back().fd(), SOL_SOCKET, optname, &one, sizeof one) != 0)
+      return {errno_name(errno), "setsockopt(SOL_SOCKET, " + std::to_string(optname) +
+                                     ") refused on socket " + std::to_string(i)};
+    int err = held.back().bind(at);
+    if (err == 0) err = held.back().listen();
+    detail += "socket " + std::to_string(i) + " with option " + std::to_string(optname) + ": " +
+              errno_name(err) + "; ";
+    if (err != 0) return {errno_name(err), detail};
+  }
+  return {"ok", detail + "both listen on " + at.str()};
+}
+
+// seed 003 says SO_REUSEADDR must be set before bind(), on every socket. Here
+// the first socket sets it only after its own bind.
+Outcome reuseaddr_after_bind(Ctx&) {
+  SockAddr at = make_addr(kAny4);
+  Sock first = Sock::open(AF_INET, Proto::udp);
+  if (int err = first.bind(at)) throw SysError("bind first " + at.str(), err);
+  int one = 1;
+  check(setsockopt(first.fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one),
+        "setsockopt SO_REUSEADDR after bind");
+  Opts o;
+  o.reuseaddr = true;
+  Sock second = Sock::open(AF_INET, Proto::udp, o);
+  int err = second.bind(at);
+  return {errno_name(err),
+          "first bound, then set SO_REUSEADDR; second (SO_REUSEADDR) bind: " + errno_name(err)};
 }
 
 // seed 002's fork-child server: the listener is gone but the connection it
@@ -182,12 +231,14 @@ Outcome bindtodevice_served_by(Ctx& ctx) {
 }
 
 const bool custom = [] {
-  for (Restart r : {Restart{"seed000.ex4.noreuse_parent_exits", "000", false, true, false},
-                    Restart{"seed000.ex4.reuseaddr_parent_alive", "000", true, true, true},
-                    Restart{"seed000.ex4.reuseaddr_parent_exits", "000", true, true, false},
-                    Restart{"seed002.restart_after_kill.default", "002", false, false, false},
-                    Restart{"seed002.restart_after_kill.reuseaddr", "002", true, true, false}}) {
+  for (Restart r :
+       {Restart{"seed000.ex4.noreuse_parent_exits", "000", false, true, false, kAny4},
+        Restart{"seed000.ex4.reuseaddr_parent_alive", "000", true, true, true, kAny4},
+        Restart{"seed000.ex4.reuseaddr_parent_exits", "000", true, true, false, kAny4},
+        Restart{"seed002.restart_after_kill.default", "002", false, false, false, kLo4},
+        Restart{"seed002.restart_after_kill.reuseaddr", "002", true, true, false, kLo4}}) {
     Params p{{"seed", r.seed},
+             {"addr", r.ip},
              {"old", r.old_reuse ? "reuseaddr" : "none"},
              {"new", r.new_reuse ? "reuseaddr" : "none"},
              {"old_listener", r.keep_listener ? "open" : "closed"}};
@@ -214,6 +265,19 @@ const bool custom = [] {
             {{"seed", "000"}, {"connections", "32"}},
             two_servers_twenty_clients});
   add_case({"seed000.ex3.bindtodevice.served_by", "R6", {{"seed", "000"}}, bindtodevice_served_by});
+  add_case({"seed001.linux.has_so_reuseport",
+            "R5",
+            {{"seed", "001"}, {"option", "SO_REUSEPORT"}},
+            [](Ctx&) { return reuseport_pair(SO_REUSEPORT); }});
+  // seed 001 found SO_REUSEPORT undeclared and wrote #define SO_REUSEPORT 15.
+  add_case({"seed001.define_so_reuseport_15",
+            "R5",
+            {{"seed", "001"}, {"option", "15, the article's #define"}},
+            [](Ctx&) { return reuseport_pair(15); }});
+  add_case({"seed003.reuseaddr_set_after_bind",
+            "R2",
+            {{"seed", "003"}, {"proto", "udp"}, {"first", "SO_REUSEADDR after bind"}},
+            reuseaddr_after_bind});
   return true;
 }();
 
