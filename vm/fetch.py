@@ -16,7 +16,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(REPO, ".cache")
 APT_DIR = os.path.join(CACHE, "apt")
 KERNELS = os.path.join(CACHE, "kernels")
-CONF = os.path.join(REPO, "vm", "kernels.conf")
+CONF = os.environ.get("SOCKREUSE_KERNELS_CONF") or os.path.join(REPO, "vm", "kernels.conf")
 LISTS_MAX_AGE_S = 24 * 3600
 
 
@@ -90,13 +90,15 @@ def update_lists(conf):
     open(stamp, "w").close()
 
 
-def newest(pattern):
+def newest(series, entry):
     names = _run(["apt-cache", *apt_options(), "pkgnames", "linux-image-"], "apt-cache pkgnames")
-    rx = re.compile("^" + pattern + "$")
+    rx = re.compile("^" + entry["package"] + "$")
     found = sorted((n for n in names.split() if rx.match(n)),
                    key=lambda n: [int(x) for x in re.findall(r"\d+", n)])
     if not found:
-        raise FetchError(f"no package matches {pattern}")
+        raise FetchError(f"no package in Debian {entry['suite']} matches "
+                         f"{entry['package']} (has the suite moved to another kernel?): "
+                         "update that line of vm/kernels.conf")
     return found[-1]
 
 
@@ -130,7 +132,7 @@ def fetch(series, conf, progress=print):
     if os.path.isfile(info_path):
         return json.load(open(info_path))
     update_lists(conf)
-    package = newest(conf[series]["package"])
+    package = newest(series, conf[series])
     packages = with_kernel_depends(package)
     debs = os.path.join(dest, "debs")
     root = os.path.join(dest, "root")
