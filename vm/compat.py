@@ -112,11 +112,12 @@ h2{font-size:17px;margin:24px 0 8px}
 table{border-collapse:separate;border-spacing:0;background:#fff}
 th,td{border-bottom:1px solid #e5e7eb;padding:3px 8px;text-align:left;white-space:nowrap}
 .grid-wrap{overflow:auto;max-height:80vh;border:1px solid #d1d5db}
-.grid thead th{position:sticky;top:0;background:#f3f4f6;z-index:2;vertical-align:bottom}
-.grid td.case,.grid th.case{position:sticky;left:0;background:#fff;z-index:1;font-family:ui-monospace,monospace;font-size:12px}
+.grid thead th{position:sticky;top:0;background:#f3f4f6;z-index:2;vertical-align:bottom;white-space:normal;max-width:10em}
+.grid td.case,.grid th.case{position:sticky;left:0;background:#fff;z-index:1;font-family:ui-monospace,monospace;font-size:12px;white-space:normal;min-width:16em;max-width:22em}
 .grid thead th.case{z-index:3;background:#f3f4f6}
 .grid tr.rule td{background:#e0e7ff;font-weight:600;position:sticky;left:0}
-td.v{font-family:ui-monospace,monospace;font-size:12px;white-space:normal;max-width:16em;overflow-wrap:anywhere}
+td.v{font-family:ui-monospace,monospace;font-size:12px;white-space:normal;max-width:10em;overflow-wrap:anywhere}
+.claims td,.claims th{white-space:normal}.claims td.case{font-family:ui-monospace,monospace;font-size:12px}
 .pass{background:#dcfce7}.fail{background:#fecaca;font-weight:600}.new{background:#fef3c7}
 .error{background:#e9d5ff}.skip{background:#e5e7eb;color:#6b7280}.missing{color:#9ca3af}
 tr.changed td.case{border-left:4px solid #f59e0b}
@@ -128,11 +129,17 @@ small{color:#6b7280}
 """
 
 
+def breakable(text):
+    """Escaped, with line-break opportunities after the separators of case ids
+    and releases, so long ones wrap there; copying the text is unchanged."""
+    return re.sub(r"([.+_-])", r"\1<wbr>", html.escape(text))
+
+
 def write_html(path, kernels, grid, claims):
     out_dir = os.path.dirname(path)
     e = html.escape
     head = "".join(
-        f"<th>{e(k.release)}{' (host)' if k.host else ''}<br><small>table {e(k.table)}, "
+        f"<th>{breakable(k.release)}{' (host)' if k.host else ''}<br><small>table {e(k.table)}, "
         f"{e(k.accel)}<br>{k.doc['summary']['pass']}/{k.doc['summary']['total']} pass, "
         f"{k.doc['summary']['fail']} fail, {k.doc['summary']['error']} error</small><br>"
         f"<a href=\"{e(rel(k.path, out_dir))}\">results.json</a></th>" for k in kernels)
@@ -148,7 +155,7 @@ def write_html(path, kernels, grid, claims):
             if change:
                 first, note = change
                 mark = f"behaviour change from {e(first)}" + (f": {e(note)}" if note else "")
-            body.append(f"<tr class=\"{'changed' if change else 'same'}\"><td class=case>{e(cid)}</td>"
+            body.append(f"<tr class=\"{'changed' if change else 'same'}\"><td class=case>{breakable(cid)}</td>"
                         f"{tds}<td class=chg>{mark}</td></tr>")
     summary = ["<table><tr><th>rule</th>" + "".join(f"<th>{e(k.release)}</th>" for k in kernels)
                + "<th>changed rows</th></tr>"]
@@ -163,7 +170,7 @@ def write_html(path, kernels, grid, claims):
     summary.append("</table>")
     claim_rows = "".join(
         f"<tr><td>{e(cl['seed'])}</td><td style=\"white-space:normal;max-width:420px\">{e(cl['claim'])}</td>"
-        f"<td class=case>{e(cl['case'])}</td><td>{e(str(cl['claimed']))}</td>"
+        f"<td class=case>{breakable(cl['case'])}</td><td>{e(str(cl['claimed']))}</td>"
         + "".join(f"<td class={cls}>{e(txt)}</td>" for cls, txt in per) + "</tr>"
         for cl, per in claims)
     legend = "".join(f"<span class={v}>{v}</span>" for v in VERDICTS)
@@ -181,7 +188,7 @@ def write_html(path, kernels, grid, claims):
 <div class=grid-wrap><table class=grid><thead><tr><th class=case>case</th>{head}<th>change</th></tr></thead>
 <tbody>{''.join(body)}</tbody></table></div>
 <h2>Seed articles' claims</h2>
-<table><tr><th>seed</th><th>claim</th><th>case</th><th>claimed</th>{''.join(f'<th>{e(k.release)}</th>' for k in kernels)}</tr>{claim_rows}</table>
+<table class=claims><tr><th>seed</th><th>claim</th><th>case</th><th>claimed</th>{''.join(f'<th>{breakable(k.release)}</th>' for k in kernels)}</tr>{claim_rows}</table>
 </main></body></html>
 """
     with open(path, "w") as f:
