@@ -13,6 +13,7 @@
 #   ./run_tests.sh --kernel SERIES  the suite inside a VM booting another kernel (vm/kernels.conf)
 #   ./run_tests.sh --kernel PATH --modules DIR   ... booting your own vmlinuz
 #   ./run_tests.sh --matrix         host + every configured kernel; report in results/compat/
+#                                   (with --kernel or --matrix, -j N is guests side by side)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
     --record) pytest_args+=("$1") ;;
     --kernel|--modules) [ $# -ge 2 ] || die "$1 needs a value"; mode=vm; vm_args+=("$1" "$2"); shift ;;
     --matrix) mode=vm; vm_args+=("$1") ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see ./run_tests.sh --help)" ;;
   esac
   shift
