@@ -195,8 +195,12 @@ def main():
     probe_dir = os.path.join(fetch.CACHE, "vm")
     os.makedirs(probe_dir, exist_ok=True)
     probe_initrd = os.path.join(probe_dir, "probe-initrd.gz")
-    initramfs.build(kernels[0], probe_initrd, REPO, RUNS, [])
-    accel, why = qemu.probe_kvm(kernels[0], probe_initrd, probe_dir)
+
+    def make_probe_initrd():
+        initramfs.build(kernels[0], probe_initrd, REPO, RUNS, [])
+        return probe_initrd
+
+    accel, why = qemu.probe_kvm(kernels[0], make_probe_initrd, probe_dir)
     say(f"accelerator: {accel} ({why})")
     if a.matrix:
         failures += run_host(runner_args + (["--record"] if a.record else []))

@@ -91,11 +91,13 @@ def _probe_key():
     return f"{os.uname().release} | {out.splitlines()[0] if out else '?'}"
 
 
-def probe_kvm(kernel, initrd, workdir):
+def probe_kvm(kernel, make_initrd, workdir):
     """'kvm' if a guest boots to init under KVM within the bound, else 'tcg'.
     SOCKREUSE_ACCEL=kvm|tcg skips the probe. A failed probe is remembered for
     this host kernel and QEMU build, since it costs the whole bound each time;
-    a working KVM answers within seconds, so success is probed every run."""
+    a working KVM answers within seconds, so success is probed every run.
+    make_initrd() builds the probe's initramfs and returns its path; it runs
+    only when a probe boot is needed."""
     forced = os.environ.get("SOCKREUSE_ACCEL")
     if forced in ("kvm", "tcg"):
         return forced, "SOCKREUSE_ACCEL"
@@ -111,7 +113,7 @@ def probe_kvm(kernel, initrd, workdir):
     except (OSError, ValueError, KeyError):
         pass
     console = os.path.join(workdir, "kvm-probe.log")
-    rc, secs, err, _ = run(command(kernel, initrd, "kvm", console, [], "sockreuse.probe"),
+    rc, secs, err, _ = run(command(kernel, make_initrd(), "kvm", console, [], "sockreuse.probe"),
                            PROBE_TIMEOUT_S)
     text = open(console, errors="replace").read() if os.path.exists(console) else ""
     if "probe ok" in text:

@@ -86,10 +86,14 @@ def test_a_failed_kvm_probe_is_remembered_and_can_be_overridden(tmp_path, monkey
     import qemu
     monkeypatch.delenv("SOCKREUSE_ACCEL", raising=False)
     no_kernel = {}  # booting it would fail: the answer must come without a boot
+
+    def no_initrd():
+        pytest.fail("the probe's initramfs was built although no boot was needed")
+
     if os.access("/dev/kvm", os.R_OK | os.W_OK):
         (tmp_path / "kvm-probe.json").write_text(
             json.dumps({"key": qemu._probe_key(), "why": "KVM probe failed (hung)"}))
-        accel, why = qemu.probe_kvm(no_kernel, "", str(tmp_path))
+        accel, why = qemu.probe_kvm(no_kernel, no_initrd, str(tmp_path))
         assert accel == "tcg" and "earlier run" in why
     monkeypatch.setenv("SOCKREUSE_ACCEL", "kvm")
-    assert qemu.probe_kvm(no_kernel, "", str(tmp_path))[0] == "kvm"
+    assert qemu.probe_kvm(no_kernel, no_initrd, str(tmp_path))[0] == "kvm"
