@@ -121,6 +121,19 @@ def locate(root):
     raise FetchError(f"no vmlinuz with a modules directory under {root}")
 
 
+def cached(series):
+    """The cached kernel of a series, or None when there is none or its files
+    are gone (a cache copied from another checkout points into that one)."""
+    try:
+        with open(os.path.join(KERNELS, series, "kernel.json")) as f:
+            info = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if os.path.isfile(info.get("vmlinuz", "")) and os.path.isdir(info.get("moddir", "")):
+        return info
+    return None
+
+
 def fetch(series, conf, progress=print):
     """Returns {"series", "release", "vmlinuz", "moddir", "root"}, downloading
     and extracting only what the cache does not already hold."""
@@ -129,8 +142,9 @@ def fetch(series, conf, progress=print):
                          f"{', '.join(conf)}; see vm/kernels.conf)")
     dest = os.path.join(KERNELS, series)
     info_path = os.path.join(dest, "kernel.json")
-    if os.path.isfile(info_path):
-        return json.load(open(info_path))
+    info = cached(series)
+    if info:
+        return info
     update_lists(conf)
     package = newest(series, conf[series])
     packages = with_kernel_depends(package)
