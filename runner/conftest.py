@@ -135,7 +135,7 @@ def progress_writer(config):
 def run_selected_batch(config):
     st = config._sockreuse
     names = [c["gtest"] for c in st.selected]
-    jobs = max(1, min(config.option.jobs, len(names)))
+    jobs = suite.process_count(config.option.jobs, len(names))
     say = progress_writer(config)
     runs = f"{len(names)} cases" + (f" x {st.repeat} runs" if st.repeat > 1 else "")
     say(f"sockreuse: running {runs} in {jobs} suite process{'es' if jobs > 1 else ''}")

@@ -43,13 +43,18 @@ def run_case(binary, gtest_name, repeat=1):
     return results
 
 
+def process_count(jobs, cases):
+    """Suite processes a batch of `cases` runs in: `jobs`, but never more than cases."""
+    return max(1, min(jobs, cases))
+
+
 def run_batch(binary, gtest_names, repeat=1, jobs=1, progress=None):
     """Runs many cases in `jobs` processes of the suite binary at once (each
     forks one child per case) and returns ({gtest name: [results]}, failure
     text or None). Much cheaper than a process per case, and on kernels whose
     topology setup waits on the link watcher (about 1 s before 6.x), running
     cases side by side hides the waiting."""
-    jobs = max(1, min(jobs, len(gtest_names)))
+    jobs = process_count(jobs, len(gtest_names))
     chunks = [gtest_names[i::jobs] for i in range(jobs)]
     by_id, failures = {}, []
     lock = threading.Lock()
