@@ -42,15 +42,13 @@ TEST(Topology, InterfacesAreWhereTheyBelong) {
   CaseResult r = run_isolated(
       [](Ctx& ctx) -> Outcome {
         // Distinct indexes on the two ends of each pair (see VethEnd in netns/rtnl.h).
-        std::string where = "s0=" + std::to_string(if_nametoindex("s0")) +
-                            " s1=" + std::to_string(if_nametoindex("s1"));
-        bool server_ok =
-            if_nametoindex("s0") == 10 && if_nametoindex("s1") == 11 && !if_nametoindex("c0");
+        unsigned s0 = if_nametoindex("s0"), s1 = if_nametoindex("s1");
+        bool server_ok = s0 == 10 && s1 == 11 && !if_nametoindex("c0");
         auto in = ctx.in_client();
-        where += " c0=" + std::to_string(if_nametoindex("c0")) +
-                 " c1=" + std::to_string(if_nametoindex("c1"));
-        bool client_ok =
-            if_nametoindex("c0") == 20 && if_nametoindex("c1") == 21 && !if_nametoindex("s0");
+        unsigned c0 = if_nametoindex("c0"), c1 = if_nametoindex("c1");
+        bool client_ok = c0 == 20 && c1 == 21 && !if_nametoindex("s0");
+        std::string where = "s0=" + std::to_string(s0) + " s1=" + std::to_string(s1) +
+                            " c0=" + std::to_string(c0) + " c1=" + std::to_string(c1);
         return {server_ok && client_ok ? "ok" : "misplaced", where};
       },
       milliseconds(10000));

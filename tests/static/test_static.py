@@ -1,6 +1,7 @@
 """The C++ code is formatted by the committed .clang-format, has no
-clang-tidy findings under the committed .clang-tidy, and the suite and the netns/ unit tests run clean under AddressSanitizer +
-UBSan (CMake option SOCKREUSE_SANITIZE)."""
+clang-tidy findings under the committed .clang-tidy, and the suite and the
+netns/ unit tests run clean under AddressSanitizer + UBSan (CMake option
+SOCKREUSE_SANITIZE)."""
 import glob
 import json
 import os
