@@ -1,8 +1,9 @@
-// Every experiment in the seed articles (../shared/seeds), each a case of its
+// Every experiment in the seed articles (results/seed_claims.yaml lists them), each a case of its
 // own named after the article and example, so a report can say per kernel
 // which of their claims hold. Ports and addresses are the topology's; the
 // articles' own hosts were 22.99.22.111, 127.0.0.1 and 192.168.8.246.
 #include <netinet/tcp.h>
+#include <poll.h>
 
 #include <atomic>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "fixtures/timewait.h"
 #include "netns/error.h"
 #include "netns/sysctl.h"
+#include "netns/wait.h"
 
 namespace sr {
 namespace {
@@ -83,16 +85,9 @@ Outcome restart(Ctx& ctx, const Restart& r) {
     spec.connect_ip = kLo4;
     spec.client_here = true;
   }
-  Sock old = make_server_timewait(ctx, spec);
   Opts o;
   o.reuseaddr = r.new_reuse;
-  SockAddr at = make_addr(r.ip);
-  Sock s = Sock::open(AF_INET, Proto::tcp, o);
-  int err = s.bind(at);
-  if (err == 0) err = s.listen();
-  return {errno_name(err), "server restarted on " + at.str() + " beside a TIME_WAIT" +
-                               (r.keep_listener ? " and the old listener" : "") + ": " +
-                               errno_name(err)};
+  return rebind_beside_timewait(ctx, spec, r.ip, o);
 }
 
 // Two TCP listeners on one address with socket option `optname` set on both.
@@ -105,13 +100,16 @@ Outcome reuseport_pair(int optname) {
     held.push_back(Sock::open(AF_INET, Proto::tcp));
     int one = 1;
     if (setsockopt(held.back().fd(), SOL_SOCKET, optname, &one, sizeof one) != 0)
-      return {errno_name(errno), "setsockopt(SOL_SOCKET, " + std::to_string(optname) +
-                                     ") refused on socket " + std::to_string(i)};
-    int err = held.back().bind(at);
-    if (err == 0) err = held.back().listen();
+      return {call_token("setsockopt", errno), "setsockopt(SOL_SOCKET, " + std::to_string(optname) +
+                                                   ") refused on socket " + std::to_string(i)};
+    Step r = held.back().bind_listen(at, true);
     detail += "socket " + std::to_string(i) + " with option " + std::to_string(optname) + ": " +
-              errno_name(err) + "; ";
-    if (err != 0) return {errno_name(err), detail};
+              r.call + " " + errno_name(r.err) + "; ";
+    if (r.err != 0)
+      return with_control({(i == 1 ? "sock1." : "") + r.token(), detail}, [&] {
+        held.clear();
+        return Sock::open(AF_INET, Proto::tcp).bind_listen(at, true).token();
+      });
   }
   return {"ok", detail + "both listen on " + at.str()};
 }
@@ -128,9 +126,15 @@ Outcome reuseaddr_after_bind(Ctx&) {
   Opts o;
   o.reuseaddr = true;
   Sock second = Sock::open(AF_INET, Proto::udp, o);
-  int err = second.bind(at);
-  return {errno_name(err),
-          "first bound, then set SO_REUSEADDR; second (SO_REUSEADDR) bind: " + errno_name(err)};
+  Step r{"bind", second.bind(at)};
+  return with_control(
+      {r.token(),
+       "first bound, then set SO_REUSEADDR; second (SO_REUSEADDR) bind: " + errno_name(r.err)},
+      [&] {
+        first.close();
+        second.close();
+        return call_token("bind", Sock::open(AF_INET, Proto::udp, o).bind(at));
+      });
 }
 
 // seed 002's fork-child server: the listener is gone but the connection it
@@ -139,22 +143,25 @@ Outcome fork_child(Ctx& ctx, bool reuse) {
   Opts o;
   o.reuseaddr = reuse;
   SockAddr at = make_addr(kSrv4);
+  // The control comes first: a connection cannot be undone, only made later.
+  std::string control = Sock::open(AF_INET, Proto::tcp, o).bind_listen(at, true).token();
   Sock listener = Sock::open(AF_INET, Proto::tcp, o);
-  if (int err = listener.bind(at)) throw SysError("bind", err);
-  if (int err = listener.listen()) throw SysError("listen", err);
+  Step setup = listener.bind_listen(at, true);
+  if (setup.err) throw SysError(setup.call + " " + at.str(), setup.err);
   Sock client = [&] {
     auto in = ctx.in_client();
     return Sock::open(AF_INET, Proto::tcp);
   }();
   if (int err = client.connect(at)) throw SysError("connect", err);
-  if (!wait_readable(listener.fd(), std::chrono::milliseconds(3000)))
-    throw std::runtime_error("nothing to accept");
+  wait_readable(listener.fd(), "the connection to reach the accept queue");
   Sock child_conn = listener.accept_nonblock();
   listener.close();  // the parent exits; the child keeps child_conn
   Sock s = Sock::open(AF_INET, Proto::tcp, o);
-  int err = s.bind(at);
-  if (err == 0) err = s.listen();
-  return {errno_name(err), "restart beside an ESTABLISHED connection, no listener"};
+  Step r = s.bind_listen(at, true);
+  return {
+      r.token(),
+      "restart beside an ESTABLISHED connection, no listener: " + r.call + " " + errno_name(r.err),
+      control};
 }
 
 // seed 003: two SO_REUSEADDR sockets on 0.0.0.0, a receive thread on each.
@@ -166,34 +173,39 @@ Outcome receive_threads(Ctx& ctx) {
   std::atomic<int> got[2] = {0, 0};
   std::vector<std::thread> threads;
   threads.reserve(2);
+  // However the case ends (a wait may throw), the threads stop and are joined.
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::vector<std::thread>& threads;
+    ~Joiner() {
+      stop = true;
+      for (auto& t : threads)
+        if (t.joinable()) t.join();
+    }
+  } joiner{stop, threads};
   for (int i = 0; i < 2; ++i)
     threads.emplace_back([&, i] {
       char buf[64];
+      pollfd p{socks[static_cast<size_t>(i)].fd(), POLLIN, 0};
       while (!stop) {
-        if (wait_readable(socks[static_cast<size_t>(i)].fd(), std::chrono::milliseconds(20)) &&
+        if (poll(&p, 1, 20) > 0 &&
             recv(socks[static_cast<size_t>(i)].fd(), buf, sizeof buf, MSG_DONTWAIT) > 0)
           got[i]++;
       }
     });
-  constexpr int kSent = 8;
-  {
-    auto in = ctx.in_client();
-    Sock tx = Sock::open(AF_INET, Proto::udp);
-    SockAddr dst = make_addr(kSrv4);
-    for (int i = 0; i < kSent; ++i)
-      check(static_cast<int>(sendto(tx.fd(), "x", 1, 0, dst.sa(), dst.len)), "sendto");
-  }
-  wait_until([&] { return got[0] + got[1] >= kSent; }, std::chrono::milliseconds(3000));
+  UdpPlan plan;
+  plan.dst_ip = kSrv4;
+  send_udp_fenced(ctx, plan);  // after it, every datagram is queued on a socket or dropped
   stop = true;
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) t.join();  // the joiner then finds nothing to join
   Delivery d;
-  d.sent = kSent;
-  d.seen = got[0] + got[1];
-  d.per_socket = {got[0], got[1]};
-  d.flow_socks.resize(1);
+  drain_udp(pointers(socks), plan, d);  // what the threads had not read yet
+  for (int i = 0; i < 2; ++i) d.per_socket[static_cast<size_t>(i)] += got[i];
+  d.seen = d.per_socket[0] + d.per_socket[1];
+  d.flow_socks.assign(1, {});
   for (int i = 0; i < 2; ++i)
-    if (got[i]) d.flow_socks[0].insert(i);
-  return {classify(d), describe(d)};
+    if (d.per_socket[static_cast<size_t>(i)]) d.flow_socks[0].insert(i);
+  return {classify(d), describe(d) + " (a receive thread on each socket)"};
 }
 
 // seed 000 example 1 says TIME_WAIT lasts net.ipv4.tcp_fin_timeout seconds.

@@ -42,9 +42,8 @@ Outcome who_receives(Ctx& ctx, Proto proto, const std::vector<Member>& members, 
   for (const Member& m : members) {
     SockAddr at = make_addr(m.addr);
     socks.push_back(Sock::open(at.family(), proto, opts_for(m.flags)));
-    int err = socks.back().bind(at);
-    if (err == 0 && proto == Proto::tcp) err = socks.back().listen();
-    if (err) return {std::string(m.label) + ":" + errno_name(err), "bind " + at.str()};
+    Step r = socks.back().bind_listen(at, proto == Proto::tcp);
+    if (r.err) throw SysError(r.call + " " + m.label + " member on " + at.str(), r.err);
     setup += std::string(setup.empty() ? "" : ", ") + m.label + "=" + describe({m.addr, m.flags});
   }
   std::vector<Sock*> rx = pointers(socks);
