@@ -30,9 +30,9 @@ while [ $# -gt 0 ]; do
     --selftest) mode=selftest ;;
     -j) [ $# -ge 2 ] || die "-j needs a number of workers"; jobs=$2; shift ;;
     -j*) jobs=${1#-j} ;;
-    --expect|-k|--kernel-release|--results-dir|--expected-dir|--repeat)
+    --expect|-k|--kernel-release|--results-dir|--expected-dir|--repeat|--wait-scale)
       [ $# -ge 2 ] || die "$1 needs a value"; pytest_args+=("$1" "$2"); shift ;;
-    --record) pytest_args+=("$1") ;;
+    --record|--allow-new) pytest_args+=("$1") ;;
     --kernel|--modules) [ $# -ge 2 ] || die "$1 needs a value"; mode=vm; vm_args+=("$1" "$2"); shift ;;
     --matrix) mode=vm; vm_args+=("$1") ;;
     -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;

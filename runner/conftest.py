@@ -11,9 +11,10 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sockreuse_runner import kernel, record, reports, suite, tables, verdict  # noqa: E402
-from sockreuse_runner.errors import (EXIT_FAILED, EXIT_STALE_ROW, EXIT_NO_TABLE,  # noqa: E402
-                                     RunnerError)
+from sockreuse_runner import (kernel, record, reports, suite, tables, verdict,  # noqa: E402
+                              vocabulary)
+from sockreuse_runner.errors import (EXIT_FAILED, EXIT_NEW, EXIT_STALE_ROW,  # noqa: E402
+                                     EXIT_NO_TABLE, EXIT_USAGE, RunnerError)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGRESS_EVERY_S = 5
@@ -35,6 +36,11 @@ def pytest_addoption(parser):
     g.addoption("--per-item", action="store_true",
                 help="one suite process per case even without -n (batching is the default)")
     g.addoption("--claims", default=os.path.join(REPO, "results", "seed_claims.yaml"))
+    g.addoption("--wait-scale", default=None,
+                help="multiply every harness wait bound (10 s) by this; default "
+                     "$SOCKREUSE_WAIT_SCALE or 1")
+    g.addoption("--allow-new", action="store_true",
+                help="cases without a table row do not fail the run")
 
 
 class State:
@@ -47,6 +53,9 @@ class State:
         self.record = opt.record
         self.repeat = max(1, opt.repeat)
         self.warning = None
+        self.allow_new = opt.allow_new
+        self.wait_scale = wait_scale(opt.wait_scale)
+        self.vocab = vocabulary.load()
         self.series = kernel.series_name(self.release)
         self.expected_dir = opt.expected_dir
         if opt.expect:
@@ -60,7 +69,9 @@ class State:
                     f"no expected table for kernel {self.release} in {opt.expected_dir}: "
                     "record one with ./run_tests.sh --record (then review it)", EXIT_NO_TABLE)
         exists = self.table_path and os.path.isfile(self.table_path)
-        self.table = tables.load(self.table_path) if exists else None
+        # A table being re-recorded may use words the vocabulary has dropped.
+        self.table = tables.load(self.table_path, None if self.record else self.vocab) \
+            if exists else None
         self.cases = suite.list_cases(self.binary)
         self.case_ids = {c["id"] for c in self.cases}
         if self.table and not self.record:
@@ -74,6 +85,21 @@ class State:
         self.results_dir = opt.results_dir or os.path.join(REPO, "results", "runs", self.release)
         self.records = {}
         self.started = time.monotonic()
+
+
+def wait_scale(option):
+    """The wait bound's scale, checked here so a bad value is one line, and
+    handed to the suite binary in its environment."""
+    text = option if option is not None else os.environ.get("SOCKREUSE_WAIT_SCALE", "1")
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not value > 0 or value == float("inf"):
+        raise RunnerError(f"--wait-scale / SOCKREUSE_WAIT_SCALE '{text}' is not a positive "
+                          "number (1 is the default bound, 10 s per wait)", EXIT_USAGE)
+    os.environ["SOCKREUSE_WAIT_SCALE"] = text
+    return value
 
 
 def is_controller(config):
@@ -167,11 +193,15 @@ class CaseItem(pytest.Item):
         else:
             results = suite.run_case(st.binary, self.case["gtest"], st.repeat)
         row = st.table.rows.get(self.case["id"]) if st.table else None
-        rec = verdict.decide(self.case, results, row)
+        rec = verdict.decide(self.case, results, row, st.vocab)
         self.user_properties.append(("sockreuse", json.dumps(rec)))
         v = rec["verdict"]
         if v == "skip":
             pytest.skip(rec["detail"])
+        if v == "new" and not st.record:
+            # Skipped in pytest's own tally too: a case without a row is no pass.
+            pytest.skip(f"new: no row in {os.path.basename(st.table_path or '-')}; observed "
+                        f"{rec['observed']}")
         if v == "error":
             raise CaseFailed(f"harness error: {rec['detail']}")
         if v == "fail" and not (st.record and rec["observed"] != "varied"):
@@ -233,6 +263,8 @@ def pytest_sessionfinish(session, exitstatus):
     if s["total"] and s["skip"] == s["total"]:
         st.all_skipped = True
         session.exitstatus = EXIT_FAILED
+    if s["new"] and not st.allow_new and not st.record:
+        session.exitstatus = EXIT_FAILED if s["fail"] or s["error"] else EXIT_NEW
     if st.record:
         st.diff = record.write(st, cases)
         if s["error"] == 0 and not getattr(st, "all_skipped", False):
@@ -260,6 +292,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr.write_line(f"report: {os.path.relpath(st.results_dir, os.getcwd())}/summary.md")
     if st.warning:
         tr.write_line(f"WARNING: {st.warning}", red=True, bold=True)
+    if s["new"] and not st.allow_new and not st.record:
+        tr.write_line(f"{s['new']} case(s) have no row in the table: review their outcomes and "
+                      "record them (./run_tests.sh --record), or pass --allow-new", red=True,
+                      bold=True)
     if getattr(st, "all_skipped", False):
         reasons = sorted({c["detail"] for c in doc["cases"]})
         tr.write_line(f"ERROR: every case was skipped, nothing could run here: {reasons[0]}",

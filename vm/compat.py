@@ -13,9 +13,10 @@ import re
 import sys
 from collections import OrderedDict
 
-import yaml
-
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "runner"))
+
+from sockreuse_runner import claims as seed_claims  # noqa: E402
 VERDICTS = ("pass", "fail", "new", "error", "skip")
 
 
@@ -83,20 +84,9 @@ def change_of(kernels, cells):
     return None
 
 
-def claims_status(claims, kernels):
-    out = []
-    for cl in claims:
-        per = []
-        for k in kernels:
-            c = k.cases.get(cl["case"])
-            if c is None or c["verdict"] in ("error", "skip"):
-                per.append(("notrun", "not run"))
-            elif c["observed"] == str(cl["claimed"]):
-                per.append(("holds", "holds"))
-            else:
-                per.append(("nothold", f"does not hold ({c['observed']})"))
-        out.append((cl, per))
-    return out
+def claims_status(claim_list, kernels):
+    return [(cl, [seed_claims.status(cl, k.cases.get(cl["case"])) for k in kernels])
+            for cl in claim_list]
 
 
 def rel(path, out_dir):
@@ -261,8 +251,7 @@ def main(argv=None):
         raise SystemExit("sockreuse: no results.json to report on: run ./run_tests.sh or --matrix first")
     kernels = load(paths)
     grid = rows(kernels)
-    claims = claims_status(yaml.safe_load(open(a.claims)) or [], kernels) \
-        if os.path.isfile(a.claims) else []
+    claims = claims_status(seed_claims.load(a.claims), kernels)
     os.makedirs(a.out, exist_ok=True)
     write_html(os.path.join(a.out, "index.html"), kernels, grid, claims)
     write_md(os.path.join(a.out, "compat.md"), kernels, grid, claims)

@@ -23,6 +23,8 @@ REPO = fetch.REPO
 RUNS = os.path.join(REPO, "results", "runs")
 EXPECTED = os.path.join(REPO, "results", "expected")
 GUEST_TIMEOUT_S = int(os.environ.get("SOCKREUSE_GUEST_TIMEOUT", "900"))
+# Under TCG a guest runs a case's waits several times slower than the host.
+TCG_WAIT_FACTOR = 4
 PACKAGES = ["qemu-system-x86", "busybox-static", "kmod"]
 T0 = time.monotonic()
 _print_lock = threading.Lock()
@@ -155,7 +157,12 @@ def main():
     p.add_argument("--expect")
     p.add_argument("-k")
     p.add_argument("--repeat")
+    p.add_argument("--wait-scale", type=float,
+                   default=float(os.environ.get("SOCKREUSE_WAIT_SCALE") or 1))
+    p.add_argument("--allow-new", action="store_true")
     a = p.parse_args()
+    if not a.wait_scale > 0:
+        fail("--wait-scale wants a positive number (1: 10 s per wait)")
     if os.geteuid() != 0:
         fail("--kernel and --matrix need root (qemu with the host root shared, private apt)")
     runner_args = []
@@ -165,6 +172,8 @@ def main():
         runner_args += ["--expect", os.path.abspath(a.expect)]
     if a.repeat:
         runner_args += ["--repeat", a.repeat]
+    if a.allow_new:
+        runner_args += ["--allow-new"]
     if not os.access(os.path.join(REPO, "build", "sockreuse_suite"), os.X_OK):
         fail("no build/sockreuse_suite: run ./run_tests.sh once first")
     ensure_packages()
@@ -203,9 +212,12 @@ def main():
     accel, why = qemu.probe_kvm(kernels[0], make_probe_initrd, probe_dir)
     say(f"accelerator: {accel} ({why})")
     if a.matrix:
-        failures += run_host(runner_args + (["--record"] if a.record else []))
+        failures += run_host(runner_args + ["--wait-scale", str(a.wait_scale)]
+                             + (["--record"] if a.record else []))
+    guest_scale = a.wait_scale * (TCG_WAIT_FACTOR if accel == "tcg" else 1)
+    guest_args = runner_args + ["--wait-scale", str(guest_scale)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.j)) as pool:
-        futures = [pool.submit(run_guest, k, accel, runner_args, a.record) for k in kernels]
+        futures = [pool.submit(run_guest, k, accel, guest_args, a.record) for k in kernels]
         failures += sum(f.result() for f in futures)
     if a.matrix:
         # This matrix's runs only, not whatever else results/runs/ holds.

@@ -5,7 +5,7 @@ import os
 import xml.etree.ElementTree as ET
 from collections import Counter, OrderedDict
 
-import yaml
+from . import claims
 
 VERDICTS = ("pass", "fail", "new", "error", "skip")
 
@@ -36,13 +36,14 @@ def write_all(out_dir, doc, claims_path):
     write_junit(os.path.join(out_dir, "junit.xml"), doc)
     write_ktap(os.path.join(out_dir, "results.ktap"), doc)
     with open(os.path.join(out_dir, "summary.md"), "w") as f:
-        f.write(markdown(doc, load_claims(claims_path)))
+        f.write(markdown(doc, claims.load(claims_path)))
 
 
 def write_junit(path, doc):
     s = doc["summary"]
     suite = ET.Element("testsuite", name="sockreuse", tests=str(s["total"]),
-                       failures=str(s["fail"]), errors=str(s["error"]), skipped=str(s["skip"]),
+                       failures=str(s["fail"]), errors=str(s["error"]),
+                       skipped=str(s["skip"] + s["new"]),
                        time=str(s["wall_s"]))
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="kernel", value=doc["kernel"]["release"])
@@ -58,7 +59,7 @@ def write_junit(path, doc):
         elif c["verdict"] == "skip":
             ET.SubElement(tc, "skipped", message=c["detail"])
         elif c["verdict"] == "new":
-            ET.SubElement(tc, "system-out").text = f"new: no expected row; observed {c['observed']}"
+            ET.SubElement(tc, "skipped", message=f"new: no expected row; observed {c['observed']}")
     ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
 
 
@@ -69,38 +70,24 @@ def write_ktap(path, doc):
     lines = ["KTAP version 1", f"# sockreuse on {doc['kernel']['release']}", f"1..{len(cases)}"]
     for n, c in enumerate(cases, 1):
         name = c["id"]
-        if c["verdict"] in ("pass", "new"):
+        if c["verdict"] == "pass":
             lines.append(f"ok {n} {name}")
         elif c["verdict"] == "skip":
             lines.append(f"ok {n} {name} # SKIP {c['detail']}")
+        elif c["verdict"] == "new":
+            lines.append(f"ok {n} {name} # SKIP new: no expected row (observed {c['observed']})")
         else:
             lines.append(f"# {name}: observed {c['observed']}, expected {c['expected']}"
                          if c["verdict"] == "fail" else f"# {name}: {c['detail']}")
             lines.append(f"not ok {n} {name}")
     s = doc["summary"]
-    lines.append(f"# Totals: pass:{s['pass'] + s['new']} fail:{s['fail']} xfail:0 xpass:0 "
-                 f"skip:{s['skip']} error:{s['error']}")
+    lines.append(f"# Totals: pass:{s['pass']} fail:{s['fail']} xfail:0 xpass:0 "
+                 f"skip:{s['skip'] + s['new']} error:{s['error']}")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
 
-def load_claims(path):
-    if not path or not os.path.isfile(path):
-        return []
-    with open(path) as f:
-        return yaml.safe_load(f) or []
-
-
-def claim_status(claim, by_id):
-    c = by_id.get(claim["case"])
-    if c is None or c["verdict"] in ("error", "skip"):
-        return "not run"
-    if c["observed"] == str(claim["claimed"]):
-        return "holds"
-    return f"does NOT hold (observed {c['observed']})"
-
-
-def markdown(doc, claims):
+def markdown(doc, seed_claims):
     k, s = doc["kernel"], doc["summary"]
     out = [f"# sockreuse on {k['release']}", ""]
     out.append(f"- table: `{k['table']}`" if k["table"] else "- table: none (every case is new)")
@@ -123,11 +110,11 @@ def markdown(doc, claims):
     if skipped:
         out += ["", "## Skipped", ""]
         out += [f"- {n} case(s): {reason}" for reason, n in skipped.most_common()]
-    if claims:
+    if seed_claims:
         by_id = {c["id"]: c for c in doc["cases"]}
         out += ["", "## Seed articles vs this kernel", "",
                 "| seed | claim | case | claimed | on this kernel |", "|---|---|---|---|---|"]
-        for cl in claims:
+        for cl in seed_claims:
             out.append(f"| {cl['seed']} | {cl['claim']} | `{cl['case']}` | `{cl['claimed']}` | "
-                       f"{claim_status(cl, by_id)} |")
+                       f"{claims.status(cl, by_id.get(cl['case']))[1]} |")
     return "\n".join(out) + "\n"

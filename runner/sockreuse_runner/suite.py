@@ -9,7 +9,11 @@ import threading
 from .errors import EXIT_NO_SUITE, RunnerError
 
 PREFIX = "SOCKREUSE-RESULT "
-CASE_TIMEOUT_S = 120
+CASE_TIMEOUT_S = 120  # at the default wait bound; scaled with it
+
+
+def case_timeout_s():
+    return CASE_TIMEOUT_S * float(os.environ.get("SOCKREUSE_WAIT_SCALE") or 1)
 
 
 def list_cases(binary):
@@ -30,10 +34,10 @@ def run_case(binary, gtest_name, repeat=1):
     if repeat > 1:
         cmd.append(f"--gtest_repeat={repeat}")
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=CASE_TIMEOUT_S * repeat)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=case_timeout_s() * repeat)
     except subprocess.TimeoutExpired:
         return [{"status": "error", "observed": "", "duration_ms": 0,
-                 "detail": f"suite binary did not finish within {CASE_TIMEOUT_S * repeat} s"}]
+                 "detail": f"suite binary did not finish within {case_timeout_s() * repeat:.0f} s"}]
     results = [json.loads(line[len(PREFIX):]) for line in r.stdout.splitlines()
                if line.startswith(PREFIX)]
     if not results:

@@ -39,7 +39,8 @@ def _scalar(path, node, what):
     return node.value
 
 
-def load(path):
+def load(path, vocab=None):
+    """The table at path; with vocab, every expected value must be one of its tokens."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -87,6 +88,9 @@ def load(path):
         for required in ("expected", "rule"):
             if required not in fields:
                 raise _bad(path, value, f"row '{case_id}' has no '{required}'")
+        if vocab is not None and not vocab.knows(fields["expected"]):
+            raise _bad(path, value, f"row '{case_id}': expected '{fields['expected']}' is no "
+                                    f"outcome token of {vocab.path}")
         table.rows[case_id] = Row(fields["expected"], fields["rule"], fields.get("note"),
                                   key.start_mark.line + 1)
     return table
