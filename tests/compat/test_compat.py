@@ -68,7 +68,7 @@ def test_markdown_has_the_grid_and_marks_changes(report):
     assert "net: restrict SO_REUSEPORT to inet sockets" in md
     assert "**changed** `tcp4.migrate.close_listener.migrate_req_1` (R9) from 6.18.44-host" in md
     assert "**changed** `tcp4.default.same_addr`" not in md
-    assert "| 001 | Linux has no SO_REUSEPORT |" in md and "does not hold (ok)" in md
+    assert "| 001 | Linux has no SO_REUSEPORT |" in md and "does NOT hold (observed ok)" in md
 
 
 def test_html_cells_carry_their_verdicts(report):

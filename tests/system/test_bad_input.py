@@ -50,7 +50,7 @@ def test_table_without_cases(tmp_path):
 
 
 def test_stale_row(tmp_path):
-    path = table(tmp_path, f"  {SAME_ADDR}: {{expected: EADDRINUSE, rule: R1}}\n"
+    path = table(tmp_path, f"  {SAME_ADDR}: {{expected: bind:EADDRINUSE, rule: R1}}\n"
                            "  tcp4.gone.case: {expected: ok, rule: R1}\n")
     r = run_runner(tmp_path / "run", "--expect", str(path))
     assert_exit(r, 7, f"{path}:4: stale row 'tcp4.gone.case'")
