@@ -144,7 +144,7 @@ Outcome no_port_case(Ctx& ctx, int family, Proto proto, NoPort what) {
     reset_on_close(x);
     x.close();
     InNs server(ctx.topo.server);
-    wait_for([] { return sockets_on_port(kPort, ~state_bit(TCP_LISTEN)).empty(); },
+    wait_for([] { return sockets_on_port(kPort, kConnectionStates).empty(); },
              "the control's connection to be gone from the server");
   }
   Sock a = bound_client(family, proto, defer, err);

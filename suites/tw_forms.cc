@@ -68,44 +68,39 @@ Outcome client_side(Ctx& ctx, const ClientRow& row) {
   SockAddr at = make_addr(new_ip, kClientPort), peer = make_addr(spec.dst_ip);
   Opts new_opts = opts_for(row.new_flags);
   Sock listener = listen_plain(spec.dst_ip);
+  std::string seen;  // the client port's sockets right after the attempt
   auto attempt = [&] {
     auto in = ctx.in_client();
     Sock s = Sock::open(at.family(), Proto::tcp, new_opts);
     Step r = s.bind_listen(at, row.then == Then::listen);
+    if (r.err == 0 && row.then == Then::connect) r = {"connect", s.connect_bounded(peer)};
+    seen = states_on_port(kClientPort);
     if (r.err == 0 && row.then == Then::connect) {
-      r = {"connect", s.connect_bounded(peer)};
-      if (r.err) return r;
-      // Taken off the accept queue and ended with a reset: the control's
-      // connection leaves no TIME_WAIT and nothing for the next accept().
-      wait_readable(listener.fd(), "the control's connection to reach the accept queue");
+      // Taken off the accept queue and ended with a reset, a connection made
+      // here leaves no TIME_WAIT and nothing for the next accept().
+      wait_readable(listener.fd(), "the connection to reach the accept queue");
       Sock accepted = listener.accept_nonblock();
       reset_on_close(s);
       s.close();
       if (accepted)
-        wait_for([&] { return tcp_state(accepted) == TCP_CLOSE; },
-                 "the control's connection to be reset");
+        wait_for([&] { return tcp_state(accepted) == TCP_CLOSE; }, "the connection to be reset");
     }
     return r;
   };
-  // The positive control runs first: a TIME_WAIT cannot be closed. For
-  // connect() it leaves nothing behind either: it ends with a reset.
+  // The positive control runs first: a TIME_WAIT cannot be closed.
   std::string control = attempt().token();
   if (row.then == Then::connect)
-    wait_for([&] { return sockets_on_port(kPort, ~state_bit(TCP_LISTEN)).empty(); },
+    wait_for([&] { return sockets_on_port(kPort, kConnectionStates).empty(); },
              "the control's connection to be gone from the server");
   Conn c = connect_pair(ctx, listener, spec);
   close_client_first(ctx, c, spec);
   Step r = attempt();
-  std::string left = [&] {
-    auto in = ctx.in_client();
-    return states_on_port(kClientPort);
-  }();
   return with_prior_control(
       {r.token(), "client " + make_addr(spec.src_ip, kClientPort).str() + " (" +
                       flags_text(row.old_flags) +
                       ") closed first and is in TIME_WAIT; new socket (" +
                       flags_text(row.new_flags) + ") on " + at.str() + ": " + r.call + " " +
-                      errno_name(r.err) + "; then on the port: " + left},
+                      errno_name(r.err) + "; then on the port: " + seen},
       control);
 }
 
