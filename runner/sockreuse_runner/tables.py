@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from .errors import EXIT_BAD_TABLE, RunnerError
+from . import files
+from .errors import EXIT_USAGE, RunnerError
+from .rules import rule_key
 
 ROW_KEYS = {"expected", "rule", "note"}
 
@@ -30,7 +32,7 @@ class Table:
 
 def _bad(path, node_or_line, message):
     line = node_or_line if isinstance(node_or_line, int) else node_or_line.start_mark.line + 1
-    return RunnerError(f"{path}:{line}: {message}", EXIT_BAD_TABLE)
+    return RunnerError(f"{path}:{line}: {message}", EXIT_USAGE)
 
 
 def _scalar(path, node, what):
@@ -45,7 +47,7 @@ def load(path, vocab=None):
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except OSError as e:
-        raise RunnerError(f"{path}: cannot read the table: {e.strerror}", EXIT_BAD_TABLE)
+        raise RunnerError(f"{path}: cannot read the table: {e.strerror}", EXIT_USAGE)
     try:
         root = yaml.compose(text)
     except yaml.MarkedYAMLError as e:
@@ -106,11 +108,6 @@ def _header(text):
     return "\n".join(lines).strip()
 
 
-def _rule_key(rule):
-    digits = "".join(c for c in rule if c.isdigit())
-    return (int(digits) if digits else 999, rule)
-
-
 def dump(path, kernel, rows, header=""):
     """Writes rows ({id: Row}) grouped by rule; strings are JSON-quoted, which
     YAML reads back unchanged whatever they contain."""
@@ -122,7 +119,7 @@ def dump(path, kernel, rows, header=""):
     by_rule = {}
     for case_id, row in rows.items():
         by_rule.setdefault(row.rule, []).append(case_id)
-    for rule in sorted(by_rule, key=_rule_key):
+    for rule in sorted(by_rule, key=rule_key):
         out.append(f"  # {rule}")
         for case_id in sorted(by_rule[rule]):
             row = rows[case_id]
@@ -130,6 +127,4 @@ def dump(path, kernel, rows, header=""):
             if row.note:
                 fields.append(f"note: {json.dumps(row.note)}")
             out.append(f"  {case_id}: {{{', '.join(fields)}}}")
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(out) + "\n")
+    files.write_atomic(path, "\n".join(out) + "\n")
