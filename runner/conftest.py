@@ -17,6 +17,7 @@ from sockreuse_runner import files, record, reports, rules, suite, verdict  # no
 from sockreuse_runner.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW,  # noqa: E402
                                      EXIT_PASS, EXIT_USAGE, RunnerError)
 from sockreuse_runner.session import REPO, State  # noqa: E402
+from sockreuse_model import infer  # noqa: E402
 
 PROGRESS_EVERY_S = 5
 
@@ -221,6 +222,23 @@ def exit_status(st, s):
     return EXIT_PASS
 
 
+def explain(st, cases):
+    """The model's prediction for every case (results.json `model`, `explained`),
+    with the table's declared features; when recording, or when the table
+    declares none, with the feature set that explains this run."""
+    declared = st.table.features if st.table else None
+    if st.record or declared is None:
+        features, evidence = infer.infer(cases, declared or ())
+        source = "inferred from this run"
+    else:
+        features, evidence = sorted(declared), None
+        source = f"declared by {os.path.basename(st.table_path)}"
+    unexplained = infer.annotate(cases, features)
+    st.features, st.unexplained = features, unexplained
+    return {"features": features, "source": source, "unexplained": len(unexplained),
+            "evidence": evidence}
+
+
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     if not is_controller(config) or not hasattr(config, "_sockreuse"):
@@ -234,11 +252,13 @@ def pytest_sessionfinish(session, exitstatus):
     if not st.records:
         return
     cases = [st.records[i] for i in sorted(st.records)]
+    model_doc = explain(st, cases)
     doc = {
         "kernel": {"release": st.release, "table": st.table_path if st.table else None,
                    "table_warning": st.warning},
         "mode": os.environ.get("SOCKREUSE_MODE", "root"),
         "repeat": st.repeat,
+        "model": model_doc,
         "cases": cases,
         "summary": reports.summarize(cases, time.monotonic() - st.started),
     }
@@ -262,6 +282,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         tr.write_sep("-", "recorded table")
         for line in st.diff:
             tr.write_line(line)
+        tr.write_line(f"features ({doc['model']['source']}): {', '.join(st.features) or 'none'}")
+    if st.unexplained:
+        tr.write_sep("-", f"{len(st.unexplained)} case(s) the model does not explain")
+        for c in st.unexplained[:40]:
+            tr.write_line(f"{c['id']}: observed {c['observed']}, model predicts "
+                          f"{c['model']['predicted']} ({' > '.join(c['model']['rules'])})")
     tr.write_sep("=", "sockreuse")
     tr.write_line("sockreuse: " + reports.headline(doc))
     tr.write_line(f"report: {os.path.relpath(st.results_dir, os.getcwd())}/summary.md")

@@ -29,7 +29,7 @@ def write(st, cases):
     else:
         header = st.table.header if st.table else fresh_header
         kernel_name = st.table.kernel if st.table and st.table.kernel else st.series
-    tables.dump(path, kernel_name, rows, header)
+    tables.dump(path, kernel_name, rows, header, st.features)
 
     diff = []
     if st.seeded_from:

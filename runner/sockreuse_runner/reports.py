@@ -96,6 +96,21 @@ def ktap(doc):
 def markdown(doc, seed_claims):
     k, s = doc["kernel"], doc["summary"]
     out = [f"# sockreuse on {k['release']}", "", f"**{headline(doc)}**", ""]
+    model = doc.get("model")
+    if model:
+        out += [f"The model explains {s['total'] - s['error'] - s['skip'] - model['unexplained']} "
+                f"of {s['total'] - s['error'] - s['skip']} outcomes with the features "
+                f"{', '.join(model['features']) or '(none)'} ({model['source']}).", ""]
+        unexplained = [c for c in doc["cases"] if c.get("explained") is False]
+        if unexplained:
+            # A kernel and the model disagreeing is a finding, or a model bug: first.
+            out += ["## Outcomes the model does not explain", "",
+                    "| case | verdict | observed | model predicts | rules |", "|---|---|---|---|---|"]
+            for c in unexplained:
+                m = c["model"]
+                out.append(f"| `{c['id']}` | {c['verdict']} | `{c['observed']}` | "
+                           f"`{m['predicted']}` | {' > '.join(m['rules']) or '(no rule)'} |")
+            out.append("")
     notable = [c for c in doc["cases"] if c["verdict"] in ("fail", "error", "new")]
     if notable:
         # What needs a person comes first: failures, then errors, then new rows.

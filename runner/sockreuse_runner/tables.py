@@ -28,6 +28,7 @@ class Table:
     kernel: str = None
     rows: dict = field(default_factory=dict)
     header: str = ""  # the comment block above `kernel:`, kept when re-recording
+    features: list = None  # the kernel's behaviours (sockreuse_model/features.py), if declared
 
 
 def _bad(path, node_or_line, message):
@@ -62,10 +63,13 @@ def load(path, vocab=None):
         name = _scalar(path, key, "a top-level key")
         if name == "kernel":
             table.kernel = _scalar(path, value, "kernel")
+        elif name == "features":
+            table.features = _features(path, value)
         elif name == "cases":
             cases = value
         else:
-            raise _bad(path, key, f"unknown top-level key '{name}' (expected kernel, cases)")
+            raise _bad(path, key, f"unknown top-level key '{name}' (expected kernel, "
+                                  "features, cases)")
     if cases is None:
         raise _bad(path, root, "no `cases:` mapping")
     if not isinstance(cases, yaml.MappingNode):
@@ -98,6 +102,17 @@ def load(path, vocab=None):
     return table
 
 
+def _features(path, node):
+    from sockreuse_model.features import FEATURES
+    if not isinstance(node, yaml.SequenceNode):
+        raise _bad(path, node, "`features:` must be a list of feature names")
+    names = [_scalar(path, n, "a feature name") for n in node.value]
+    for n, name in zip(node.value, names):
+        if name not in FEATURES:
+            raise _bad(path, n, f"unknown feature '{name}' (known: {', '.join(sorted(FEATURES))})")
+    return names
+
+
 def _header(text):
     lines = []
     for line in text.splitlines():
@@ -108,13 +123,15 @@ def _header(text):
     return "\n".join(lines).strip()
 
 
-def dump(path, kernel, rows, header=""):
+def dump(path, kernel, rows, header="", features=None):
     """Writes rows ({id: Row}) grouped by rule; strings are JSON-quoted, which
     YAML reads back unchanged whatever they contain."""
     out = []
     if header:
         out += [header, ""]
     out.append(f"kernel: {json.dumps(kernel)}")
+    if features is not None:
+        out.append(f"features: {json.dumps(sorted(features))}")
     out.append("cases:")
     by_rule = {}
     for case_id, row in rows.items():
