@@ -44,6 +44,7 @@ class Kernel:
         self.vm = json.load(open(vm_path)) if os.path.isfile(vm_path) else None
         self.host = self.vm is None
         self.table = os.path.basename(self.doc["kernel"].get("table") or "none")
+        self.features = (self.doc.get("model") or {}).get("features")
 
     @property
     def accel(self):
@@ -90,6 +91,17 @@ class Cause:
     def explained(self):
         return self.note != UNEXPLAINED
 
+    def features(self, kernels):
+        """The model features that the rows depend on and that the kernels on
+        the two sides do not share: what explains the change."""
+        before, after = self.split
+        by_release = {k.release: set(k.features or ()) for k in kernels}
+        used = {f for r in self.rows for c in r.cells if c and c.get("model")
+                for f in c["model"]["features"]}
+        return sorted(f for f in used
+                      if {f in by_release[k] for k in before} != {f in by_release[k] for k in after}
+                      and len({f in by_release[k] for k in before + after}) == 2)
+
 
 def load(paths):
     kernels = [Kernel(p) for p in paths]
@@ -133,13 +145,20 @@ def causes(rows_by_rule):
     return sorted(by_note.values(), key=lambda c: (c.explained, -len(c.rows), c.note))
 
 
-def finding_sentence(cause):
+def unexplained(kernels):
+    """(kernel, case record) for every outcome the model does not explain."""
+    return [(k, c) for k in kernels for c in k.doc["cases"] if c.get("explained") is False]
+
+
+def finding_sentence(cause, kernels=()):
     before, after = cause.split
     ids = [r.id for r in cause.rows]
     sample = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
     verb = "differs" if len(after) == 1 else "differ"
+    features = cause.features(kernels) if kernels else []
+    by = f"; the model's feature {', '.join(features)} explains it" if features else ""
     return (f"{cause.title}: {', '.join(after)} {verb} from {', '.join(before)} in "
-            f"{len(ids)} row{'s' if len(ids) != 1 else ''} ({sample}).")
+            f"{len(ids)} row{'s' if len(ids) != 1 else ''} ({sample}){by}.")
 
 
 def claims_status(claim_list, kernels):
@@ -166,6 +185,7 @@ def main(argv=None):
     kernels = load(paths)
     rows = grid(kernels)
     report = {"kernels": kernels, "grid": rows, "causes": causes(rows),
+              "unexplained": unexplained(kernels),
               "claims": claims_status(seed_claims.load(a.claims), kernels)}
     compat_html.write(os.path.join(a.out, "index.html"), report)
     compat_md.write(os.path.join(a.out, "compat.md"), report)

@@ -43,6 +43,7 @@ tr.changed td.case{border-left:4px solid #f59e0b}
 .holds{background:#dcfce7}.nothold{background:#fecaca}.notrun{background:#e5e7eb}
 .legend span{display:inline-block;padding:1px 8px;margin-right:6px;border-radius:3px}
 #diff select{font:inherit;margin:0 6px}#diff .count{color:#374151;margin-left:8px}
+#diff td.v{max-width:22em}.why{font:11px system-ui,sans-serif;color:#4b5563;margin-top:2px}
 small{color:#6b7280}
 #only:checked ~ .grid-wrap tr.same{display:none}
 """
@@ -61,6 +62,11 @@ function cell(c) {
   const td = document.createElement('td');
   td.className = 'v ' + (c ? c[1] : 'missing');
   td.textContent = c ? c[0] : 'not run';
+  if (c && c[2]) {
+    const why = document.createElement('div');
+    why.className = 'why'; why.textContent = c[2];
+    td.append(why);
+  }
   return td;
 }
 function render() {
@@ -94,19 +100,30 @@ def breakable(text):
     return re.sub(r"([.+_-])", r"\1<wbr>", e(text))
 
 
+def rule_chain(c):
+    m = c.get("model") if c else None
+    return " > ".join(m["rules"]) if m and m.get("rules") else ""
+
+
 def cell_td(c):
     if not c:
         return "<td class=\"v missing\">not run</td>"
-    title = f"{c['verdict']}: {(c.get('detail') or '')[:300]}"
+    why = rule_chain(c)
+    title = f"{c['verdict']}" + (f"; rules: {why}" if why else "") + \
+        f"; {(c.get('detail') or '')[:300]}"
     return f"<td class=\"v {c['verdict']}\" title=\"{e(title)}\">{e(c['observed'] or '-')}</td>"
 
 
-def findings(causes):
-    if not causes:
-        return "<p>None: every case has the same outcome on every kernel.</p>"
-    items = "".join(f"<li class=\"{'' if c.explained else 'unexplained'}\">"
-                    f"{'' if c.explained else 'Unexplained: '}{e(finding_sentence(c))}</li>"
-                    for c in causes)
+def findings(causes, kernels, unexplained):
+    items = "".join(
+        f"<li class=unexplained>The model does not explain {e(c['id'])} on {e(k.release)}: "
+        f"observed {e(c['observed'])}, predicted {e(str(c['model']['predicted']))} "
+        f"({e(rule_chain(c))})</li>" for k, c in unexplained)
+    items += "".join(f"<li class=\"{'' if c.explained else 'unexplained'}\">"
+                     f"{'' if c.explained else 'Unexplained: '}"
+                     f"{e(finding_sentence(c, kernels))}</li>" for c in causes)
+    if not items:
+        return "<p>None: every case has the same outcome on every kernel, as the model says.</p>"
     return f"<ul class=findings>{items}</ul>"
 
 
@@ -117,9 +134,11 @@ def cause_blocks(kernels, causes):
         before, after = c.split
         rows = "".join(f"<tr><td class=case>{breakable(r.id)}</td>"
                        + "".join(cell_td(x) for x in r.cells) + "</tr>" for r in c.rows)
+        features = c.features(kernels)
+        by = f"; model feature {', '.join(features)}" if features else ""
         out.append(
             f"<details class=\"cause{'' if c.explained else ' unexplained'}\">"
-            f"<summary>{e(c.title)} — {len(c.rows)} row{'s' if len(c.rows) != 1 else ''}; "
+            f"<summary>{e(c.title)}{e(by)} — {len(c.rows)} row{'s' if len(c.rows) != 1 else ''}; "
             f"{e(', '.join(after))} {'differs' if len(after) == 1 else 'differ'} from "
             f"{e(', '.join(before))}</summary>"
             f"<p>{e(c.note)}</p><table><tr><th>case</th>{heads}</tr>{rows}</table></details>")
@@ -128,7 +147,8 @@ def cause_blocks(kernels, causes):
 
 def diff_data(kernels, grid):
     rows = [{"id": r.id, "note": r.change.note if r.change else "",
-             "cells": [[c["observed"], c["verdict"]] if c else None for c in r.cells]}
+             "cells": [[c["observed"], c["verdict"], rule_chain(c)] if c else None
+                       for c in r.cells]}
             for rs in grid.values() for r in rs]
     text = json.dumps({"kernels": [k.release for k in kernels], "rows": rows})
     return text.replace("</", "<\\/")
@@ -175,7 +195,7 @@ def write(path, report):
 <header><h1>sockreuse compatibility report</h1>
 <div>{len(kernels)} kernels, {sum(len(v) for v in grid.values())} cases, {changed} rows change across kernels, from {len(causes)} cause{'s' if len(causes) != 1 else ''}</div></header>
 <main>
-<h2>Findings</h2>{findings(causes)}
+<h2>Findings</h2>{findings(causes, kernels, report["unexplained"])}
 <h2>Behaviour changes by cause</h2>{cause_blocks(kernels, causes) or '<p>None.</p>'}
 <h2 id=diff-title>Two kernels side by side</h2>
 <div id=diff>Compare <select id=diff-a></select> with <select id=diff-b></select><span class=count id=diff-count></span>

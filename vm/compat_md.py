@@ -15,7 +15,10 @@ def write(path, report):
     out_dir = os.path.dirname(os.path.abspath(path))
     rel = lambda p: os.path.relpath(p, out_dir)  # noqa: E731
     lines = ["# sockreuse compatibility report", "", "## Findings", ""]
-    lines += [f"- {'**unexplained** ' if not c.explained else ''}{finding_sentence(c)}"
+    lines += [f"- **the model does not explain** `{c['id']}` on {k.release}: observed "
+              f"`{c['observed']}`, predicted `{c['model']['predicted']}` "
+              f"({' > '.join(c['model']['rules'])})" for k, c in report["unexplained"]]
+    lines += [f"- {'**unexplained** ' if not c.explained else ''}{finding_sentence(c, kernels)}"
               for c in causes] or ["- None: every case has the same outcome on every kernel."]
     lines += ["", "| kernel | table | accelerator | pass | fail | new | error | skip | results |",
               "|---|---|---|---|---|---|---|---|---|"]
@@ -36,7 +39,11 @@ def write(path, report):
     lines += ["", "## Behaviour changes by cause", ""]
     for c in causes:
         before, after = c.split
-        lines += [f"### {c.title}", "", f"{c.note}", "",
+        features = c.features(kernels)
+        lines += [f"### {c.title}", "", f"{c.note}", ""]
+        if features:
+            lines += [f"The model's feature {', '.join(features)} explains it.", ""]
+        lines += [
                   f"Before: {', '.join(before)}. After: {', '.join(after)}.", "",
                   "| case | " + " | ".join(k.release for k in kernels) + " |",
                   "|---|" + "---|" * len(kernels)]

@@ -25,6 +25,19 @@ CASES = [  # id, rule, outcome per kernel (None = not run), verdict per kernel, 
      ["pass", "pass", None], "net: Introduce net.ipv4.tcp_migrate_req."),
 ]
 KERNELS = [("5.10.0-32-amd64", "tcg"), ("6.18.44-host", None), ("6.12.117+deb13-amd64", "tcg")]
+FEATURES = {"5.10.0-32-amd64": [], "6.12.117+deb13-amd64": ["reuseport_inet_only"],
+            "6.18.44-host": ["migrate_req", "reuseport_inet_only"]}
+# A case whose outcome the model does not explain, on one kernel.
+UNEXPLAINED = ("tcp4.reuseaddr.both.bound_bound", "6.18.44-host")
+
+
+def model_of(cid, release, observed):
+    feats = {"unix.reuseport.stream": ["reuseport_inet_only"],
+             "tcp4.migrate.close_listener.migrate_req_1": ["migrate_req"]}.get(cid, [])
+    wrong = (cid, release) == UNEXPLAINED
+    return {"predicted": "bind:EADDRINUSE" if wrong else observed,
+            "rules": ["R1.same-address"] if wrong else ["R2.reuseaddr-not-listening"],
+            "features": feats}, not wrong
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +49,9 @@ def report(tmp_path_factory):
         d.mkdir(parents=True)
         cases = [{"id": cid, "rule": rule, "params": {}, "observed": outs[k],
                   "expected": outs[k], "verdict": verdicts[k], "duration_ms": 3.0,
-                  "detail": "", "note": note if k else None}
+                  "detail": "", "note": note if k else None,
+                  "model": model_of(cid, release, outs[k])[0],
+                  "explained": model_of(cid, release, outs[k])[1]}
                  for cid, rule, outs, verdicts, note in CASES if outs[k] is not None]
         summary = {"total": len(cases), "pass": sum(c["verdict"] == "pass" for c in cases),
                    "fail": sum(c["verdict"] == "fail" for c in cases),
@@ -44,7 +59,7 @@ def report(tmp_path_factory):
                    "by_rule": {}, "wall_s": 1.0}
         doc = {"kernel": {"release": release, "table": f"results/expected/{release[:4]}.yaml",
                           "table_warning": None}, "mode": "root", "cases": cases,
-               "summary": summary}
+               "summary": summary, "model": {"features": FEATURES[release]}}
         (d / "results.json").write_text(json.dumps(doc))
         if accel:
             (d / "vm.json").write_text(json.dumps({"accelerator": accel, "series": release[:4]}))
@@ -65,11 +80,18 @@ def test_markdown_has_the_grid_and_groups_changes_by_cause(report):
     header = next(l for l in md.splitlines() if l.startswith("| case |"))
     assert header.index("5.10") < header.index("6.12") < header.index("6.18")
     findings = md.split("## Findings")[1].split("\n\n|")[0]
-    assert findings.count("\n- ") == 2
+    assert findings.count("\n- ") == 3
     assert ("- net: restrict SO_REUSEPORT to inet sockets: 6.12.117+deb13-amd64, 6.18.44-host "
-            "differ from 5.10.0-32-amd64 in 1 row (unix.reuseport.stream).") in findings
+            "differ from 5.10.0-32-amd64 in 1 row (unix.reuseport.stream)") in findings
     assert "- net: Introduce net.ipv4.tcp_migrate_req.: 6.18.44-host differs from " \
-           "5.10.0-32-amd64 in 1 row" in findings
+           "5.10.0-32-amd64 in 1 row (tcp4.migrate.close_listener.migrate_req_1); the model's " \
+           "feature migrate_req explains it." in findings
+    # The feature that explains a change is named; what the model cannot
+    # explain comes first.
+    assert "(unix.reuseport.stream); the model's feature reuseport_inet_only explains it." \
+        in findings
+    assert findings.strip().splitlines()[0].startswith(
+        "- **the model does not explain** `tcp4.reuseaddr.both.bound_bound` on 6.18.44-host")
     # One entry per cause, its note once.
     assert md.count("### net: restrict SO_REUSEPORT to inet sockets") == 1
     assert md.count("net: restrict SO_REUSEPORT to inet sockets (6.13") == 1
@@ -171,6 +193,7 @@ def test_diff_view_shows_only_rows_that_differ(report, chromium, tmp_path):
     dom, urls = page_requests(chromium, url, tmp_path, "diff")
     body = dom.split('id="diff-rows">')[1].split("</tbody>")[0]
     assert body.count("<tr>") == 2, body
+    assert '<div class="why">R2.reuseaddr-not-listening</div>' in body  # the rule chain
     assert "unix.reuseport.stream" in body and "tcp4.migrate.close_listener" in body
     assert "2 rows differ" in dom and urls == set()
 
