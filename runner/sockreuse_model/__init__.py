@@ -5,7 +5,7 @@ features it depended on. It holds no observed outcome of any case: it must
 predict sequences it has never seen (the explorer's space is its test)."""
 from dataclasses import dataclass
 
-from . import binds, deliveries, kinds  # noqa: F401  (registers the predictors)
+from . import binds, deliveries, kinds, sequences  # noqa: F401  (registers the predictors)
 from .context import Context
 from .features import FEATURES
 from .rules import RULES

@@ -1,6 +1,7 @@
 """Do two sockets' local addresses overlap? The kernel's answer (the
 inet_rcv_saddr_equal family, as bind() uses it, wildcards matching), in
 terms of the rules of R1, R4 and R8, with the rule that decided it."""
+import ipaddress
 
 
 def overlap(new, old, ctx):
@@ -16,6 +17,9 @@ def overlap(new, old, ctx):
         return _mapped(v4.ip, v6.mapped, ctx)
     if v6.ip.is_unspecified:
         return ctx.on("R8.dualstack-covers-v4"), "R8.dualstack-covers-v4"
+    if v6.v4_alias and v6 is old and (v4.ip.is_unspecified or str(v4.ip) == v6.v4_alias):
+        # Only an IPv4 bind compares IPv4 addresses; an IPv6 one never sees the alias.
+        return ctx.on("R8.v6-alias-under-v4-wildcard"), "R8.v6-alias-under-v4-wildcard"
     return False, "R4.distinct-specific"
 
 
@@ -50,3 +54,35 @@ def _v6_pair(new, old, ctx):
     if new.ip == old.ip:
         return ctx.on("R1.same-address"), "R1.same-address"
     return (not ctx.on("R4.distinct-specific")), "R4.distinct-specific"
+
+
+def _rcv4(sock):
+    """The IPv4 receive address the kernel keeps for a socket (inet_rcv_saddr)."""
+    if sock.family == 4:
+        return sock.ip
+    if sock.mapped is not None:
+        return sock.mapped
+    return ipaddress.ip_address("0.0.0.0" if sock.ip.is_unspecified else "127.0.0.6")
+
+
+def _kind6(sock):
+    if sock.family == 4 or sock.mapped is not None:
+        return "mapped"
+    return "any" if sock.ip.is_unspecified else "unicast"
+
+
+def cache_matches(cached, new):
+    """The strict SO_REUSEPORT cache's address test (sk_reuseport_match, the
+    kernel's rcv_saddr_equal with the cached socket's wildcard matching and
+    the new one's not)."""
+    a4, b4 = _rcv4(cached), _rcv4(new)
+    if cached.family == 4:
+        return not new.v6only and (a4 == b4 or a4.is_unspecified)
+    t1, t2 = _kind6(cached), _kind6(new)
+    if t1 == "mapped" and t2 == "mapped":
+        return not new.v6only and (a4 == b4 or a4.is_unspecified)
+    if t1 == "any" and t2 == "any":
+        return True
+    if t1 == "any" and not (cached.v6only and t2 == "mapped"):
+        return True
+    return new.family == 6 and cached.ip == new.ip

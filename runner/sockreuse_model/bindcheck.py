@@ -5,7 +5,7 @@ fastreuseport), which a later bind trusts without looking at the sockets.
 Each decision comes with the chain of rules that made it."""
 from dataclasses import dataclass, field
 
-from .addrs import overlap
+from .addrs import cache_matches, overlap
 
 FASTREUSEPORT_ANY, FASTREUSEPORT_STRICT = 1, 2
 
@@ -91,14 +91,16 @@ def reuseport_match(bucket, new, ctx):
         return False
     if bucket.fastreuseport == FASTREUSEPORT_ANY:
         return True
-    return overlap(new, bucket.fast_sock, ctx)[0]
+    return cache_matches(bucket.fast_sock, new)
 
 
 def update_bucket(port, sock, ctx):
     """inet_csk_update_fastreuse: what the port remembers once sock bound or listened."""
     b = port.bucket
     reuse = sock.reuseaddr and sock.state != "listen"
-    if all(s is sock for s in port.socks):
+    # With bhash2 the port's bucket already lists the first socket's address
+    # bucket when it is updated, so the first socket takes the "others" path.
+    if all(s is sock for s in port.socks) and not ctx.has("bhash2"):
         b.fastreuse = int(reuse)
         if sock.reuseport:
             b.fastreuseport, b.fastuid, b.fast_sock = FASTREUSEPORT_ANY, sock.euid, sock

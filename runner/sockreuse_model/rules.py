@@ -72,3 +72,17 @@ RULES.update({
                       "moves to a surviving listener",
     "R9.migrate-off-by-default": "net.ipv4.tcp_migrate_req is 0 in a new namespace",
 })
+
+RULES.update({
+    "R6.v6-host-address-on-device": "a host-scope IPv6 address (::1) can be bound only by a "
+                                    "socket bound to its own device (EADDRNOTAVAIL)",
+    "R6.route-by-device": "a socket bound to a device routes only through it: an IPv6 peer "
+                          "behind another device is unreachable, a loopback peer invalid",
+})
+
+RULES.update({
+    "R8.v6-alias-under-v4-wildcard": "an IPv6 socket that got its specific address from "
+                                     "connect() or accept() of a dual-stack wildcard keeps an "
+                                     "IPv4 address (127.0.0.6) that an IPv4 wildcard bind "
+                                     "overlaps",
+})

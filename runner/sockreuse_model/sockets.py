@@ -23,6 +23,10 @@ class Sock:
     dev: str = ""              # SO_BINDTODEVICE, "" for none
     euid: int = 0
     state: str = "bound"       # bound, listen, tw (TIME_WAIT), established, connected
+    # The IPv4 address the kernel keeps for an IPv6 socket whose specific
+    # address came from connect() or accept() of a dual-stack wildcard:
+    # 127.0.0.6 (LOOPBACK4_IPV6), which an IPv4 wildcard bind still matches.
+    v4_alias: str = ""
     # Options whose value at bind() differs from the current one: name -> value at bind.
     at_bind: tuple = field(default=())
 
@@ -58,6 +62,13 @@ class Sock:
         return replace(self, **kw)
 
 
+def v6only_on_bind(addr, option):
+    """IPV6_V6ONLY as bind() leaves it: binding a specific IPv6 address that is
+    not v4-mapped turns it on (R8.specific-v6-is-v6only)."""
+    ip = ipaddress.ip_address(addr)
+    return option or (ip.version == 6 and not ip.is_unspecified and ip.ipv4_mapped is None)
+
+
 def parse(text, proto):
     words = text.split()
     addr, rest = words[0], words[1:]
@@ -81,7 +92,8 @@ def parse(text, proto):
         else:
             raise ValueError(f"unknown socket word '{w}' in '{text}'")
     return Sock(proto=proto, family=family, addr=addr, reuseaddr=opts["reuseaddr"],
-                reuseport=opts["reuseport"], v6only="v6only" in flags, dev=opts["dev"],
+                reuseport=opts["reuseport"], v6only=v6only_on_bind(addr, "v6only" in flags),
+                dev=opts["dev"],
                 euid=65534 if "uid65534" in flags else 0,
                 state="listen" if "listen" in flags else "bound",
                 at_bind=tuple(sorted(at_bind.items())))
