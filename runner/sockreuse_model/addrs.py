@@ -1,7 +1,8 @@
 """Do two sockets' local addresses overlap? The kernel's answer (the
 inet_rcv_saddr_equal family, as bind() uses it, wildcards matching), in
 terms of the rules of R1, R4 and R8, with the rule that decided it."""
-import ipaddress
+
+from .sockets import ip_of
 
 
 def overlap(new, old, ctx):
@@ -62,7 +63,7 @@ def _rcv4(sock):
         return sock.ip
     if sock.mapped is not None:
         return sock.mapped
-    return ipaddress.ip_address("0.0.0.0" if sock.ip.is_unspecified else "127.0.0.6")
+    return ip_of("0.0.0.0" if sock.ip.is_unspecified else "127.0.0.6")
 
 
 def _kind6(sock):

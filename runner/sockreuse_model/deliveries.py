@@ -1,12 +1,12 @@
 """Predictions for where traffic goes (R6, R7) and for the kernel knobs
 around listeners (R3, R9) and ports (R2, R6)."""
-import ipaddress
 
 from . import kinds
+from .sockets import ip_of
 
 
 def _special(dst):
-    ip = ipaddress.ip_address(dst)
+    ip = ip_of(dst)
     return ip.is_multicast or (ip.version == 4 and str(ip).endswith(".255"))
 
 
@@ -43,8 +43,8 @@ def _score(sock_desc, dst):
     """How well a group member fits a destination: exact address over
     wildcard (R7.most-specific), IPv4 socket over dual-stack for IPv4 (R7.family-match)."""
     words = sock_desc.split()
-    addr = ipaddress.ip_address(words[0])
-    dst = ipaddress.ip_address(dst)
+    addr = ip_of(words[0])
+    dst = ip_of(dst)
     if dst.version == 4:
         if addr.version == 6 and ("v6only" in words or not addr.is_unspecified):
             return None

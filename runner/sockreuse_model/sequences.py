@@ -4,11 +4,10 @@ and cleared after), bound and brought to its state; then the second binds
 and, for TCP, listens. Kind "explore_sequence": the parameters are the
 sequence's values by dimension plus the concrete addresses the space gives
 them (see explore_params)."""
-import ipaddress
 
 from . import kinds
 from .bindcheck import Port, check, update_bucket
-from .sockets import Sock, v6only_on_bind
+from .sockets import Sock, ip_of, v6only_on_bind
 from .topology import device_of, route_device, source_for
 
 
@@ -55,7 +54,7 @@ def _connect_refused(sock, peer, ctx):
     """connect()'s routing for a UDP socket bound to a device."""
     if not sock.dev:
         return None
-    dest = ipaddress.ip_address(peer)
+    dest = ip_of(peer)
     v4 = dest.ipv4_mapped if dest.version == 6 and dest.ipv4_mapped else dest
     if v4.is_loopback and sock.dev != "lo" and dest.version == 4 and ctx.on("R6.route-by-device"):
         return "connect:EINVAL", ["R6.route-by-device"]
@@ -105,7 +104,7 @@ def _first(p, ctx):
     arrives = device_of(p["target"])
     if final.dev and final.dev != arrives and ctx.on("R6.device-serves"):
         return None, ("connect:ECONNREFUSED", ["R6.device-serves"])
-    target = ipaddress.ip_address(p["target"])
+    target = ip_of(p["target"])
     addr = str(target) if final.family == target.version else f"::ffff:{target}"
     # An IPv6 child of a wildcard listener keeps the listener's V6ONLY and, for
     # an IPv6 connection, the IPv4 alias a specific bind would not have.

@@ -5,8 +5,12 @@ words the suite uses to describe a socket (fixtures/sequence.cc describe()):
 changed: "reuseaddr@after" (set only after bind), "reuseaddr@cleared" (set
 before bind, cleared after it); the kernel's cached port state sees the
 options at bind time, the conflict check the current ones."""
+import functools
 import ipaddress
 from dataclasses import dataclass, field, replace
+
+# Addresses repeat across hundreds of thousands of predictions: parse each once.
+ip_of = functools.lru_cache(maxsize=None)(ipaddress.ip_address)
 
 FLAG_WORDS = {"reuseaddr", "reuseport", "v6only", "dualstack", "listen", "uid65534"}
 TIMED = {"reuseaddr", "reuseport", "dev"}
@@ -32,7 +36,7 @@ class Sock:
 
     @property
     def ip(self):
-        return ipaddress.ip_address(self.addr)
+        return ip_of(self.addr)
 
     @property
     def mapped(self):
@@ -47,7 +51,7 @@ class Sock:
         if self.mapped is not None:
             return self.mapped
         if self.ip.is_unspecified and not self.v6only:
-            return ipaddress.ip_address("0.0.0.0")
+            return ip_of("0.0.0.0")
         return None
 
     def binding(self):
@@ -65,7 +69,7 @@ class Sock:
 def v6only_on_bind(addr, option):
     """IPV6_V6ONLY as bind() leaves it: binding a specific IPv6 address that is
     not v4-mapped turns it on (R8.specific-v6-is-v6only)."""
-    ip = ipaddress.ip_address(addr)
+    ip = ip_of(addr)
     return option or (ip.version == 6 and not ip.is_unspecified and ip.ipv4_mapped is None)
 
 

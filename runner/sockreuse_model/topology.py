@@ -4,6 +4,8 @@ reaches. Routing decides some outcomes (a connection that arrives on
 another device than its listener's is refused)."""
 import ipaddress
 
+from .sockets import ip_of
+
 SERVER_ADDRESSES = {
     "s0": ("198.51.100.1", "2001:db8:1::1"),
     "s1": ("203.0.113.1", "2001:db8:2::1"),
@@ -17,7 +19,7 @@ PEER_NETS = {
 
 def device_of(ip):
     """The server device an address belongs to ('lo' for loopback), or None."""
-    ip = ipaddress.ip_address(ip)
+    ip = ip_of(ip)
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_loopback:
@@ -30,7 +32,7 @@ def device_of(ip):
 
 def route_device(peer):
     """The device the server namespace reaches a peer address through."""
-    ip = ipaddress.ip_address(peer)
+    ip = ip_of(peer)
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_loopback:
@@ -43,7 +45,7 @@ def route_device(peer):
 
 def source_for(peer):
     """The local address the server namespace sends from to reach a peer."""
-    ip = ipaddress.ip_address(peer)
+    ip = ip_of(peer)
     mapped = ip.version == 6 and ip.ipv4_mapped is not None
     v4 = ip.ipv4_mapped if mapped else ip
     if v4.is_loopback:

@@ -2,7 +2,6 @@
 rule and optional note. Parsed through yaml.compose so every complaint can
 name the file and line."""
 import json
-import os
 from dataclasses import dataclass, field
 
 import yaml

@@ -2,7 +2,6 @@
 or the "kernel" (through the LD_PRELOAD fault shim) misbehave in one way and
 checks that no case passes by accident and no harness failure is reported as
 kernel behaviour."""
-import json
 import os
 import re
 import subprocess
