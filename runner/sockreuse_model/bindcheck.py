@@ -98,9 +98,10 @@ def update_bucket(port, sock, ctx):
     """inet_csk_update_fastreuse: what the port remembers once sock bound or listened."""
     b = port.bucket
     reuse = sock.reuseaddr and sock.state != "listen"
-    # With bhash2 the port's bucket already lists the first socket's address
-    # bucket when it is updated, so the first socket takes the "others" path.
-    if all(s is sock for s in port.socks) and not ctx.has("bhash2"):
+    # Once bhash2 is linked to bhash, the port already lists the first socket's
+    # address bucket when the cache is updated: the first socket takes the
+    # "others" path (feature bhash2_linked).
+    if all(s is sock for s in port.socks) and not ctx.has("bhash2_linked"):
         b.fastreuse = int(reuse)
         if sock.reuseport:
             b.fastreuseport, b.fastuid, b.fast_sock = FASTREUSEPORT_ANY, sock.euid, sock
@@ -126,7 +127,7 @@ def mapped_any_gap(new, others, ctx):
     v4-mapped socket looks for IPv4 wildcards only in the port's first
     wildcard bucket; when ::ffff:0.0.0.0 made that bucket, it sees no IPv4
     wildcard at all, 0.0.0.0 bound later included."""
-    if new.mapped is None or new.mapped.is_unspecified:
+    if new.proto != "tcp" or new.mapped is None or new.mapped.is_unspecified:
         return False
     first = next((o for o in others if _v4_wildcard(o)), None)
     return first is not None and first.family == 6 and ctx.has("bhash2_mapped_any_gap") \

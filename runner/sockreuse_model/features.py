@@ -38,12 +38,13 @@ FEATURES = {f.name: f for f in (
             "known gap: a bound ::ffff:0.0.0.0 does not stop a later ::ffff:127.0.0.1 (a 6.1 "
             "build with bhash2 but not all of its v4-mapped fixes)",
             ("tcp.bind_wildcard.*", "tcp46.bhash2.*")),
-    Feature("bhash2",
-            "net: Add a bhash2 table hashed by port and address",
+    Feature("bhash2_linked",
+            "tcp: Link bhash2 to bhash.",
             "the port's cached SO_REUSEADDR state is never set by its first socket (its "
-            "address bucket is listed before the cache is updated), so a SO_REUSEADDR cleared "
-            "after bind is not trusted; SO_REUSEPORT's cache is strict from the first socket",
-            ("explore:tcp bound cleared *",)),
+            "address bucket is linked to the port before the cache is updated), so a "
+            "SO_REUSEADDR cleared after bind is not trusted, and SO_REUSEPORT's cache is "
+            "strict, with the first address, from the start",
+            ("tcp4.explorer.*", "explore:tcp bound cleared *")),
     Feature("ip_autobind_reuse",
             "tcp: bind(0) remove the SO_REUSEADDR restriction when ephemeral ports are exhausted",
             "the sysctl net.ipv4.ip_autobind_reuse exists",
