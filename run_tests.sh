@@ -35,6 +35,7 @@ while [ $# -gt 0 ]; do
     --record|--allow-new) pytest_args+=("$1") ;;
     --kernel|--modules) [ $# -ge 2 ] || die "$1 needs a value"; mode=vm; vm_args+=("$1" "$2"); shift ;;
     --matrix) mode=vm; vm_args+=("$1") ;;
+    --explore) explore=1 ;;  # the explorer (explore/run.py) instead of the suite, see below
     -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see ./run_tests.sh --help)" ;;
   esac
@@ -83,6 +84,13 @@ if ! { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_log" 2>&1 
   die "build failed (full log: $build_log)" 2
 fi
 
+# --explore: every two-socket sequence of explore/space.yaml instead of the
+# suite's cases; with --kernel or --matrix, in the guests (vm/matrix.py).
+if [ "${explore:-}" = 1 ] && [ "$mode" = vm ]; then
+  vm_args+=(--explore)
+elif [ "${explore:-}" = 1 ]; then
+  exec "${wrap[@]}" "$PY" explore/run.py -j "$jobs" "${pytest_args[@]}"
+fi
 
 if [ "$mode" = vm ]; then
   exec "$PY" vm/matrix.py "${vm_args[@]}" -j "$jobs" "${pytest_args[@]}"

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <stdexcept>
 
 #include "fixtures/outcome.h"
@@ -115,16 +117,23 @@ UniqueFd client_socket(const SockAddr& target, const Topology& topo) {
   return UniqueFd(fd);
 }
 
+// Blocks in poll() until `events` shows on fd, within the bound: the kernel
+// wakes the caller the moment the packet is processed, where a polling loop
+// would sleep past it (under TCG, by milliseconds).
+void wait_event(int fd, short events, const std::function<std::string()>& what) {
+  std::chrono::milliseconds bound = wait_bound();
+  pollfd p{fd, events, 0};
+  int n;
+  while ((n = poll(&p, 1, static_cast<int>(bound.count()))) < 0 && errno == EINTR) {
+  }
+  if (n <= 0) throw WaitTimeout("waited " + bound_text(bound) + " for " + what());
+}
+
 // connect() of a non-blocking socket, waited for within the bound.
 int connect_bounded(int fd, const SockAddr& to) {
   if (::connect(fd, to.sa(), to.len) == 0) return 0;
   if (errno != EINPROGRESS) return errno;
-  wait_for(
-      [fd] {
-        pollfd p{fd, POLLOUT, 0};
-        return poll(&p, 1, 0) > 0;
-      },
-      "a connection to " + to.str() + " to complete or fail");
+  wait_event(fd, POLLOUT, [&to] { return "a connection to " + to.str() + " to complete or fail"; });
   int err = 0;
   socklen_t n = sizeof err;
   check(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n), "getsockopt SO_ERROR");
@@ -187,7 +196,9 @@ Step make_first(const Seq& s, uint16_t port, const Topology& topo, Held& h, bool
   SockAddr target = with_port(f.addr->target.at(f.dev_index), port);
   h.client = client_socket(target, topo);
   if ((st = {"connect", connect_bounded(h.client.get(), target)}).err) return st;
-  wait_readable(fd, "the connection to " + target.str() + " to reach the accept queue");
+  wait_event(fd, POLLIN, [&target] {
+    return "the connection to " + target.str() + " to reach the accept queue";
+  });
   h.conn = UniqueFd(check(accept4(fd, nullptr, nullptr, SOCK_CLOEXEC), "accept"));
   h.first.reset();  // the listener is gone
   int conn = h.conn.get();
@@ -202,10 +213,13 @@ Step make_first(const Seq& s, uint16_t port, const Topology& topo, Held& h, bool
   // TIME_WAIT over inet_diag before the namespace goes (shard.cc).
   check(shutdown(conn, SHUT_WR), "shutdown the server's side");
   int client = h.client.get();
-  wait_readable(client, "the client to see the server's FIN");
+  wait_event(client, POLLIN, [] { return std::string("the client to see the server's FIN"); });
   char c;
   if (::read(client, &c, 1) != 0) throw std::runtime_error("the client expected EOF");
   h.client.reset();
+  // The client's FIN wakes the server's socket after tcp_time_wait() ran;
+  // the state is then checked, and waited for should it lag.
+  wait_event(conn, POLLIN | POLLRDHUP, [] { return std::string("the client's FIN"); });
   wait_for([conn] { return tcp_state(conn) == TCP_CLOSE; },
            [conn] {
              return "the server's socket to reach TIME_WAIT (state " +

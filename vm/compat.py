@@ -17,6 +17,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "runner"))
 
 from sockreuse_runner import claims as seed_claims  # noqa: E402
+sys.path.insert(0, os.path.join(REPO, "explore"))
+from explorer import crosskernel as explorer_compat  # noqa: E402
 VERDICTS = ("pass", "fail", "new", "error", "skip")
 
 
@@ -255,6 +257,7 @@ def main(argv=None):
     os.makedirs(a.out, exist_ok=True)
     write_html(os.path.join(a.out, "index.html"), kernels, grid, claims)
     write_md(os.path.join(a.out, "compat.md"), kernels, grid, claims)
+    explorer_compat.hook(a.out)  # the explorer's cross-kernel section, if there is one
     print(f"sockreuse: wrote {os.path.join(a.out, 'index.html')} and compat.md "
           f"({len(kernels)} kernels)")
 

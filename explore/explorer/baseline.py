@@ -60,17 +60,17 @@ def read(path):
             text = f.read()
     except (OSError, lzma.LZMAError) as e:
         raise BaselineError(f"{path}: cannot read the baseline: {e}")
-    outcomes, comments = {}, []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line or line.startswith("#"):
-            comments.append(line)
-            continue
-        key, sep, token = line.partition("\t")
-        if not sep or not token:
-            raise BaselineError(f"{path}:{n}: a line is '<key>\\t<token>'")
-        if key in outcomes:
-            raise BaselineError(f"{path}:{n}: duplicate key '{key}'")
-        outcomes[key] = token
+    lines = text.split("\n")
+    comments = [line for line in lines if line.startswith("#")]
+    rows = [line for line in lines if line and not line.startswith("#")]
+    try:
+        outcomes = dict(line.split("\t") for line in rows)
+    except ValueError:
+        bad = next(n for n, line in enumerate(lines, 1)
+                   if line and not line.startswith("#") and line.count("\t") != 1)
+        raise BaselineError(f"{path}:{bad}: a line is '<key>\\t<token>'")
+    if len(outcomes) != len(rows):
+        raise BaselineError(f"{path}: {len(rows) - len(outcomes)} duplicate keys")
     return outcomes, comments
 
 

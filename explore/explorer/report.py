@@ -15,9 +15,13 @@ def describe_cube(space, u, cube):
     free = patterns.free_dims(u, cube)
 
     def part(d, anything):
-        if d in free:
+        if d in free and len(u.values[d]) > 1:
             return anything
-        return " or ".join(space.label(d, v) for v in u.values[d] if v in cube[d])
+        inside = [v for v in u.values[d] if v in cube[d]]
+        outside = [v for v in u.values[d] if v not in cube[d]]
+        if len(inside) > 2 and len(outside) < len(inside):
+            return f"{anything} but " + " or ".join(space.label(d, v) for v in outside)
+        return " or ".join(space.label(d, v) for v in inside)
 
     first = (f"first {part('a1', 'any address')} ({part('o1', 'any options')}, "
              f"{part('d1', 'any device')}, {part('when', 'options set at any time')}), "
