@@ -87,23 +87,38 @@ def build(runs, sp, notes=()):
             "patterns": found}
 
 
+def by_difference(doc):
+    """[(side text, sequences, [patterns])]: the patterns grouped by what
+    differs, the largest difference first, so a reader sees the few kinds of
+    difference before their parts."""
+    groups = {}
+    for p in doc["patterns"]:
+        key = side_text(doc["kernels"], [p["outcomes"][r] for r in doc["kernels"]])
+        groups.setdefault(key, []).append(p)
+    out = [(k, sum(p["count"] for p in ps), ps) for k, ps in groups.items()]
+    return sorted(out, key=lambda g: -g[1])
+
+
 def html_section(doc):
     e = html.escape
-    rows = "".join(
-        f"<tr><td style=\"white-space:normal;max-width:60em\">{e(p['pattern'].rsplit(' — ', 1)[0])}</td>"
-        f"<td>{p['count']}</td>"
-        + "".join(f"<td class=v>{e(p['outcomes'][r])}</td>" for r in doc["kernels"])
-        + f"<td class=chg>{e(p['note'] or 'UNEXPLAINED: a finding until a kernel change explains it')}</td></tr>"
-        for p in doc["patterns"])
     head = "".join(f"<th>{e(r)}</th>" for r in doc["kernels"])
-    body = (f"<table class=claims><tr><th>pattern</th><th>sequences</th>{head}<th>why</th></tr>"
-            f"{rows}</table>" if doc["patterns"] else "<p>None: every kernel gives every sequence "
-            "the same outcome.</p>")
+    rows = []
+    for text, n, ps in by_difference(doc):
+        rows.append(f"<tr class=rule><td colspan={len(doc['kernels']) + 3}>{e(text)} — "
+                    f"{n} sequences in {len(ps)} pattern{'s' if len(ps) > 1 else ''}</td></tr>")
+        rows += [f"<tr><td style=\"white-space:normal;max-width:60em\">"
+                 f"{e(p['pattern'].rsplit(': ', 1)[0])}</td><td>{p['count']}</td>"
+                 + "".join(f"<td class=v>{e(p['outcomes'][r])}</td>" for r in doc["kernels"])
+                 + f"<td class=chg>{e(p['note'] or 'UNEXPLAINED: a finding until a kernel change explains it')}</td></tr>"
+                 for p in ps]
+    body = (f"<table class=grid><tr><th>pattern</th><th>sequences</th>{head}<th>why</th></tr>"
+            f"{''.join(rows)}</table>" if doc["patterns"] else "<p>None: every kernel gives every "
+            "sequence the same outcome.</p>")
     return (f"{BEGIN}<h2>Explorer: where the kernels disagree</h2>"
             f"<p>{doc['sequences']} two-socket sequences (explore/space.yaml) on "
             f"{len(doc['kernels'])} kernels; {doc['differing']} differ, in "
             f"{len(doc['patterns'])} patterns (<a href=\"explore.json\">explore.json</a>).</p>"
-            f"{body}{END}")
+            f"{body}{END}\n")
 
 
 def md_section(doc):
@@ -113,9 +128,12 @@ def md_section(doc):
              f"{len(doc['patterns'])} patterns ([explore.json](explore.json)).", ""]
     if not doc["patterns"]:
         lines.append("None: every kernel gives every sequence the same outcome.")
-    for p in doc["patterns"]:
-        lines.append(f"- {p['pattern']}")
-        lines.append(f"  - why: {p['note'] or 'UNEXPLAINED (a finding until a kernel change explains it)'}")
+    for text, n, ps in by_difference(doc):
+        lines += [f"### {text} — {n} sequences in {len(ps)} pattern{'s' if len(ps) > 1 else ''}", ""]
+        for p in ps:
+            lines.append(f"- {p['pattern'].rsplit(': ', 1)[0]} — {p['count']} sequences; why: "
+                         f"{p['note'] or 'UNEXPLAINED (a finding until a kernel change explains it)'}")
+        lines.append("")
     lines.append(END)
     return "\n".join(lines) + "\n"
 

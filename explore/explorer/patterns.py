@@ -88,7 +88,26 @@ def _grow(u, seed, target, order):
             trial[d] = cube[d] | {v}
             if u.mask(trial) & ~target == 0:
                 cube = trial
-    return cube
+    return _prune(u, cube)
+
+
+def _prune(u, cube):
+    """Drops values that add no sequence to the cube (udp's states from a tcp
+    cube), so that a pattern never names a combination that does not exist.
+    A dimension that keeps all its values stays whole ("any")."""
+    m = u.mask(cube)
+    out = dict(cube)
+    for d in u.dims:
+        if len(cube[d]) == len(u.values[d]):
+            continue
+        keep = set()
+        for v in cube[d]:
+            trial = dict(out)
+            trial[d] = {v}
+            if u.mask(trial) & m:
+                keep.add(v)
+        out[d] = keep
+    return out
 
 
 def minimise(u, target):
@@ -123,27 +142,34 @@ def minimise(u, target):
     return [(cube, (m).bit_count()) for cube, m in kept]
 
 
-def free_dims(u, cube):
-    """Dimensions whose every value (that the rest of the cube allows) is in
-    the cube: those a pattern says nothing about ("any")."""
-    out = set()
+def present(u, cube):
+    """{dimension: values that some sequence of the cube has}, in the
+    space's order: what a pattern says, with nothing that cannot occur (a
+    tcp cube's states never include udp's)."""
     m = u.mask(cube)
+    out = {}
     for d in u.dims:
-        if len(cube[d]) == len(u.values[d]):
-            out.add(d)
-            continue
-        trial = dict(cube)
-        trial[d] = set(u.values[d])
-        if u.mask(trial) == m:
-            out.add(d)
+        out[d] = []
+        for v in u.values[d]:
+            if v not in cube[d]:
+                continue
+            trial = dict(cube)
+            trial[d] = {v}
+            if u.mask(trial) & m:
+                out[d].append(v)
     return out
+
+
+def free_dims(u, cube):
+    """Dimensions the pattern says nothing about ("any"): every value of the
+    dimension occurs in the cube."""
+    return {d for d, vals in present(u, cube).items() if len(vals) == len(u.values[d])}
 
 
 def match_of(u, cube):
     """{dimension: [values]} for the dimensions the pattern names, values in
     the space's order; a dimension left out is "any"."""
-    free = free_dims(u, cube)
-    return {d: [v for v in u.values[d] if v in cube[d]] for d in u.dims if d not in free}
+    return {d: vals for d, vals in present(u, cube).items() if len(vals) < len(u.values[d])}
 
 
 def group(u, differing):

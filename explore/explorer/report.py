@@ -12,13 +12,13 @@ SECTION = "## Explorer"
 def describe_cube(space, u, cube):
     """"tcp, first 0.0.0.0 (any options, any device, ...), listening; second
     ..." — every dimension the cube constrains, "any ..." for the others."""
-    free = patterns.free_dims(u, cube)
+    has = patterns.present(u, cube)
 
     def part(d, anything):
-        if d in free and len(u.values[d]) > 1:
+        inside = has[d]
+        if len(inside) == len(u.values[d]) and len(inside) > 1:
             return anything
-        inside = [v for v in u.values[d] if v in cube[d]]
-        outside = [v for v in u.values[d] if v not in cube[d]]
+        outside = [v for v in u.values[d] if v not in inside]
         if len(inside) > 2 and len(outside) < len(inside):
             return f"{anything} but " + " or ".join(space.label(d, v) for v in outside)
         return " or ".join(space.label(d, v) for v in inside)
