@@ -83,7 +83,43 @@ Outcome run(const std::shared_ptr<Owned>& o, Ctx& ctx) {
 }
 
 const bool registered = [] {
-  const std::vector<FindingRow> rows = {};
+  using ex::Proto;
+  using ex::State;
+  using ex::When;
+  const std::vector<FindingRow> rows = {
+      // 6.1.0-50: a bound or listening ::ffff:0.0.0.0 does not stop ::ffff:198.51.100.1
+      // (README finding 2 shows it for ::ffff:127.0.0.1; the explorer, for any mapped address).
+      {"tcp46.explorer.mapped_any_then_mapped_s0", "R8",
+       "tcp bound before mapany none none maps0 none none same",
+       "tcp: Fix bind() regression for v4-mapped-v6 non-wildcard address.", Proto::tcp,
+       State::bound, When::before, Side{kMappedAny, 0, false, false, ""},
+       Side{kMappedSrv4, 0, false, false, ""}, false, kSrv4},
+      {"tcp46.explorer.mapped_any_listening_then_mapped_s0", "R8",
+       "tcp listen before mapany none none maps0 none none same",
+       "tcp: Fix bind() regression for v4-mapped-v6 non-wildcard address.", Proto::tcp,
+       State::listen, When::before, Side{kMappedAny, 0, false, false, ""},
+       Side{kMappedSrv4, 0, false, false, ""}, false, kSrv4},
+      // The first socket set SO_REUSEADDR / SO_REUSEPORT before bind() and cleared it
+      // after: the port's cached reuse state still says it may be shared (README finding 7).
+      {"tcp4.explorer.reuseaddr_cleared_after_bind", "R2",
+       "tcp bound cleared s0_4 ra none s0_4 ra none same", "README finding 7", Proto::tcp,
+       State::bound, When::cleared, Side{kSrv4, -1, true, false, ""},
+       Side{kSrv4, -1, true, false, ""}, false, kSrv4},
+      {"tcp4.explorer.reuseport_cleared_after_bind.any_second", "R5",
+       "tcp bound cleared s0_4 rp none any4 rp none same", "README finding 7", Proto::tcp,
+       State::bound, When::cleared, Side{kSrv4, -1, false, true, ""},
+       Side{kAny4, -1, false, true, ""}, false, kSrv4},
+      // What 6.12's rework kept: the strict SO_REUSEPORT cache still lets a socket on
+      // the same address bind and listen beside one that cleared SO_REUSEPORT.
+      {"tcp4.explorer.reuseport_cleared_after_bind.same_addr", "R5",
+       "tcp bound cleared s0_4 rp none s0_4 rp none same", "README finding 7", Proto::tcp,
+       State::bound, When::cleared, Side{kSrv4, -1, false, true, ""},
+       Side{kSrv4, -1, false, true, ""}, false, kSrv4},
+      {"tcp4.explorer.both_cleared_after_bind.other_euid", "R5",
+       "tcp bound cleared s0_4 both none s0_4 both none other", "README finding 7", Proto::tcp,
+       State::bound, When::cleared, Side{kSrv4, -1, true, true, ""},
+       Side{kSrv4, -1, true, true, ""}, true, kSrv4},
+  };
   for (const FindingRow& row : rows) {
     auto owned = build(row);
     add_case(

@@ -48,6 +48,25 @@ def load_notes(path=NOTES):
         return yaml.safe_load(f) or []
 
 
+def series(release):
+    m = re.match(r"(\d+)\.(\d+)", release)
+    return f"{m.group(1)}.{m.group(2)}" if m else release
+
+
+def explains(note, has, outcomes):
+    """A note of results/explore/notes.yaml explains a pattern when all the
+    pattern's sequences lie inside its `match` and every kernel series it
+    names has the outcome it gives ("*": any) on the pattern."""
+    for d, vals in (note.get("match") or {}).items():
+        if not set(has.get(d, [])) <= set(vals):
+            return False
+    by_series = {series(r): t for r, t in outcomes.items()}
+    for s, token in (note.get("outcomes") or {}).items():
+        if s not in by_series or (token != "*" and by_series[s] != token):
+            return False
+    return True
+
+
 def side_text(releases, tokens):
     """"ok on 6.1.0-50-amd64; bind:EADDRINUSE on 5.10.0-32-amd64, 6.12..."""
     sides = {}
@@ -73,11 +92,9 @@ def build(runs, sp, notes=()):
         u = patterns.Universe(sp.dims, [tuple(k.split(" ")) for k in keys])
         for sig, cube, n in patterns.group(u, differing):
             match = patterns.match_of(u, cube)
-            # A cube holds only sequences of its own signature, so a note's
-            # sequence inside the cube explains exactly this pattern.
+            outcomes = dict(zip(releases, sig))
             note = next((nt["note"] for nt in notes
-                         if all(v in cube[d] for d, v in sp.parse_key(nt["key"]).items())),
-                        None)
+                         if explains(nt, patterns.present(u, cube), outcomes)), None)
             found.append({"pattern": f"{report.describe_cube(sp, u, cube)}: "
                                      f"{side_text(releases, sig)} — "
                                      f"{report.plural(n, 'sequence')}",

@@ -97,8 +97,9 @@ def test_cross_kernel_patterns_name_the_kernels_on_each_side(sp, combos):
     changed = {k: ("ok" if sp.parse_key(k)["a1"] == "maps0" and sp.parse_key(k)["a2"] == "lo4"
                    and sp.parse_key(k)["proto"] == "tcp" else t) for k, t in base.items()}
     runs = [("6.12.1", base), ("5.10.9", base), ("6.1.0-50", changed)]
-    note_key = next(k for k in keys if changed[k] == "ok")
-    doc = crosskernel.build(runs, sp, [{"key": note_key, "note": "a 6.1 corner"}])
+    notes = [{"match": {"a1": ["maps0"]}, "outcomes": {"6.1": "ok"}, "note": "a 6.1 corner"},
+             {"match": {"a1": ["maps0"]}, "outcomes": {"6.1": "bind:EADDRINUSE"}, "note": "no"}]
+    doc = crosskernel.build(runs, sp, notes)
     assert doc["kernels"] == ["5.10.9", "6.1.0-50", "6.12.1"]
     assert doc["differing"] == 4 * 34 * 4 * 3 * 2  # tcp states x first settings x o2, d2, euid
     [p] = doc["patterns"]
