@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -23,7 +24,13 @@ RATE = re.compile(r"explorer: (\d+) sequences on \S+ in ([\d.]+) s \((\d+) seque
                   r"(\d+) shards; ([\d.]+) s in all\)")
 
 
+def cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def host_run(jobs):
+    cpu0 = cpu_children()
     with tempfile.TemporaryDirectory() as out:
         r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "explore", "run.py"),
                             "--outcomes-only", "-j", str(jobs), "--results-dir", out],
@@ -31,7 +38,9 @@ def host_run(jobs):
     m = RATE.search(r.stdout)
     if r.returncode != 0 or not m:
         sys.exit(f"bench/explore.py: host run failed: {r.stdout[-500:]} {r.stderr[-500:]}")
-    return int(m.group(1)), float(m.group(2)), float(m.group(5))
+    # CPU seconds of the driver and its executor: what the run costs whatever
+    # else the shared machine is doing.
+    return int(m.group(1)), float(m.group(2)), float(m.group(5)), cpu_children() - cpu0
 
 
 def guest_run(series, select):
@@ -56,14 +65,16 @@ def main():
                    help="-k for the guest (default: a fifth of the space, every state)")
     a = p.parse_args()
     load = os.getloadavg()[0]
-    rates = []
+    rates, per_cpu = [], []
     for _ in range(a.runs):
-        n, secs, total = host_run(os.cpu_count() or 2)
+        n, secs, total, cpu = host_run(os.cpu_count() or 2)
         rates.append(n / secs)
+        per_cpu.append(n / cpu)
         print(f"host: {n} sequences in {secs:.1f} s ({n / secs:.0f}/s; {total:.1f} s with "
-              f"enumeration and comparison)", flush=True)
+              f"enumeration and comparison; {cpu:.1f} CPU s in all)", flush=True)
     print(f"host, {os.cpu_count()} shards, median of {a.runs}: {statistics.median(rates):.0f} "
-          f"sequences/s (load average {load:.1f} at the start)")
+          f"sequences/s, {statistics.median(per_cpu):.0f} sequences per CPU second "
+          f"(load average {load:.1f} at the start)")
     release, accel, n, secs = guest_run(a.guest, a.slice)
     print(f"guest {release} ({accel}, 1 vCPU, 1 shard), -k '{a.slice}': {n} sequences in "
           f"{secs:.1f} s ({n / secs:.0f}/s; load average {os.getloadavg()[0]:.1f} at the end)")
