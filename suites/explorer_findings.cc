@@ -71,6 +71,15 @@ std::shared_ptr<Owned> build(const FindingRow& r) {
   return o;
 }
 
+// "198.51.100.1 reuseaddr reuseport", as the bind tables describe a socket.
+std::string describe(const Side& s) {
+  std::string out = s.ip;
+  if (s.reuseaddr) out += " reuseaddr";
+  if (s.reuseport) out += " reuseport";
+  if (*s.dev) out += std::string(" dev=") + s.dev;
+  return out;
+}
+
 Outcome run(const std::shared_ptr<Owned>& o, Ctx& ctx) {
   ex::SeqResult r = ex::run_sequence(o->seq, kPort, ctx.topo);
   if (r.status == "skip") throw Skip(r.detail);
@@ -122,10 +131,11 @@ const bool registered = [] {
   };
   for (const FindingRow& row : rows) {
     auto owned = build(row);
-    add_case(
-        {row.id, row.rule, {{"explorer_key", row.key}, {"change", row.change}}, [owned](Ctx& ctx) {
-           return run(owned, ctx);
-         }});
+    Params params{{"explorer_key", row.key},
+                  {"change", row.change},
+                  {"sock1", describe(row.first)},
+                  {"sock2", describe(row.second) + (row.other_euid ? " uid65534" : "")}};
+    add_case({row.id, row.rule, params, [owned](Ctx& ctx) { return run(owned, ctx); }});
   }
   return true;
 }();
