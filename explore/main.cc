@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
   std::ofstream out(output_path);
   for (const sr::explore::ShardPlan& p : plans) {
     std::ifstream in(p.out_path);
-    out << in.rdbuf();
+    // Copying an empty stream (a shard with nothing to run) would fail `out`.
+    if (in.peek() != std::ifstream::traits_type::eof()) out << in.rdbuf();
     in.close();
     (void)std::remove(p.out_path.c_str());
   }

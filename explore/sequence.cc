@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <functional>
 #include <stdexcept>
+#include <vector>
 
 #include "fixtures/outcome.h"
 #include "fixtures/skip.h"
@@ -101,20 +103,59 @@ std::string alone(const SockSpec& s, Proto proto, uid_t euid, uint16_t port, boo
   return open_bind(fd, s, proto, euid, port, and_listen).token();
 }
 
+// Unconnected client sockets made in the client namespace in batches: each
+// trip into that namespace costs two setns() calls, which under TCG cost
+// more than the rest of a connection. A socket keeps the namespace it was
+// made in, so the batch is dropped when the topology (its inode) changes.
+class ClientPool {
+ public:
+  UniqueFd take(int family, const Topology& topo) {
+    struct stat st {};
+    check(fstat(topo.client.fd(), &st), "fstat the client namespace");
+    if (st.st_ino != ns_inode_) {
+      v4_.clear();
+      v6_.clear();
+      ns_inode_ = st.st_ino;
+    }
+    std::vector<UniqueFd>& list = family == AF_INET6 ? v6_ : v4_;
+    if (list.empty()) refill(list, family, topo);
+    UniqueFd fd = std::move(list.back());
+    list.pop_back();
+    return fd;
+  }
+
+ private:
+  static constexpr int kBatch = 64;
+
+  static void refill(std::vector<UniqueFd>& list, int family, const Topology& topo) {
+    check(setns(topo.client.fd(), CLONE_NEWNET), "setns(client)");
+    int saved = 0;
+    for (int i = 0; i < kBatch; ++i) {
+      int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+      if (fd < 0) {
+        saved = errno;
+        break;
+      }
+      list.emplace_back(fd);
+    }
+    if (setns(topo.server.fd(), CLONE_NEWNET) != 0) {
+      // Going on in the client namespace would run every later step on the wrong host.
+      std::perror("sockreuse-explore: setns back to the server namespace");
+      std::abort();
+    }
+    if (list.empty()) throw SysError("client socket", saved);
+  }
+
+  ino_t ns_inode_ = 0;
+  std::vector<UniqueFd> v4_, v6_;
+};
+
 // A client socket for `target`: in the server namespace for a loopback
-// target, else in the client namespace (the socket keeps its namespace).
+// target, else in the client namespace.
 UniqueFd client_socket(const SockAddr& target, const Topology& topo) {
   if (is_loopback(target)) return open_socket(target.family(), Proto::tcp, SOCK_NONBLOCK);
-  check(setns(topo.client.fd(), CLONE_NEWNET), "setns(client)");
-  int fd = socket(target.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  int saved = errno;
-  if (setns(topo.server.fd(), CLONE_NEWNET) != 0) {
-    // Going on in the client namespace would run every later step on the wrong host.
-    std::perror("sockreuse-explore: setns back to the server namespace");
-    std::abort();
-  }
-  if (fd < 0) throw SysError("client socket", saved);
-  return UniqueFd(fd);
+  static ClientPool pool;  // one shard is one process and one thread
+  return pool.take(target.family(), topo);
 }
 
 // Blocks in poll() until `events` shows on fd, within the bound: the kernel
