@@ -18,6 +18,9 @@
 #   ./run_tests.sh --kernel PATH --modules DIR   ... booting your own vmlinuz
 #   ./run_tests.sh --matrix         host + every configured kernel; report in results/compat/
 #                                   (with --kernel or --matrix, -j N is guests side by side)
+#   ./run_tests.sh --explore        every two-socket bind sequence (explore/space.yaml) instead
+#                                   of the cases, against results/explore/; -k dim:value selects
+#                                   (with --kernel or --matrix: in the guests)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -75,6 +78,7 @@ while [ $# -gt 0 ]; do
     --modules) [ $# -ge 2 ] || die "--modules needs the lib/modules/<release> folder of your kernel"
       vm_args+=("$1" "$2"); shift ;;
     --matrix) mode=vm; vm_args+=("$1") ;;
+    --explore) explore=1 ;;  # the explorer (explore/run.py) instead of the suite, see below
     -h|--help) usage; exit 0 ;;
     *) die "unknown option '$1' (see ./run_tests.sh --help)" ;;
   esac
@@ -85,6 +89,11 @@ positive_int -j "$jobs"
 has() { local o; for o in "${given[@]}"; do [ "$o" = "$1" ] && return 0; done; return 1; }
 if [ "$mode" = selftest ] && [ ${#given[@]} -gt 1 ]; then
   for o in "${given[@]}"; do [ "$o" = --selftest ] || die "--selftest runs the project's own tests and takes no other option (got '$o')"; done
+fi
+if has --explore; then
+  for o in --allow-new --repeat --expected-dir; do
+    has "$o" && die "$o is for the suite's cases; --explore runs the explorer (see --help)"
+  done
 fi
 has --matrix && has --kernel && die "--matrix runs every configured kernel and --kernel one: give one of them"
 has --modules && { [ -n "$kernel" ] && [ ! -f "$kernel" ] || [ -z "$kernel" ]; } \
@@ -136,6 +145,14 @@ if ! { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_log" 2>&1 
        cmake --build build -j "$(nproc)" >>"$build_log" 2>&1; }; then
   tail -n 30 "$build_log" >&2
   die "build failed (full log: $build_log)" $EXIT_CANNOT_RUN
+fi
+
+# --explore: every two-socket sequence of explore/space.yaml instead of the
+# suite's cases; with --kernel or --matrix, in the guests (vm/matrix.py).
+if [ "${explore:-}" = 1 ] && [ "$mode" = vm ]; then
+  vm_args+=(--explore)
+elif [ "${explore:-}" = 1 ]; then
+  exec "${wrap[@]}" "$PY" explore/run.py -j "$jobs" "${pytest_args[@]}"
 fi
 
 if [ "$mode" = vm ]; then

@@ -22,6 +22,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sockreuse_runner import claims as seed_claims  # noqa: E402
 from sockreuse_runner.rules import rule_key  # noqa: E402
 
+sys.path.insert(0, os.path.join(REPO, "explore"))
+from explorer import crosskernel as explorer_compat  # noqa: E402
+
 VERDICTS = ("pass", "fail", "new", "error", "skip")
 UNEXPLAINED = "no note: not explained by a known kernel change"
 
@@ -189,6 +192,7 @@ def main(argv=None):
               "claims": claims_status(seed_claims.load(a.claims), kernels)}
     compat_html.write(os.path.join(a.out, "index.html"), report)
     compat_md.write(os.path.join(a.out, "compat.md"), report)
+    explorer_compat.hook(a.out)  # the explorer's cross-kernel section, if there is one
     print(f"sockreuse: wrote {os.path.join(a.out, 'index.html')} and compat.md "
           f"({len(kernels)} kernels, {len(report['causes'])} causes of behaviour changes)")
 

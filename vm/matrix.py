@@ -102,7 +102,12 @@ def _run_guest(kernel, accel, runner_args, record, out):
         os.remove(exit_file)
     args = list(runner_args) + ["--no-lock"]
     series_table = os.path.join(EXPECTED, f"{kernel['series']}.yaml")
-    if record:
+    explore = args[:1] == ["--explore"]
+    if explore:
+        # The guest only runs the sequences; the host compares, explains and
+        # records from their outcomes (xz and the model are slow under TCG).
+        args.append("--outcomes-only")
+    elif record:
         # The host root is read-only in the guest: record into the results
         # share, then copy the table back.
         scratch = os.path.join(out, "recorded.yaml")
@@ -131,7 +136,14 @@ def _run_guest(kernel, accel, runner_args, record, out):
         problem = f"guest ended without a result (panic or crash?): {tail[-300:]} {err[-200:]}"
     else:
         problem = None
-    if record and code == 0:
+    if code == 0 and explore:
+        code = subprocess.run(["/usr/bin/python3", os.path.join(REPO, "explore", "run.py"),
+                               *(["--record"] if record else []), "--no-lock",
+                               "--kernel-release", release, "--results-dir", out,
+                               "--from-outcomes", os.path.join(out, "explore-outcomes.txt.gz"),
+                               *[a for a in args[1:] if a not in ("--no-lock",
+                                                                 "--outcomes-only")]]).returncode
+    elif record and code == 0:
         with files.FolderLock(EXPECTED, "the expected tables", say):
             files.copy_atomic(os.path.join(out, "recorded.yaml"), series_table)
         say(f"{kernel['series']}: recorded {series_table}")
@@ -146,7 +158,8 @@ def _run_guest(kernel, accel, runner_args, record, out):
 
 def relay(series, line):
     """Passes the guest's own progress and problems on to the matrix log."""
-    if line.startswith("sockreuse: ") and (" case runs, " in line or "running " in line):
+    if line.startswith("sockreuse: ") and (" case runs, " in line or "running " in line
+                                           or " sequences, " in line):
         say(f"{series}: {line[len('sockreuse: '):]}")
     elif line.startswith("sockreuse-guest: ") and line != "sockreuse-guest: done":
         say(f"{series}: guest {line[len('sockreuse-guest: '):]}")
@@ -156,6 +169,8 @@ def run_host(runner_args):
     say(f"host: running {os.uname().release}")
     cmd = ["/usr/bin/python3", "-m", "pytest", "runner/", "-p", "no:cacheprovider", "-q",
            *runner_args]
+    if runner_args[:1] == ["--explore"]:
+        cmd = ["/usr/bin/python3", "explore/run.py", *runner_args[1:]]
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     last = [l for l in (r.stdout + r.stderr).splitlines() if l.startswith("sockreuse:")]
     say("host: " + (last[-1] if last else f"exit {r.returncode}"))
@@ -191,13 +206,14 @@ def main():
     p.add_argument("--wait-scale", type=float,
                    default=float(os.environ.get("SOCKREUSE_WAIT_SCALE") or 1))
     p.add_argument("--allow-new", action="store_true")
+    p.add_argument("--explore", action="store_true", help="the explorer instead of the suite")
     a = p.parse_args()
     if not a.wait_scale > 0:
         fail("--wait-scale wants a positive number (1: 10 s per wait)")
     if os.geteuid() != 0:
         fail("--kernel and --matrix need root (qemu with the host root shared, private apt)",
              EXIT_CANNOT_RUN)
-    runner_args = []
+    runner_args = ["--explore"] if a.explore else []
     if a.k:
         runner_args += ["-k", a.k]
     if a.expect:
@@ -254,7 +270,8 @@ def main():
     if a.matrix:
         # This matrix's runs only, not whatever else results/runs/ holds.
         runs = [os.path.join(RUNS, r) for r in [os.uname().release] + [k["release"] for k in kernels]]
-        subprocess.run(["/usr/bin/python3", os.path.join(REPO, "vm", "compat.py"), "--runs", *runs],
+        report = ["explore", "compat.py"] if a.explore else ["vm", "compat.py"]
+        subprocess.run(["/usr/bin/python3", os.path.join(REPO, *report), "--runs", *runs],
                        cwd=REPO)
     ran = len(kernels) + (1 if a.matrix else 0)
     bad = sum(1 for s in statuses if s != EXIT_PASS)
