@@ -18,15 +18,36 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "runner"))
 
-from explorer import baseline, patterns, report, select, space  # noqa: E402
-from sockreuse_runner import vocabulary  # noqa: E402
+import yaml  # noqa: E402
 
-EXIT_DIFFER = 1
-EXIT_USAGE = 2
-EXIT_NO_MATCH = 5
-EXIT_NO_BASELINE = 8
-EXIT_NO_BINARY = 9
+from explorer import baseline, patterns, report, select, space  # noqa: E402
+from sockreuse_model import explorer as model_check  # noqa: E402
+from sockreuse_runner import kernel as kernel_tables  # noqa: E402
+from sockreuse_runner import files, tables, vocabulary  # noqa: E402
+from sockreuse_runner.errors import EXIT_FAILED as EXIT_DIFFER  # noqa: E402
+from sockreuse_runner.errors import EXIT_USAGE  # noqa: E402
+
+# Every bad input is bad usage (runner/sockreuse_runner/errors.py has the table).
+EXIT_NO_MATCH = EXIT_NO_BASELINE = EXIT_NO_BINARY = EXIT_USAGE
 OUTCOMES = "explore-outcomes.txt.gz"
+EXPECTED = os.path.join(REPO, "results", "expected")
+
+
+def model_section(sp_path, release, observed):
+    """explore.json's `model`: how many sequences the model of the rules does
+    not explain, as minimal patterns, with the features it used (the kernel's
+    expected table's, or inferred from these outcomes when it has none)."""
+    with open(sp_path, encoding="utf-8") as f:
+        space_doc = yaml.safe_load(f)
+    path, _ = kernel_tables.select(release, EXPECTED)
+    declared = tables.load(path).features if path else None
+    if declared is None:
+        features = model_check.infer_features(space_doc, observed)
+        source = "inferred from these outcomes"
+    else:
+        features, source = sorted(declared), f"declared by {os.path.basename(path)}"
+    wrong = model_check.unexplained(space_doc, observed, features)
+    return {"features": features, "source": source, "unexplained": len(wrong)}, wrong
 
 
 def fail(msg, code):
@@ -59,6 +80,8 @@ def parse_args(argv):
                         "running (with --record and --kernel-release: record a guest's run)")
     # Accepted from run_tests.sh's shared option list; the explorer has no use for them.
     p.add_argument("--allow-new", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--no-lock", action="store_true",
+                   help="do not lock the results folder (a guest whose host holds the lock)")
     a = p.parse_args(argv)
     if a.jobs < 1:
         fail(f"-j wants a positive number of shards, not {a.jobs}", EXIT_USAGE)
@@ -173,6 +196,8 @@ def main(argv=None):
         print(f"\nsockreuse: WARNING: {warning}\n", file=sys.stderr)
     results_dir = a.results_dir or os.path.join(REPO, "results", "runs", release)
     os.makedirs(results_dir, exist_ok=True)
+    if not a.no_lock:  # held until the process ends, like the suite's own run
+        files.FolderLock(results_dir, "the results folder").__enter__()
 
     run_keys = list(keys)
     if a.shuffle is not None:
@@ -252,9 +277,16 @@ def main(argv=None):
     if differing:
         u = patterns.Universe(sp.dims, points)
         diffs = report.differences(sp, u, differing, release, base_name)
+    model, wrong = ({"skipped": "outcomes only"}, {}) if a.outcomes_only else \
+        model_section(a.space, release, observed)
+    if wrong:
+        index = {k: i for i, k in enumerate(keys)}
+        model["patterns"] = report.differences(
+            sp, patterns.Universe(sp.dims, points),
+            {index[k]: pair for k, pair in wrong.items()}, release, "model's")
     doc = {"kernel": {"release": release, "series": series, "warning": warning},
            "sequences": len(keys) - len(skipped), "baseline": base_name,
-           "differences": diffs}
+           "differences": diffs, "model": model}
     wall = time.monotonic() - t0
     first_errors = {}
     for k, why in errors.items():
@@ -276,6 +308,12 @@ def main(argv=None):
         print(f"  {d['pattern']}")
     if len(diffs) > 40:
         print(f"  ... and {len(diffs) - 40} more patterns in explore.json")
+    if "unexplained" in model:
+        print(f"sockreuse: the model explains {len(observed) - model['unexplained']} of "
+              f"{len(observed)} sequences (features {', '.join(model['features']) or 'none'}, "
+              f"{model['source']})")
+    for d in model.get("patterns", [])[:20]:
+        print(f"  unexplained: {d['pattern']}")
     print(f"report: {os.path.relpath(results_dir, os.getcwd())}/explore.json")
     if a.record:
         return 0

@@ -131,7 +131,8 @@ const bool registered = [] {
   };
   for (const FindingRow& row : rows) {
     auto owned = build(row);
-    Params params{{"explorer_key", row.key},
+    Params params{{"kind", "explorer_key"},
+                  {"explorer_key", row.key},
                   {"change", row.change},
                   {"sock1", describe(row.first)},
                   {"sock2", describe(row.second) + (row.other_euid ? " uid65534" : "")}};

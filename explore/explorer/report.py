@@ -4,6 +4,8 @@ import json
 import os
 import re
 
+from sockreuse_runner import files
+
 from . import patterns
 
 SECTION = "## Explorer"
@@ -48,10 +50,7 @@ def differences(space, u, differing, here, baseline):
 
 
 def write_json(path, doc):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
+    files.write_atomic(path, json.dumps(doc, indent=1) + "\n")
 
 
 def markdown(doc, extra):
@@ -90,5 +89,4 @@ def write_summary(path, section):
         text = pattern.sub(lambda _: section + "\n", text, count=1)
     else:
         text = text.rstrip("\n") + "\n\n" + section
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    files.write_atomic(path, text)

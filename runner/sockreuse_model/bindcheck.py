@@ -100,8 +100,8 @@ def update_bucket(port, sock, ctx):
     reuse = sock.reuseaddr and sock.state != "listen"
     # Once bhash2 is linked to bhash, the port already lists the first socket's
     # address bucket when the cache is updated: the first socket takes the
-    # "others" path (feature bhash2_linked).
-    if all(s is sock for s in port.socks) and not ctx.has("bhash2_linked"):
+    # "others" path (feature fastreuse_first_owner_unset).
+    if all(s is sock for s in port.socks) and not ctx.has("fastreuse_first_owner_unset"):
         b.fastreuse = int(reuse)
         if sock.reuseport:
             b.fastreuseport, b.fastuid, b.fast_sock = FASTREUSEPORT_ANY, sock.euid, sock

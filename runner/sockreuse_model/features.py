@@ -38,8 +38,8 @@ FEATURES = {f.name: f for f in (
             "known gap: a bound ::ffff:0.0.0.0 does not stop a later ::ffff:127.0.0.1 (a 6.1 "
             "build with bhash2 but not all of its v4-mapped fixes)",
             ("tcp.bind_wildcard.*", "tcp46.bhash2.*")),
-    Feature("bhash2_linked",
-            "tcp: Link bhash2 to bhash.",
+    Feature("fastreuse_first_owner_unset",
+            "tcp: Check hlist_empty(&tb->bhash2) instead of hlist_empty(&tb->owners).",
             "the port's cached SO_REUSEADDR state is never set by its first socket (its "
             "address bucket is linked to the port before the cache is updated), so a "
             "SO_REUSEADDR cleared after bind is not trusted, and SO_REUSEPORT's cache is "

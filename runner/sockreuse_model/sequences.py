@@ -5,6 +5,11 @@ and, for TCP, listens. Kind "explore_sequence": the parameters are the
 sequence's values by dimension plus the concrete addresses the space gives
 them (see explore_params)."""
 
+import functools
+import os
+
+import yaml
+
 from . import kinds
 from .bindcheck import Port, check, update_bucket
 from .sockets import Sock, ip_of, v6only_on_bind
@@ -140,3 +145,21 @@ def explore_sequence(p, ctx):
     if not d2.ok:
         return "listen:EADDRINUSE", d2.rules
     return "ok", d.rules + [r for r in d2.rules if r not in d.rules]
+
+
+_SPACE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "explore", "space.yaml")
+
+
+@functools.lru_cache(maxsize=1)
+def _space():
+    with open(_SPACE, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@kinds.register("explorer_key")
+def explorer_key(p, ctx):
+    """A curated case that runs one explorer sequence, named by its key."""
+    doc = _space()
+    seq = dict(zip(doc["dimensions"], p["explorer_key"].split(" ")))
+    return explore_sequence(explore_params(seq, doc), ctx)
