@@ -262,18 +262,10 @@ const bool registered = [] {
     TimeWaitSpec spec;
     spec.listen_ip = kAny6;
     spec.connect_ip = kSrv4;
-    spec.listener = opts_for(m.old_flags | DUAL);
-    std::string new_ip = m.new_ip;
-    Opts new_opts = opts_for(m.new_flags);
-    add_case({std::string("tcp46.tw_forms.mapped.") + m.id,
-              "R3",
-              {{"proto", "tcp"},
-               {"old",
-                "[::] " + describe({"", m.old_flags | DUAL}).substr(1) + ", connection over IPv4"},
-               {"new", describe({m.new_ip, m.new_flags}) + " listen"}},
-              [spec, new_ip, new_opts](Ctx& ctx) {
-                return rebind_beside_timewait(ctx, spec, new_ip, new_opts);
-              }});
+    spec.listener_flags = m.old_flags | DUAL;
+    SockSpec fresh{m.new_ip, m.new_flags | LISTEN};
+    add_case({std::string("tcp46.tw_forms.mapped.") + m.id, "R3", timewait_params(spec, fresh),
+              [spec, fresh](Ctx& ctx) { return rebind_beside_timewait(ctx, spec, fresh); }});
   }
 
   // tcp_tw_reuse for outgoing connections.
