@@ -233,7 +233,7 @@ const bool change_rows = [] {
        SockSpec{kAny4, DEV_S0}},
   };
   for (const ChangeRow& row : rows) {
-    Params params{{"proto", proto_name(row.proto)}};
+    Params params{{"kind", "option_change"}, {"proto", proto_name(row.proto)}};
     for (size_t i = 0; i < row.bound.size(); ++i)
       params.emplace_back("sock" + std::to_string(i + 1), describe(row.bound[i]));
     params.emplace_back("sock1_after_bind", describe({row.bound[0].addr, row.first_after}));
@@ -302,7 +302,8 @@ const bool relisten_rows = [] {
     Row row = r;
     add_case({row.id,
               "R9",
-              {{"proto", "tcp"},
+              {{"kind", "reuseport_relisten"},
+               {"proto", "tcp"},
                {"group", row.new_member ? "2 x reuseport, a third joins after the shutdown"
                                         : "2 x reuseport"},
                {kMigrate, row.migrate},

@@ -260,7 +260,8 @@ const bool registered = [] {
        {{kSrv4, 0, 40001}, {kSrv4, 0, 0}}},
   };
   for (const PortRow& row : rows) {
-    Params params{{"proto", proto_name(row.proto)},
+    Params params{{"kind", "port_sequence"},
+                  {"proto", proto_name(row.proto)},
                   {"ip_local_port_range", row.reserve ? kTwoPorts.sysctl() : kOnePort.sysctl()},
                   {"ip_local_reserved_ports", row.reserve ? std::to_string(kReservedPort) : ""}};
     for (size_t i = 0; i < row.socks.size(); ++i)
@@ -273,36 +274,44 @@ const bool registered = [] {
     int family;
     Proto proto;
     NoPort what;
-    const char* then;
+    const char* sockets;  // how many client sockets bind (and connect, in order)
+    const char* peers;    // none, one (both to the same peer) or two
   };
-  for (const NoPortRow& n :
-       {NoPortRow{"tcp4.port_select.no_port.bound_port", AF_INET, Proto::tcp, NoPort::bound_port,
-                  "getsockname() after bind()"},
-        NoPortRow{"tcp4.port_select.no_port.two_peers", AF_INET, Proto::tcp, NoPort::two_peers,
-                  "two sockets connect to two peers"},
-        NoPortRow{"tcp6.port_select.no_port.two_peers", AF_INET6, Proto::tcp, NoPort::two_peers,
-                  "two sockets connect to two peers"},
-        NoPortRow{"tcp4.port_select.no_port.same_peer", AF_INET, Proto::tcp, NoPort::same_peer,
-                  "two sockets connect to one peer"},
-        NoPortRow{"tcp4.port_select.no_port.without_option", AF_INET, Proto::tcp,
-                  NoPort::without_option, "two sockets bind(0) without the option"},
-        NoPortRow{"udp4.port_select.no_port.two_peers", AF_INET, Proto::udp, NoPort::two_peers,
-                  "two sockets connect to two peers"}}) {
+  for (const NoPortRow& n : {NoPortRow{"tcp4.port_select.no_port.bound_port", AF_INET, Proto::tcp,
+                                       NoPort::bound_port, "1", "none"},
+                             NoPortRow{"tcp4.port_select.no_port.two_peers", AF_INET, Proto::tcp,
+                                       NoPort::two_peers, "2", "two"},
+                             NoPortRow{"tcp6.port_select.no_port.two_peers", AF_INET6, Proto::tcp,
+                                       NoPort::two_peers, "2", "two"},
+                             NoPortRow{"tcp4.port_select.no_port.same_peer", AF_INET, Proto::tcp,
+                                       NoPort::same_peer, "2", "one"},
+                             NoPortRow{"tcp4.port_select.no_port.without_option", AF_INET,
+                                       Proto::tcp, NoPort::without_option, "2", "two"},
+                             NoPortRow{"udp4.port_select.no_port.two_peers", AF_INET, Proto::udp,
+                                       NoPort::two_peers, "2", "two"}}) {
     NoPortRow row = n;
     add_case({row.id,
               "R1",
-              {{"proto", proto_name(row.proto)},
+              {{"kind", "client_ports"},
+               {"proto", proto_name(row.proto)},
                {"ip_local_port_range", kOnePort.sysctl()},
+               {"ip_local_reserved_ports", ""},
                {"IP_BIND_ADDRESS_NO_PORT", row.what == NoPort::without_option ? "0" : "1"},
-               {"then", row.then}},
+               {"bind", std::string(row.family == AF_INET6 ? kCli6 : kCli4) + " port 0"},
+               {"sockets", row.sockets},
+               {"peers", row.peers}},
               [row](Ctx& ctx) { return no_port_case(ctx, row.family, row.proto, row.what); }});
   }
   add_case({"tcp4.port_select.reserved.connect",
             "R1",
-            {{"proto", "tcp"},
+            {{"kind", "client_ports"},
+             {"proto", "tcp"},
              {"ip_local_port_range", kTwoPorts.sysctl()},
              {"ip_local_reserved_ports", std::to_string(kReservedPort)},
-             {"then", "connect() without bind()"}},
+             {"IP_BIND_ADDRESS_NO_PORT", "0"},
+             {"bind", "none"},
+             {"sockets", "1"},
+             {"peers", "one"}},
             connect_skips_reserved});
   return true;
 }();

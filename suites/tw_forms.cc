@@ -214,18 +214,26 @@ const bool registered = [] {
     add("bind_wildcard.reuseaddr_both", RA, RA, Then::bind_wildcard);
     add("listen.reuseaddr_both", RA, RA, Then::listen);
   }
-  static const char* const then_names[] = {"bind", "bind wildcard", "bind and listen",
-                                           "bind and connect to the same peer"};
-  for (const ClientRow& row : rows)
-    add_case({row.id,
-              "R3",
-              {{"proto", "tcp"},
-               {"family", row.family == AF_INET ? "4" : "6"},
-               {"closed_first", "client"},
-               {"old", flags_text(row.old_flags)},
-               {"new", flags_text(row.new_flags)},
-               {"then", then_names[static_cast<int>(row.then)]}},
-              [row](Ctx& ctx) { return client_side(ctx, row); }});
+  // The model (kind client_timewait) reads the client socket that went to
+  // TIME_WAIT, its peer, the new socket and what it does after bind().
+  for (const ClientRow& row : rows) {
+    bool v6 = row.family == AF_INET6;
+    const char* cli = v6 ? kCli6 : kCli4;
+    const char* new_ip = row.then == Then::bind_wildcard ? (v6 ? kAny6 : kAny4) : cli;
+    unsigned listen = row.then == Then::listen ? LISTEN : 0u;
+    add_case(
+        {row.id,
+         "R3",
+         {{"kind", "client_timewait"},
+          {"proto", "tcp"},
+          {"closed_first", "client"},
+          {"timewait", describe({cli, row.old_flags}) + " port " + std::to_string(kClientPort)},
+          {"peer", v6 ? kSrv6 : kSrv4},
+          {"new",
+           describe({new_ip, row.new_flags | listen}) + " port " + std::to_string(kClientPort)},
+          {"then", row.then == Then::connect ? "connect to the same peer" : "none"}},
+         [row](Ctx& ctx) { return client_side(ctx, row); }});
+  }
 
   // Endings that leave no TIME_WAIT.
   for (auto [id, family, how, what] :
@@ -241,9 +249,14 @@ const bool registered = [] {
                    "net.ipv4.tcp_max_tw_buckets=0"}}) {
     int f = family;
     Ending h = how;
-    add_case({id, "R3", {{"proto", "tcp"}, {"ending", what}, {"new", "none"}}, [f, h](Ctx& ctx) {
-                return without_timewait(ctx, f, h);
-              }});
+    bool v6 = family == AF_INET6, client = how == Ending::client_reset;
+    // Where the TIME_WAIT would be, and the plain socket that binds there after.
+    std::string at = client ? std::string(v6 ? kCli6 : kCli4) : std::string(v6 ? kSrv6 : kSrv4);
+    std::string fresh = client ? at : std::string(v6 ? kAny6 : kAny4) + " listen";
+    Params params{{"kind", "no_timewait"},   {"proto", "tcp"},
+                  {"ending", what},          {"closed_first", client ? "client" : "server"},
+                  {"timewait_would_be", at}, {"new", fresh}};
+    add_case({id, "R3", params, [f, h](Ctx& ctx) { return without_timewait(ctx, f, h); }});
   }
 
   // A dual-stack [::] listener's IPv4 connection: TIME_WAIT on a v4-mapped address.
@@ -277,9 +290,11 @@ const bool registered = [] {
     add_case({std::string("tcp4.tw_forms.tw_reuse_") + reuse + ".connect_" +
                   (loopback ? "loopback" : "veth"),
               "R3",
-              {{"proto", "tcp"},
+              {{"kind", "tw_reuse_connect"},
+               {"proto", "tcp"},
                {"tcp_tw_reuse", reuse},
-               {"peer", loopback ? "127.0.0.1 (same namespace)" : "198.51.100.1 over veth"},
+               {"peer", loopback ? kLo4 : kSrv4},
+               {"timewait", "the client's connection to the same peer, closed first"},
                {"ip_local_port_range", "one port"}},
               [r, lo](Ctx& ctx) { return tw_reuse(ctx, r, lo); }});
   }

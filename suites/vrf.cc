@@ -61,7 +61,8 @@ const bool bind_rows = [] {
              Proto::tcp,
              {{kAny6, DEV_VRF | LISTEN}, {kAny6, LISTEN}}},
         },
-        {{kTcpAccept, accept}}, vrf_with(kTcpAccept, accept));
+        {{"kind", "vrf_sequence"}, {"vrf", "vrf0 enslaving s0"}, {kTcpAccept, accept}},
+        vrf_with(kTcpAccept, accept));
     add_bind_cases(
         {
             {"udp4.vrf.bind.vrf_then_global" + a, "R6", Proto::udp, {{kAny4, DEV_VRF}, {kAny4, 0}}},
@@ -70,7 +71,8 @@ const bool bind_rows = [] {
              Proto::udp,
              {{kAny4, DEV_VRF | RA}, {kAny4, RA}}},
         },
-        {{kUdpAccept, accept}}, vrf_with(kUdpAccept, accept));
+        {{"kind", "vrf_sequence"}, {"vrf", "vrf0 enslaving s0"}, {kUdpAccept, accept}},
+        vrf_with(kUdpAccept, accept));
   }
   add_bind_cases(
       {
@@ -83,7 +85,8 @@ const bool bind_rows = [] {
            Proto::tcp,
            {{kAny4, DEV_VRF | LISTEN}, {kAny4, DEV_S0 | LISTEN}}},
       },
-      {{kTcpAccept, "0"}}, vrf_with(kTcpAccept, "0"));
+      {{"kind", "vrf_sequence"}, {"vrf", "vrf0 enslaving s0"}, {kTcpAccept, "0"}},
+      vrf_with(kTcpAccept, "0"));
   return true;
 }();
 
@@ -146,7 +149,9 @@ const bool recv_rows = [] {
   static const char* const who[] = {"dev=vrf0", "no device", "dev=vrf0, then no device"};
   for (const RecvRow& row : rows) {
     bool tcp = row.proto == Proto::tcp;
-    Params params{{"proto", proto_name(row.proto)},
+    Params params{{"kind", "vrf_delivery"},
+                  {"proto", proto_name(row.proto)},
+                  {"vrf", "vrf0 enslaving s0"},
                   {tcp ? kTcpAccept : kUdpAccept, row.accept},
                   {"sockets", std::string(who[static_cast<int>(row.who)]) +
                                   (!tcp && row.who == Who::both ? ", both reuseaddr" : "")},
