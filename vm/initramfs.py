@@ -16,7 +16,7 @@ import tempfile
 GUEST_JOBS = 12
 
 # 9p and virtio to reach the host root; veth and inet_diag for the suite.
-MODULES = ["virtio_pci", "9pnet_virtio", "9p", "veth", "inet_diag", "tcp_diag", "udp_diag"]
+MODULES = ["virtio_pci", "9pnet_virtio", "9p", "veth", "inet_diag", "tcp_diag", "udp_diag", "vrf"]
 
 INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin

@@ -19,8 +19,10 @@ def bind(port, sock, ctx):
     d = check(port, s.binding(), ctx)
     if not d.ok:
         return "bind:EADDRINUSE", d.rules
-    port.socks.append(s.binding())
-    update_bucket(port, s.binding(), ctx)
+    # One object: update_bucket() recognises the port's first socket by identity.
+    at_bind = s.binding()
+    port.socks.append(at_bind)
+    update_bucket(port, at_bind, ctx)
     port.socks[-1] = s.bound()
     if not listen:
         return "ok", d.rules
@@ -34,17 +36,28 @@ def bind(port, sock, ctx):
     return "ok", d.rules + [r for r in d2.rules if r not in d.rules]
 
 
-@kinds.register("bind_sequence")
-def bind_sequence(p, ctx):
-    names = sorted((k for k in p if k.startswith("sock") and k[4:].isdigit()), key=lambda k: int(k[4:]))
-    port = Port()
+def sock_names(p):
+    """The parameters naming the sequence's sockets, in order: sock1, sock2, ..."""
+    return sorted((k for k in p if k.startswith("sock") and k[4:].isdigit()), key=lambda k: int(k[4:]))
+
+
+def run_sequence(p, step):
+    """Each socket of the sequence in turn through step(name) -> (token, rules):
+    the last socket's result, or "sock<N>.<token>" for the first that failed."""
+    names = sock_names(p)
     for i, name in enumerate(names):
-        token, rules = bind(port, parse(p[name], p["proto"]), ctx)
+        token, rules = step(name)
         if i + 1 == len(names):
             return token, rules
         if token != "ok":
             return f"{name}.{token}", rules
     raise ValueError("a bind sequence without sockets")
+
+
+@kinds.register("bind_sequence")
+def bind_sequence(p, ctx):
+    port = Port()
+    return run_sequence(p, lambda name: bind(port, parse(p[name], p["proto"]), ctx))
 
 
 @kinds.register("bind_wildcard")

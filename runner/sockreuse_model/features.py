@@ -44,7 +44,7 @@ FEATURES = {f.name: f for f in (
             "address bucket is linked to the port before the cache is updated), so a "
             "SO_REUSEADDR cleared after bind is not trusted, and SO_REUSEPORT's cache is "
             "strict, with the first address, from the start",
-            ("tcp4.explorer.*", "explore:tcp bound cleared *")),
+            ("tcp4.explorer.*", "explore:tcp bound cleared *", "tcp*.after_bind.*")),
     Feature("ip_autobind_reuse",
             "tcp: bind(0) remove the SO_REUSEADDR restriction when ephemeral ports are exhausted",
             "the sysctl net.ipv4.ip_autobind_reuse exists",

@@ -86,3 +86,52 @@ RULES.update({
                                      "IPv4 address (127.0.0.6) that an IPv4 wildcard bind "
                                      "overlaps",
 })
+
+# The corners (issue 15): TIME_WAIT forms, port selection, scopes, VRFs and
+# options changed after bind, each under the R family it refines.
+RULES.update({
+    # R1 port selection
+    "R1.autobind-range": "bind(0) and connect() without a port pick their port from "
+                         "net.ipv4.ip_local_port_range",
+    "R1.reserved-skipped": "bind(0) and connect() skip net.ipv4.ip_local_reserved_ports; an "
+                           "explicit bind() takes a reserved port",
+    "R1.no-port-defers": "with IP_BIND_ADDRESS_NO_PORT, bind() to port 0 leaves the port "
+                         "unchosen until connect()",
+    "R1.connect-port-by-4tuple": "a TCP connect() that picks its port needs only a unique "
+                                 "4-tuple (one port serves two peers); UDP's connect() "
+                                 "autobinds as bind(0) does (EAGAIN when none is free)",
+    # R2 / R5 port selection
+    "R2.tcp-autobind-strict": "TCP bind(0) takes only a port where the socket would conflict "
+                              "with no one without its SO_REUSEADDR and SO_REUSEPORT; UDP's "
+                              "bind(0) shares a port as an explicit bind() would",
+    # R3 TIME_WAIT forms
+    "R3.no-tw-after-reset": "SO_LINGER {1, 0} (a reset) and net.ipv4.tcp_max_tw_buckets=0 "
+                            "leave no TIME_WAIT: nothing holds the port",
+    "R3.tw-yields-to-bound-connect": "connect() from an explicitly bound port takes over a "
+                                     "TIME_WAIT of the same 4-tuple whatever tcp_tw_reuse says",
+    "R3.tw-reuse-connect": "connect() with a port it picks takes over a TIME_WAIT's 4-tuple "
+                           "only with net.ipv4.tcp_tw_reuse=1, or 2 over loopback",
+    # R6 scopes, VRFs, devices changed after bind
+    "R6.scope-id-binds-device": "a link-local bind with sin6_scope_id binds the socket to that "
+                                "interface, over any SO_BINDTODEVICE",
+    "R6.link-local-needs-scope": "a link-local IPv6 address needs a scope id or a device "
+                                 "(EINVAL)",
+    "R6.address-on-its-link": "a link-local address can be bound only on an interface that "
+                              "has it (EADDRNOTAVAIL)",
+    "R6.vrf-own-bind-bucket": "with tcp_l3mdev_accept=0 a TCP socket bound into a VRF (or a "
+                              "device the VRF enslaves) has the port to itself: sockets "
+                              "outside the VRF are not checked",
+    "R6.l3mdev-accept": "traffic that arrives in a VRF reaches a socket bound to no device "
+                        "only with tcp_l3mdev_accept / udp_l3mdev_accept = 1; a socket bound "
+                        "into the VRF is preferred",
+    "R6.vrf-socket-own-vrf": "a socket bound into a VRF receives only traffic that arrives "
+                             "in that VRF",
+    "R6.device-change-unchecked": "SO_BINDTODEVICE on a bound socket is not checked against "
+                                  "the port's other sockets; later binds meet the new device",
+    # R8 namespace default
+    "R8.bindv6only-default": "net.ipv6.bindv6only is IPV6_V6ONLY's default, read when the "
+                             "socket is made",
+    # R9 SO_REUSEPORT group
+    "R9.relisten-rejoins": "a SO_REUSEPORT listener shut down with shutdown() may listen() "
+                           "again and rejoins its group",
+})

@@ -3,6 +3,7 @@ kernels did: every expected table's rows, with the table's features, are
 explained; every rule and feature matters; and the model holds no case's
 outcome, only rules."""
 import fnmatch
+import functools
 import glob
 import json
 import os
@@ -74,7 +75,9 @@ def baseline(series):
         return dict(line.rstrip("\n").split("\t") for line in f if not line.startswith("#"))
 
 
+@functools.lru_cache(maxsize=None)
 def series_features(series):
+    # Cached: the explorer sample asks once per sequence, and a table is a big YAML file.
     return yaml.safe_load(open(os.path.join(ROOT, "results", "expected",
                                             f"{series}.yaml")))["features"]
 
