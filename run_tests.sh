@@ -14,6 +14,8 @@
 #   ./run_tests.sh --kernel PATH --modules DIR   ... booting your own vmlinuz
 #   ./run_tests.sh --matrix         host + every configured kernel; report in results/compat/
 #                                   (with --kernel or --matrix, -j N is guests side by side)
+#   ./run_tests.sh --rootfs OUT     the rootfs the guests boot, for a LAVA lab (cpio.gz);
+#                                   with --kernel, that kernel's modules appended
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -25,6 +27,7 @@ mode=suite
 jobs=$(nproc)
 pytest_args=()
 vm_args=()
+rootfs_out=
 while [ $# -gt 0 ]; do
   case "$1" in
     --selftest) mode=selftest ;;
@@ -35,12 +38,18 @@ while [ $# -gt 0 ]; do
     --record) pytest_args+=("$1") ;;
     --kernel|--modules) [ $# -ge 2 ] || die "$1 needs a value"; mode=vm; vm_args+=("$1" "$2"); shift ;;
     --matrix) mode=vm; vm_args+=("$1") ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --rootfs) [ $# -ge 2 ] || die "--rootfs needs a file to write"; rootfs_out=$2; shift ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see ./run_tests.sh --help)" ;;
   esac
   shift
 done
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "-j wants a positive number of workers, not '$jobs'"
+if [ -n "$rootfs_out" ]; then
+  [ "$mode" != selftest ] || die "--rootfs goes alone or with --kernel (and --modules)"
+  [[ " ${vm_args[*]} " != *" --matrix "* ]] || die "--rootfs takes one kernel's modules: use --kernel, not --matrix"
+  mode=rootfs
+fi
 
 # Not root: run everything in a user + network namespace of our own, where
 # we hold CAP_SYS_ADMIN/CAP_NET_ADMIN; cases needing a second UID are skipped.
@@ -58,7 +67,9 @@ packages=(cmake make g++ pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-
           python3 python3-pytest python3-yaml python3-pytest-xdist iproute2 kmod)
 # The project's own tests also lint and format-check the C++ code.
 [ "$mode" = selftest ] && packages+=(clang-tidy clang-format chromium)
-[ "$mode" = vm ] && packages+=(qemu-system-x86 busybox-static)
+[ "$mode" = vm ] && packages+=(qemu-system-x86)
+# The rootfs the guests boot is made of this host's files: busybox, kmod, Python's packages.
+[ "$mode" = vm ] || [ "$mode" = rootfs ] && packages+=(busybox-static kmod binutils)
 # Extra packages for a test of the install path (SOCKREUSE_EXTRA_PACKAGES).
 # shellcheck disable=SC2206
 packages+=(${SOCKREUSE_EXTRA_PACKAGES:-})
@@ -86,6 +97,10 @@ fi
 
 if [ "$mode" = vm ]; then
   exec "$PY" vm/matrix.py "${vm_args[@]}" -j "$jobs" "${pytest_args[@]}"
+fi
+
+if [ "$mode" = rootfs ]; then
+  exec "$PY" vm/rootfs.py "$rootfs_out" "${vm_args[@]}"
 fi
 
 if [ "$mode" = selftest ]; then

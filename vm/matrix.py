@@ -1,45 +1,31 @@
 #!/usr/bin/python3
 """The suite under other kernels: `--kernel SERIES`, `--kernel PATH --modules
 DIR`, or `--matrix` (the host and every kernel in vm/kernels.conf, guests in
-parallel). Results land in results/runs/<guest uname -r>/ as for a host run,
-with vm.json beside them; --matrix then writes results/compat/."""
+parallel). Each guest boots the sockreuse rootfs (vm/rootfs.py); results land
+in results/runs/<guest uname -r>/ as for a host run, with vm.json beside
+them; --matrix then writes results/compat/."""
 import argparse
 import concurrent.futures
-import json
 import os
-import shutil
 import subprocess
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fetch  # noqa: E402
-import initramfs  # noqa: E402
+import guest  # noqa: E402
+import landing  # noqa: E402
 import qemu  # noqa: E402
+import rootfs  # noqa: E402
+from progress import fail, say  # noqa: E402
 
 REPO = fetch.REPO
-RUNS = os.path.join(REPO, "results", "runs")
-EXPECTED = os.path.join(REPO, "results", "expected")
-GUEST_TIMEOUT_S = int(os.environ.get("SOCKREUSE_GUEST_TIMEOUT", "900"))
+RUNS = landing.RUNS
 PACKAGES = ["qemu-system-x86", "busybox-static", "kmod"]
-T0 = time.monotonic()
-_print_lock = threading.Lock()
 
 
-def say(msg):
-    with _print_lock:
-        print(f"[{time.monotonic() - T0:6.1f} s] {msg}", flush=True)
-
-
-def fail(msg, code=2):
-    print(f"sockreuse: {msg}", file=sys.stderr)
-    sys.exit(code)
-
-
-def ensure_packages():
-    missing = [p for p in PACKAGES if subprocess.run(
+def ensure_packages(packages):
+    missing = [p for p in packages if subprocess.run(
         ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True
     ).stdout.find("install ok installed") < 0]
     if not missing:
@@ -47,7 +33,7 @@ def ensure_packages():
     say(f"installing {' '.join(missing)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-                       capture_output=True, text=True, env=env)
+                       capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
     if r.returncode != 0:
         fail(f"could not install {' '.join(missing)}; run: apt-get install {' '.join(missing)}")
 
@@ -64,75 +50,19 @@ def own_kernel(path, modules):
             "moddir": modules, "base": os.path.dirname(os.path.dirname(os.path.dirname(modules)))}
 
 
-def summary_line(kernel, accel, boot_s, total_s, doc):
-    if doc is None:
-        return f"{kernel['release']:24s} {accel}  total {total_s:5.1f} s  no results"
-    s = doc["summary"]
-    return (f"{kernel['release']:24s} {accel}  boot {boot_s:5.1f} s  total {total_s:5.1f} s  "
-            f"{s['total']} cases: {s['pass']} pass {s['fail']} fail {s['new']} new "
-            f"{s['error']} error {s['skip']} skip")
-
-
-def run_guest(kernel, accel, runner_args, record):
-    release = kernel["release"]
-    out = os.path.join(RUNS, release)
-    os.makedirs(out, exist_ok=True)
-    for stale in ("results.json", "vm.json", "console.log"):
-        if os.path.exists(os.path.join(out, stale)):
-            os.remove(os.path.join(out, stale))
-    exit_file = os.path.join(RUNS, f".exit-{release}")
-    if os.path.exists(exit_file):
-        os.remove(exit_file)
-    args = list(runner_args)
-    series_table = os.path.join(EXPECTED, f"{kernel['series']}.yaml")
-    if record:
-        # The host root is read-only in the guest: record into the results
-        # share, then copy the table back.
-        scratch = os.path.join(out, "recorded.yaml")
-        if os.path.isfile(series_table):
-            shutil.copy(series_table, scratch)
-        args += ["--record", "--expect", scratch]
-    workdir = os.path.join(fetch.CACHE, "vm", release)
-    os.makedirs(workdir, exist_ok=True)
-    initrd = os.path.join(workdir, "initrd.gz")
-    initramfs.build(kernel, initrd, REPO, RUNS, args)
-    console = os.path.join(out, "console.log")
-    say(f"{kernel['series']}: booting {release} ({accel})")
-    cmd = qemu.command(kernel, initrd, accel, console,
-                       [("hostroot", "/", True), ("results", RUNS, False)])
-    rc, total_s, err, boot_s = qemu.run(cmd, GUEST_TIMEOUT_S, console,
-                                        lambda line: relay(kernel["series"], line))
-    text = open(console, errors="replace").read() if os.path.exists(console) else ""
-    boot_s = total_s if boot_s is None else boot_s
-    code = int(open(exit_file).read().strip()) if os.path.exists(exit_file) else None
-    doc_path = os.path.join(out, "results.json")
-    doc = json.load(open(doc_path)) if os.path.exists(doc_path) and code is not None else None
-    if rc is None:
-        problem = f"guest did not finish within {GUEST_TIMEOUT_S} s (hung); console: {console}"
-    elif code is None:
-        tail = " | ".join(text.strip().splitlines()[-3:])
-        problem = f"guest ended without a result (panic or crash?): {tail[-300:]} {err[-200:]}"
-    else:
-        problem = None
-    if record and code == 0:
-        shutil.copy(os.path.join(out, "recorded.yaml"), series_table)
-        say(f"{kernel['series']}: recorded {series_table}")
-    vm = {"series": kernel["series"], "release": release, "accelerator": accel,
-          "boot_s": round(boot_s, 1), "total_s": round(total_s, 1),
-          "exit": code if code is not None else -1, "console_log": console, "error": problem}
-    with open(os.path.join(out, "vm.json"), "w") as f:
-        json.dump(vm, f, indent=1)
-    say(f"{kernel['series']}: " + (f"ERROR {problem}" if problem else
-                                   summary_line(kernel, accel, boot_s, total_s, doc)))
-    return 1 if problem or code != 0 else 0
-
-
-def relay(series, line):
-    """Passes the guest's own progress and problems on to the matrix log."""
-    if line.startswith("sockreuse: ") and (" case runs, " in line or "running " in line):
-        say(f"{series}: {line[len('sockreuse: '):]}")
-    elif line.startswith("sockreuse-guest: ") and line != "sockreuse-guest: done":
-        say(f"{series}: guest {line[len('sockreuse-guest: '):]}")
+def kernel_from_args(kernel, modules, conf=None):
+    """The kernel --kernel names: a configured series (fetched if need be) or
+    a vmlinuz with its --modules tree."""
+    conf = conf or fetch.load_conf()
+    if kernel in conf:
+        try:
+            return fetch.fetch(kernel, conf, say)
+        except fetch.FetchError as e:
+            fail(str(e))
+    if os.sep in kernel or os.path.exists(kernel):
+        return own_kernel(kernel, modules)
+    fail(f"unknown kernel series '{kernel}' (configured: {', '.join(conf)}; "
+         "or give a path to a vmlinuz with --modules DIR)")
 
 
 def run_host(runner_args):
@@ -145,7 +75,7 @@ def run_host(runner_args):
     return 0 if r.returncode == 0 else 1
 
 
-def main():
+def parse_args():
     p = argparse.ArgumentParser(prog="run_tests.sh", description=__doc__)
     p.add_argument("--kernel")
     p.add_argument("--modules")
@@ -155,57 +85,55 @@ def main():
     p.add_argument("--expect")
     p.add_argument("-k")
     p.add_argument("--repeat")
-    a = p.parse_args()
+    return p.parse_args()
+
+
+def main():
+    a = parse_args()
     if os.geteuid() != 0:
-        fail("--kernel and --matrix need root (qemu with the host root shared, private apt)")
+        fail("--kernel and --matrix need root (QEMU, private apt)")
     runner_args = []
     if a.k:
         runner_args += ["-k", a.k]
     if a.expect:
+        if not os.path.isfile(a.expect):
+            fail(f"--expect {a.expect}: no such table")
         runner_args += ["--expect", os.path.abspath(a.expect)]
     if a.repeat:
         runner_args += ["--repeat", a.repeat]
     if not os.access(os.path.join(REPO, "build", "sockreuse_suite"), os.X_OK):
         fail("no build/sockreuse_suite: run ./run_tests.sh once first")
-    ensure_packages()
+    ensure_packages(PACKAGES)
     conf = fetch.load_conf()
     failures = 0
-    try:
-        if a.matrix:
-            kernels = []
-            # One series that cannot be fetched must not stop the others.
-            for series in conf:
-                try:
-                    kernels.append(fetch.fetch(series, conf, say))
-                except fetch.FetchError as e:
-                    say(f"{series}: ERROR {e}")
-                    failures += 1
-        elif a.kernel in conf:
-            kernels = [fetch.fetch(a.kernel, conf, say)]
-        elif a.kernel and (os.sep in a.kernel or os.path.exists(a.kernel)):
-            kernels = [own_kernel(a.kernel, a.modules)]
-        else:
-            fail(f"unknown kernel series '{a.kernel}' (configured: {', '.join(conf)}; "
-                 "or give a path to a vmlinuz with --modules DIR)")
-    except fetch.FetchError as e:
-        fail(str(e))
+    if a.matrix:
+        kernels = []
+        # One series that cannot be fetched must not stop the others.
+        for series in conf:
+            try:
+                kernels.append(fetch.fetch(series, conf, say))
+            except fetch.FetchError as e:
+                say(f"{series}: ERROR {e}")
+                failures += 1
+    else:
+        kernels = [kernel_from_args(a.kernel, a.modules, conf)]
     os.makedirs(RUNS, exist_ok=True)
     if not kernels:
         fail("no guest kernel could be fetched (see above)")
+    try:
+        rootfs.build(say)
+    except rootfs.RootfsError as e:
+        fail(str(e))
     probe_dir = os.path.join(fetch.CACHE, "vm")
     os.makedirs(probe_dir, exist_ok=True)
-    probe_initrd = os.path.join(probe_dir, "probe-initrd.gz")
-
-    def make_probe_initrd():
-        initramfs.build(kernels[0], probe_initrd, REPO, RUNS, [])
-        return probe_initrd
-
-    accel, why = qemu.probe_kvm(kernels[0], make_probe_initrd, probe_dir)
+    # The probe boots the bare rootfs: its init says it is up before loading
+    # anything it lacks.
+    accel, why = qemu.probe_kvm(kernels[0], lambda: rootfs.ARTEFACT, probe_dir)
     say(f"accelerator: {accel} ({why})")
     if a.matrix:
         failures += run_host(runner_args + (["--record"] if a.record else []))
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.j)) as pool:
-        futures = [pool.submit(run_guest, k, accel, runner_args, a.record) for k in kernels]
+        futures = [pool.submit(guest.run, k, accel, runner_args, a.record) for k in kernels]
         failures += sum(f.result() for f in futures)
     if a.matrix:
         # This matrix's runs only, not whatever else results/runs/ holds.
