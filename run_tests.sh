@@ -16,6 +16,9 @@
 #                                   (with --kernel or --matrix, -j N is guests side by side)
 #   ./run_tests.sh --rootfs OUT     the rootfs the guests boot, for a LAVA lab (cpio.gz);
 #                                   with --kernel, that kernel's modules appended
+#   ./run_tests.sh --kernel S --lava local   the guest as a LAVA job, run here by lava-run
+#   ./run_tests.sh --kernel S --lava URL     ... submitted to a LAVA server (LAVA_USER,
+#                                   LAVA_TOKEN, SOCKREUSE_LAVA_FILES_URL; see README)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -38,15 +41,20 @@ while [ $# -gt 0 ]; do
     --record) pytest_args+=("$1") ;;
     --kernel|--modules) [ $# -ge 2 ] || die "$1 needs a value"; mode=vm; vm_args+=("$1" "$2"); shift ;;
     --matrix) mode=vm; vm_args+=("$1") ;;
+    --lava) [ $# -ge 2 ] || die "--lava needs 'local' or a LAVA server's URL"; lava=$2; shift ;;
     --rootfs) [ $# -ge 2 ] || die "--rootfs needs a file to write"; rootfs_out=$2; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see ./run_tests.sh --help)" ;;
   esac
   shift
 done
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "-j wants a positive number of workers, not '$jobs'"
+if [ -n "${lava:-}" ]; then
+  [ "$mode" = vm ] || die "--lava goes with --kernel S or --matrix"
+  vm_args+=(--lava "$lava")
+fi
 if [ -n "$rootfs_out" ]; then
-  [ "$mode" != selftest ] || die "--rootfs goes alone or with --kernel (and --modules)"
+  [ "$mode" != selftest ] && [ -z "${lava:-}" ] || die "--rootfs goes alone or with --kernel (and --modules)"
   [[ " ${vm_args[*]} " != *" --matrix "* ]] || die "--rootfs takes one kernel's modules: use --kernel, not --matrix"
   mode=rootfs
 fi
@@ -65,11 +73,15 @@ fi
 
 packages=(cmake make g++ pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libgtest-dev
           python3 python3-pytest python3-yaml python3-pytest-xdist iproute2 kmod)
-# The project's own tests also lint and format-check the C++ code.
-[ "$mode" = selftest ] && packages+=(clang-tidy clang-format chromium)
+# The project's own tests also lint and format-check the C++ code, and drive
+# the LAVA lab code through lavacli against a stand-in server.
+[ "$mode" = selftest ] && packages+=(clang-tidy clang-format chromium lavacli)
 [ "$mode" = vm ] && packages+=(qemu-system-x86)
 # The rootfs the guests boot is made of this host's files: busybox, kmod, Python's packages.
 [ "$mode" = vm ] || [ "$mode" = rootfs ] && packages+=(busybox-static kmod binutils)
+# --lava local runs Debian's LAVA dispatcher here; --lava URL talks to a server.
+[ "${lava:-}" = local ] && packages+=(lava-dispatcher python3-jinja2)
+[ -n "${lava:-}" ] && [ "$lava" != local ] && packages+=(lavacli)
 # Extra packages for a test of the install path (SOCKREUSE_EXTRA_PACKAGES).
 # shellcheck disable=SC2206
 packages+=(${SOCKREUSE_EXTRA_PACKAGES:-})

@@ -3,7 +3,8 @@
 DIR`, or `--matrix` (the host and every kernel in vm/kernels.conf, guests in
 parallel). Each guest boots the sockreuse rootfs (vm/rootfs.py); results land
 in results/runs/<guest uname -r>/ as for a host run, with vm.json beside
-them; --matrix then writes results/compat/."""
+them; --matrix then writes results/compat/. With --lava local or --lava URL
+the guests are LAVA jobs instead (vm/lavarun.py, vm/lab.py)."""
 import argparse
 import concurrent.futures
 import os
@@ -80,18 +81,26 @@ def parse_args():
     p.add_argument("--kernel")
     p.add_argument("--modules")
     p.add_argument("--matrix", action="store_true")
+    p.add_argument("--lava", metavar="local|URL")
     p.add_argument("-j", type=int, default=os.cpu_count() or 2)
     p.add_argument("--record", action="store_true")
     p.add_argument("--expect")
     p.add_argument("-k")
     p.add_argument("--repeat")
-    return p.parse_args()
+    a = p.parse_args()
+    if a.lava is not None:
+        if a.record or a.expect:
+            fail("--record and --expect work with local guests only: drop --lava to record "
+                 "(the tables come with the rootfs a LAVA job boots)")
+        if not a.kernel and not a.matrix:
+            fail("--lava needs --kernel S or --matrix")
+    return a
 
 
 def main():
     a = parse_args()
     if os.geteuid() != 0:
-        fail("--kernel and --matrix need root (QEMU, private apt)")
+        fail("--kernel and --matrix need root (QEMU, private apt, lava-run)")
     runner_args = []
     if a.k:
         runner_args += ["-k", a.k]
@@ -103,7 +112,13 @@ def main():
         runner_args += ["--repeat", a.repeat]
     if not os.access(os.path.join(REPO, "build", "sockreuse_suite"), os.X_OK):
         fail("no build/sockreuse_suite: run ./run_tests.sh once first")
-    ensure_packages(PACKAGES)
+    lab = None
+    if a.lava is not None:
+        import lavaflow  # only this mode needs LAVA's packages
+        lab = lavaflow.mode(a.lava)
+    ensure_packages(PACKAGES + (lab.packages if lab else []))
+    if lab:
+        lab.check()
     conf = fetch.load_conf()
     failures = 0
     if a.matrix:
@@ -133,7 +148,10 @@ def main():
     if a.matrix:
         failures += run_host(runner_args + (["--record"] if a.record else []))
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.j)) as pool:
-        futures = [pool.submit(guest.run, k, accel, runner_args, a.record) for k in kernels]
+        if lab:
+            futures = [pool.submit(lab.run, k, accel, a.k, a.repeat) for k in kernels]
+        else:
+            futures = [pool.submit(guest.run, k, accel, runner_args, a.record) for k in kernels]
         failures += sum(f.result() for f in futures)
     if a.matrix:
         # This matrix's runs only, not whatever else results/runs/ holds.
