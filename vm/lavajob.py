@@ -34,14 +34,15 @@ def fill(template, values):
 
 def inline_definition(job):
     """The job with its test definition inline instead of from git: the
-    definition travels with the job, whatever the lab can reach. An inline
-    definition takes no `parameters`: they become its params' values."""
+    definition travels with the job, whatever the lab can reach. Its params
+    stay the job's `parameters`: lava-server 2023.01 refuses `params` in an
+    inline definition."""
     for action in job["actions"]:
         for d in action.get("test", {}).get("definitions", []):
             if d.get("path") == "lava/sockreuse.yaml":
                 with open(os.path.join(LAVA, "sockreuse.yaml")) as f:
                     definition = yaml.safe_load(f)
-                definition["params"].update(d.pop("parameters", {}))
+                del definition["params"]
                 d["from"] = "inline"
                 d["repository"] = definition
     return job

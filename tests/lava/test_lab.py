@@ -77,8 +77,7 @@ def kernel_of(job, tmp_path):
 
 
 def params(job):
-    return next(a["test"]["definitions"][0]["repository"]["params"]
-                for a in job["actions"] if "test" in a)
+    return next(a["test"]["definitions"][0]["parameters"] for a in job["actions"] if "test" in a)
 
 
 def run(url, job, tmp_path):
