@@ -30,10 +30,12 @@ def archive(stage, prefix=""):
 
     for parent in _parents(prefix):
         add(parent, stat.S_IFDIR | 0o755, nlink=2)
+    # os.walk lists a link to a directory among the directories and does not
+    # follow it: it goes in as the link it is.
     for root, dirs, files in os.walk(stage):
         dirs.sort()
         rel = os.path.relpath(root, stage)
-        for name in sorted(dirs) + sorted(files):
+        for name in dirs + sorted(files):
             path = os.path.join(root, name)
             arc = os.path.normpath(os.path.join(prefix, rel, name))
             st = os.lstat(path)
@@ -45,8 +47,6 @@ def archive(stage, prefix=""):
             elif stat.S_ISREG(st.st_mode):
                 with open(path, "rb") as f:
                     add(arc, stat.S_IFREG | perm, f.read())
-            # os.walk does not descend into symlinked directories: listed above as links
-        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
     add("TRAILER!!!", 0)
     return b"".join(out)
 

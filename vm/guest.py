@@ -13,6 +13,7 @@ import tempfile
 import cpio
 import fetch
 import landing
+import modules
 import qemu
 import rootfs
 from progress import say
@@ -61,7 +62,11 @@ def initrd(kernel, extra=b"", name="initrd.gz"):
 def run(kernel, accel, runner_args, record, cpus=GUEST_CPUS):
     """Boots `kernel` with the suite; returns 0 when its run passed."""
     out = landing.start(kernel)
-    image = initrd(kernel, boot_files(kernel, runner_args, record))
+    try:
+        image = initrd(kernel, boot_files(kernel, runner_args, record))
+    except (modules.ModuleError, rootfs.RootfsError) as e:
+        say(f"{kernel['series']}: ERROR {e}")
+        return 1
     console = os.path.join(out, "console.log")
     say(f"{kernel['series']}: booting {kernel['release']} ({accel}, {cpus} vCPU)")
     cmd = qemu.command(kernel, image, accel, console, cpus)

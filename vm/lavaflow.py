@@ -12,6 +12,8 @@ import guest
 import landing
 import lavajob
 import lavalog
+import modules
+import rootfs
 from progress import fail, say
 
 
@@ -39,10 +41,14 @@ class Flow:
         """The job for `kernel`; returns 0 when it ran and every case passed."""
         series = kernel["series"]
         out = landing.start(kernel)
-        initrd = guest.initrd(kernel, name="lava-initrd.gz")
-        kernel_url, ramdisk_url = self.backend.urls(kernel, initrd)
-        job = lavajob.qemu_job(kernel, kernel_url, ramdisk_url, guest.GUEST_CPUS, cases, repeat,
-                               no_kvm=accel != "kvm")
+        try:
+            initrd = guest.initrd(kernel, name="lava-initrd.gz")
+            kernel_url, ramdisk_url = self.backend.urls(kernel, initrd)
+            job = lavajob.qemu_job(kernel, kernel_url, ramdisk_url, guest.GUEST_CPUS, cases,
+                                   repeat, no_kvm=accel != "kvm")
+        except (modules.ModuleError, rootfs.RootfsError, lavajob.LavaJobError) as e:
+            say(f"{series}: ERROR {e}")
+            return 1
         say(f"{series}: LAVA job for {kernel['release']} ({self.backend.where})")
         t0 = time.monotonic()
 
@@ -54,7 +60,11 @@ class Flow:
                 if "." not in words[1]:  # a top-level action: deploy, boot, test
                     say(f"{series}: LAVA {words[2]}")
 
-        log, results, job_id, problem, about = self.backend.execute(kernel, job, accel, relay)
+        try:
+            log, results, job_id, problem, about = self.backend.execute(kernel, job, accel, relay)
+        except lavajob.LavaJobError as e:  # the device could not be rendered
+            say(f"{series}: ERROR {e}")
+            return 1
         total_s = time.monotonic() - t0
         console = lavalog.console(log)
         failure = lavalog.job_failure(results)

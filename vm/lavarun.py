@@ -6,11 +6,9 @@ with us and then stops lava-run, which cancels the job: when lava-run ends,
 the kernel ends every process left in the namespace, the job's QEMU
 included, so no guest outlives a killed run."""
 import ctypes
-import json
 import os
 import signal
 import subprocess
-import tempfile
 import time
 
 import yaml
@@ -75,7 +73,8 @@ class Local:
         return f"{accel} (LAVA)"
 
     def execute(self, kernel, job, accel, relay):
-        """Runs `job`; returns (log entries, results, LAVA job id, problem)."""
+        """Runs `job`; returns (log entries, LAVA's results, job id, the problem
+        if it did not finish, what else vm.json should say about it)."""
         job_id = f"{os.getpid()}{next(self.job_ids)}"
         workdir = os.path.join(WORK, "jobs", kernel["release"])
         os.makedirs(workdir, exist_ok=True)
@@ -96,9 +95,9 @@ class Local:
                paths["job.yaml"]]
         problem = None
         t0 = time.monotonic()
-        with open(paths["log.yaml"], "w") as log, tempfile.TemporaryFile() as out:
-            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=log, env=env,
-                                 preexec_fn=_die_with_parent)
+        with open(paths["log.yaml"], "w") as log:  # lava-run logs on stderr
+            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=log, env=env, preexec_fn=_die_with_parent)
             follower = _Follower(paths["log.yaml"], relay)
             try:
                 while p.poll() is None:

@@ -102,6 +102,8 @@ def main():
     if os.geteuid() != 0:
         fail("--kernel and --matrix need root (QEMU, private apt, lava-run)")
     runner_args = []
+    if a.k and "\n" in a.k:
+        fail("-k takes an expression on one line")
     if a.k:
         runner_args += ["-k", a.k]
     if a.expect:

@@ -5,7 +5,6 @@ dependencies) for one kernel, appended to the rootfs as a second cpio.
 The rootfs loads the list with modprobe from /lib/modules/$(uname -r), so it
 works the same with this archive (local guests, LAVA's QEMU device) and with
 a lab's own modules tarball that LAVA unpacks into the ramdisk (boards)."""
-import glob
 import os
 import shutil
 import subprocess
@@ -56,7 +55,10 @@ def archive(kernel, names=None):
     with tempfile.TemporaryDirectory(prefix="sockreuse-modules-") as stage:
         dest = os.path.join(stage, "lib", "modules", release)
         os.makedirs(dest)
-        for path in files(kernel, names):
+        found = files(kernel, names)
+        if not found and not os.path.isfile(os.path.join(moddir, "modules.builtin")):
+            raise ModuleError(f"none of {', '.join(names)} is a module of {release} in {moddir}")
+        for path in found:
             rel = os.path.relpath(path, moddir)
             if rel.startswith(".."):
                 raise ModuleError(f"{path} is outside {moddir}")
@@ -69,7 +71,4 @@ def archive(kernel, names=None):
         if r.returncode != 0:
             raise ModuleError(f"depmod for the modules of {release} failed: "
                               f"{r.stderr.strip()[-300:]}")
-        if not glob.glob(os.path.join(dest, "kernel", "**", "*.ko*"), recursive=True) and \
-                not os.path.isfile(os.path.join(dest, "modules.builtin.bin")):
-            raise ModuleError(f"none of {', '.join(names)} found in {moddir}")
         return cpio.archive(os.path.join(stage, "lib"), prefix="usr/lib")

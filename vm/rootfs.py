@@ -62,7 +62,6 @@ REPO_PARTS = ["build/sockreuse_suite", "runner", "results/expected", "results/se
 KMOD_TOOLS = ["modprobe", "insmod", "rmmod", "lsmod", "modinfo", "depmod"]
 # The image is merged-/usr whatever the host is: these point into /usr.
 TOP_LINKS = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib", "lib64": "usr/lib64"}
-PACKAGES = ["busybox-static", "kmod", "python3-pytest", "python3-yaml"]
 
 ETC = {
     "etc/passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
@@ -155,12 +154,12 @@ def plan():
             entries[merged(path)] = ("link", os.readlink(path))
         else:
             entries[merged(path)] = ("file", path)
-    kmod = shutil.which("kmod") or "/usr/bin/kmod"
-    busybox = shutil.which("busybox") or "/usr/bin/busybox"
-    for tool, path in (("kmod", kmod), ("busybox", busybox)):
-        if not os.path.isfile(path):
-            raise RootfsError(f"{tool} is not installed: apt-get install {PACKAGES[0] if tool == 'busybox' else 'kmod'}")
-        entries[f"usr/bin/{tool}"] = ("file", os.path.realpath(path))
+    found = {}
+    for tool, package in (("kmod", "kmod"), ("busybox", "busybox-static")):
+        found[tool] = shutil.which(tool, path="/usr/bin:/bin")
+        if not found[tool]:
+            raise RootfsError(f"{tool} is not installed: apt-get install {package}")
+        entries[f"usr/bin/{tool}"] = ("file", os.path.realpath(found[tool]))
     for tool in KMOD_TOOLS:
         entries[f"usr/sbin/{tool}"] = ("link", "../bin/kmod")
     elves = [src for kind, src in entries.values() if kind == "file" and libs.is_elf(src)]
@@ -169,7 +168,7 @@ def plan():
             entries[merged(libs.target_path(lib))] = ("file", lib)
     except libs.MissingLibrary as e:
         raise RootfsError(str(e))
-    applets = subprocess.run([busybox, "--list"], capture_output=True, text=True).stdout.split()
+    applets = subprocess.run([found["busybox"], "--list"], capture_output=True, text=True).stdout.split()
     taken = {os.path.basename(p) for p in entries if p.startswith(("usr/bin/", "usr/sbin/"))}
     for applet in applets:
         if applet not in taken:

@@ -158,6 +158,18 @@ def test_no_token_in_the_environment_is_one_line(lab_env, capsys, monkeypatch):
     assert e.value.code == 2 and "LAVA_USER and LAVA_TOKEN" in capsys.readouterr().err
 
 
+def test_files_the_lab_could_not_download_stop_before_a_job_goes_out(lab_env, capsys,
+                                                                     monkeypatch):
+    job, log = recorded()[0]
+    monkeypatch.setenv("SOCKREUSE_LAVA_FILES_URL", f"file://{lab_env}/elsewhere")
+    with fakelava.FakeLava(log, token=TOKEN) as server, pytest.raises(SystemExit) as e:
+        run(server.url, job, lab_env)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert e.value.code == 2 and len(err) == 1 and not server.submitted
+    assert err[0].startswith(f"sockreuse: the lab could not download file://{lab_env}/elsewhere/")
+    assert "publish" in err[0] and "SOCKREUSE_LAVA_FILES_URL" in err[0]
+
+
 def test_a_job_that_failed_to_boot_says_why_with_the_last_lines(lab_env, capsys):
     job, log = recorded("noshell")[0]
     with fakelava.FakeLava(log, token=TOKEN) as server:

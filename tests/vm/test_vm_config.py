@@ -2,7 +2,6 @@
 settings. No download here; .ci/run boots a guest end to end
 (./run_tests.sh --kernel 6.1)."""
 import os
-import shlex
 import subprocess
 import sys
 
@@ -11,7 +10,6 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "vm"))
 
-import cpio  # noqa: E402
 import fetch  # noqa: E402
 import guest  # noqa: E402
 import modules  # noqa: E402
@@ -47,6 +45,10 @@ def test_private_apt_configuration_stays_in_the_cache():
     (["--kernel", "9.99"], "unknown kernel series '9.99' (configured: 5.10, 6.1, 6.12, 7.2"),
     (["--kernel", "/nonexistent/vmlinuz"], "no such file"),
     (["--kernel", "/etc/hostname"], "needs --modules DIR"),
+    (["--kernel", "6.1", "--lava", "ftp://lava"], "--lava ftp://lava: give `local`"),
+    (["--lava", "local"], "--lava needs --kernel S or --matrix"),
+    (["--kernel", "6.1", "--lava", "local", "--record"], "--record and --expect work with local"),
+    (["--kernel", "6.1", "-k", "a\nb"], "-k takes an expression on one line"),
 ])
 def test_bad_kernel_arguments(args, message):
     if os.geteuid() != 0:
@@ -54,6 +56,24 @@ def test_bad_kernel_arguments(args, message):
     r = matrix(*args)
     assert r.returncode == 2, r.stdout + r.stderr
     assert message in r.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--rootfs", "x.cpio.gz", "--matrix"], "--rootfs takes one kernel's modules"),
+    (["--rootfs", "x.cpio.gz", "--selftest"], "--rootfs goes alone or with --kernel"),
+    (["--lava", "local"], "--lava goes with --kernel S or --matrix"),
+    (["--kernel", "6.1", "--lava"], "--lava needs 'local' or a LAVA server's URL"),
+])
+def test_bad_rootfs_and_lava_options(args, message):
+    r = subprocess.run([os.path.join(ROOT, "run_tests.sh"), *args], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.startswith("sockreuse: ")
+    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_rootfs_wants_a_file_in_an_existing_directory(tmp_path):
+    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "rootfs.py"),
+                        str(tmp_path / "no" / "x.cpio.gz")], capture_output=True, text=True)
+    assert r.returncode == 2 and "give a file name in an existing directory" in r.stderr
 
 
 def test_module_list_resolves_in_load_order():
