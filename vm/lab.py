@@ -26,6 +26,9 @@ import lavalog
 from progress import fail, say
 
 FILES = os.path.join(fetch.CACHE, "lava", "files")
+# lavacli's configuration directories (a link to a pipe each, no token in
+# them): in the project's cache, so even a killed run leaves nothing elsewhere.
+HOMES = os.path.join(fetch.CACHE, "lava", "tmp")
 POLL_S = float(os.environ.get("SOCKREUSE_LAVA_POLL", "5"))
 # A lab may queue a job for a while before a device is free.
 TIMEOUT_S = int(os.environ.get("SOCKREUSE_LAVA_TIMEOUT", "3600"))
@@ -40,12 +43,15 @@ class Lavacli:
 
     def __init__(self, url, user, token):
         self.url, self.user, self.token = url, user, token
+        self.homes = set()
 
     def __call__(self, *args, stdin=None, timeout=120):
         config = yaml.safe_dump({"default": {"uri": self.url, "username": self.user,
                                              "token": self.token, "timeout": 30}})
         read, write = os.pipe()
-        home = tempfile.mkdtemp(prefix="sockreuse-lavacli-")
+        os.makedirs(HOMES, exist_ok=True)
+        home = tempfile.mkdtemp(prefix="lavacli-", dir=HOMES)
+        self.homes.add(home)
         try:
             # lavacli reads $XDG_CONFIG_HOME/lavacli.yaml: a link to the pipe's read end.
             os.symlink(f"/dev/fd/{read}", os.path.join(home, "lavacli.yaml"))
@@ -62,11 +68,16 @@ class Lavacli:
             os.close(read)
             if write is not None:
                 os.close(write)
-            shutil.rmtree(home)
+            self.tidy(home)
         out = self.hide(r.stdout)
         if r.returncode != 0 or out.startswith(("Unable to", "Unknown identity")):
             self.explain(self.hide(out + r.stderr).strip())
         return out
+
+    def tidy(self, *homes):
+        for home in homes or list(self.homes):
+            shutil.rmtree(home, ignore_errors=True)
+            self.homes.discard(home)
 
     def hide(self, text):
         return text.replace(self.token, "***") if self.token else text
@@ -122,6 +133,7 @@ class Remote:
             except LabError as e:
                 print(f"sockreuse: stopped: could not cancel LAVA job {job_id}: {e}",
                       file=sys.stderr, flush=True)
+        self.cli.tidy()  # what calls in flight in other threads left
         os._exit(128 + signum)
 
     def urls(self, kernel, initrd):

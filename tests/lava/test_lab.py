@@ -52,6 +52,7 @@ def set_up(tmp_path, monkeypatch):
     stand-in ramdisk (the lab only needs to download it)."""
     monkeypatch.setattr(landing, "RUNS", str(tmp_path / "runs"))
     monkeypatch.setattr(lab, "FILES", str(tmp_path / "files"))
+    monkeypatch.setattr(lab, "HOMES", str(tmp_path / "lavacli"))
     monkeypatch.setattr(lab, "POLL_S", 0.01)
     ramdisk = tmp_path / "initrd.gz"
     ramdisk.write_bytes(b"ramdisk")
@@ -213,3 +214,4 @@ def test_a_stopped_run_cancels_the_job_it_submitted(tmp_path):
     assert server.cancelled == ["4201"], out + err
     assert "sockreuse: stopped: cancelled LAVA job 4201" in err
     assert p.returncode == 128 + signal.SIGTERM
+    assert os.listdir(tmp_path / "lavacli") == []
