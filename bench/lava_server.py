@@ -2,8 +2,9 @@
 """A real LAVA instance on this machine, timed: Debian's lava-server with
 its PostgreSQL, a lava-worker and a QEMU device (lava/devices/qemu.jinja2),
 then one job through it: ./run_tests.sh --kernel 6.1 --lava URL -k default.
-Prints how long each step took and stops everything it started (the
-packages and the instance's database stay). Run as root on a Debian 12
+Prints how long each step took, then stops everything it started and
+removes the device and worker files it wrote (the packages and the
+instance's database stay). Run as root on a Debian 12
 machine where ./run_tests.sh --kernel 6.1 has run:
 
     bench/lava_server.py
@@ -12,6 +13,7 @@ Not a self-test: it installs system services and writes /etc/lava-server;
 tests/lava/ drive the same code against a stand-in server instead."""
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +28,8 @@ import fetch  # noqa: E402
 # Debian's tools, not whatever python3 comes first on PATH.
 ENV = dict(os.environ, PATH="/usr/sbin:/usr/bin:/sbin:/bin", DEBIAN_FRONTEND="noninteractive")
 WORKER = "sockreuse-worker"
+DEVICE_FILE = "/etc/lava-server/dispatcher-config/devices/qemu01.jinja2"
+WORKER_DIR = f"/etc/lava-server/dispatcher.d/{WORKER}"
 URL = "http://127.0.0.1:8000/"
 T0 = time.monotonic()
 
@@ -77,13 +81,13 @@ def main():
                               f"print(Worker.objects.get(hostname='{WORKER}').token)").stdout.strip()
         manage("device-types", "add", "qemu")
         with open(os.path.join(ROOT, "lava", "devices", "qemu.jinja2")) as f, \
-                open("/etc/lava-server/dispatcher-config/devices/qemu01.jinja2", "w") as g:
+                open(DEVICE_FILE, "w") as g:
             g.write(f.read())
         manage("devices", "add", "--device-type", "qemu", "--worker", WORKER, "qemu01")
         # The worker's jobs get a purged environment: libguestfs must be told
         # which kernel to boot (none in /boot here) and to use TCG.
-        os.makedirs(f"/etc/lava-server/dispatcher.d/{WORKER}", exist_ok=True)
-        with open(f"/etc/lava-server/dispatcher.d/{WORKER}/env.yaml", "w") as f:
+        os.makedirs(WORKER_DIR, exist_ok=True)
+        with open(os.path.join(WORKER_DIR, "env.yaml"), "w") as f:
             f.write("purge: true\noverrides:\n  LC_ALL: C.UTF-8\n  LANG: C\n"
                     "  PATH: /usr/local/bin:/usr/local/sbin:/bin:/usr/bin:/usr/sbin:/sbin\n"
                     f"  SUPERMIN_KERNEL: {kernel['vmlinuz']}\n  SUPERMIN_MODULES: {kernel['moddir']}\n"
@@ -128,6 +132,9 @@ def main():
                 p.wait()
         if cluster_was_down:
             subprocess.run(["pg_ctlcluster", "15", "main", "stop"], env=ENV)
+        shutil.rmtree(WORKER_DIR, ignore_errors=True)
+        if os.path.exists(DEVICE_FILE):
+            os.remove(DEVICE_FILE)
 
 
 if __name__ == "__main__":
