@@ -6,7 +6,6 @@
 #include <netlink/idiag/msg.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <time.h>
 
 #include <memory>
 #include <stdexcept>
@@ -58,18 +57,6 @@ std::vector<TcpSockInfo> tcp_sockets(int family, uint32_t state_mask) {
   for (const TcpSockInfo& s : out)
     if (s.family == family && (state_mask & state_bit(s.state))) matching.push_back(s);
   return matching;
-}
-
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds bound) {
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  long pause_us = 50;
-  for (;;) {
-    if (pred()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return pred();
-    timespec ts{0, pause_us * 1000};
-    nanosleep(&ts, nullptr);
-    if (pause_us < 2000) pause_us *= 2;
-  }
 }
 
 std::string tcp_state_name(int state) {

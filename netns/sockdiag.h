@@ -3,9 +3,7 @@
 // namespace that is current when they run.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,9 +23,6 @@ constexpr uint32_t state_bit(int state) { return 1u << state; }
 
 // Every TCP socket of `family` whose state bit is in state_mask.
 std::vector<TcpSockInfo> tcp_sockets(int family, uint32_t state_mask);
-
-// Polls pred until it is true or `bound` passes; returns pred's last value.
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds bound);
 
 // The name the kernel uses for a TCP state ("TIME_WAIT").
 std::string tcp_state_name(int state);

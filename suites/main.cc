@@ -25,5 +25,6 @@ int main(int argc, char** argv) {
   }
   testing::InitGoogleTest(&argc, argv);
   sr::register_with_gtest();
+  sr::install_recording_printer();
   return RUN_ALL_TESTS();
 }

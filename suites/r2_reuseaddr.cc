@@ -1,6 +1,8 @@
 // R2: SO_REUSEADDR on both sockets shares an address:port as long as neither
-// is in LISTEN; a listener on either side is a conflict, whether it listened
-// before the second bind or tries to listen after it.
+// is in LISTEN. A listener conflicts with a later bind; a later listen()
+// conflicts only with a socket already listening: the second of two bound
+// sockets may listen (bound_then_listen: ok), and then the first may not
+// (listen_second_then_first).
 #include "fixtures/sequence.h"
 #include "netns/error.h"
 
@@ -63,11 +65,23 @@ Outcome listen_both_in_turn(Ctx&, const char* ip) {
   Sock first = Sock::open(at.family(), Proto::tcp, o);
   Sock second = Sock::open(at.family(), Proto::tcp, o);
   for (Sock* s : {&first, &second})
-    if (int err = s->bind(at)) return {"bind:" + errno_name(err), "both binds must succeed"};
-  if (int err = second.listen()) return {"listen2:" + errno_name(err), "second listen refused"};
-  int err = first.listen();
-  return {errno_name(err),
-          "both bound with reuseaddr, second listening; first listen: " + errno_name(err)};
+    if (int err = s->bind(at))
+      return {"sock" + std::string(s == &first ? "1" : "2") + "." + call_token("bind", err),
+              "both binds must succeed"};
+  if (int err = second.listen())
+    return with_control({"sock2." + call_token("listen", err), "second listen refused"}, [&] {
+      first.close();
+      second.close();
+      return Sock::open(at.family(), Proto::tcp, o).bind_listen(at, true).token();
+    });
+  Step r{"listen", first.listen()};
+  return with_control({r.token(), "both bound with reuseaddr, second listening; first listen: " +
+                                      errno_name(r.err)},
+                      [&] {
+                        second.close();  // the blocker: the listener
+                        first.close();
+                        return Sock::open(at.family(), Proto::tcp, o).bind_listen(at, true).token();
+                      });
 }
 
 const bool listen_turns = [] {
@@ -76,7 +90,10 @@ const bool listen_turns = [] {
     const char* addr = ip;
     add_case({id,
               "R2",
-              {{"proto", "tcp"}, {"addr", addr}, {"sequence", "bind, bind, listen 2, listen 1"}},
+              {{"kind", "listen_turns"},
+               {"proto", "tcp"},
+               {"addr", addr},
+               {"sequence", "bind, bind, listen 2, listen 1"}},
               [addr](Ctx& ctx) { return listen_both_in_turn(ctx, addr); }});
   }
   return true;

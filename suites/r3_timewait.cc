@@ -6,7 +6,6 @@
 #include <string>
 
 #include "fixtures/timewait.h"
-#include "netns/error.h"
 
 namespace sr {
 namespace {
@@ -15,50 +14,27 @@ struct TwRow {
   std::string id;
   std::string rule;
   int family;
-  unsigned old_flags;  // the listener whose connection went to TIME_WAIT
+  unsigned old_flags;  // the listener whose connection went to TIME_WAIT (RA, RP, UID2)
   unsigned new_flags;
   bool listener_alive;
   bool new_specific;  // the new socket binds the TIME_WAIT's own address, not the wildcard
 };
 
-Opts flags_to_opts(unsigned f) {
-  Opts o;
-  o.reuseaddr = f & 1;
-  o.reuseport = f & 2;
-  if (f & 4) o.euid = kOtherUid;
-  return o;
-}
-
-std::string flags_text(unsigned f) {
-  std::string s;
-  if (f & 1) s += "reuseaddr ";
-  if (f & 2) s += "reuseport ";
-  if (f & 4) s += "uid65534 ";
-  return s.empty() ? "none" : s.substr(0, s.size() - 1);
-}
-
-Outcome run(Ctx& ctx, const TwRow& row) {
+TimeWaitSpec spec_of(const TwRow& row) {
   bool v6 = row.family == AF_INET6;
   TimeWaitSpec spec;
   spec.listen_ip = v6 ? kAny6 : kAny4;
   spec.connect_ip = v6 ? kSrv6 : kSrv4;
-  spec.listener = flags_to_opts(row.old_flags);
+  spec.listener_flags = row.old_flags;
   spec.keep_listener = row.listener_alive;
-  Sock listener = make_server_timewait(ctx, spec);
+  return spec;
+}
 
-  std::string new_ip = row.new_specific ? spec.connect_ip : spec.listen_ip;
-  SockAddr at = make_addr(new_ip);
-  Sock s = Sock::open(at.family(), Proto::tcp, flags_to_opts(row.new_flags));
-  std::string step = "bind";
-  int err = s.bind(at);
-  if (err == 0) {
-    step = "listen";
-    err = s.listen();
-  }
-  return {errno_name(err), "TIME_WAIT on " + spec.connect_ip + ":" + std::to_string(kPort) +
-                               (row.listener_alive ? " with its listener still open" : "") +
-                               "; new socket " + new_ip + " " + flags_text(row.new_flags) + ": " +
-                               step + " " + errno_name(err)};
+// The new socket binds the wildcard the listener had, or the TIME_WAIT's own
+// address, and listens.
+SockSpec fresh_of(const TwRow& row) {
+  bool v6 = row.family == AF_INET6;
+  return {row.new_specific ? (v6 ? kSrv6 : kSrv4) : (v6 ? kAny6 : kAny4), row.new_flags | LISTEN};
 }
 
 const bool registered = [] {
@@ -70,25 +46,20 @@ const bool registered = [] {
       rows.push_back({p + id, rule, family, o, n, alive, specific});
     };
     add("old_noreuse.new_noreuse", "R3", 0, 0, false, false);
-    add("old_noreuse.new_reuse", "R3", 0, 1, false, false);
-    add("old_reuse.new_noreuse", "R3", 1, 0, false, false);
-    add("old_reuse.new_reuse", "R3", 1, 1, false, false);
-    add("old_reuse.new_reuse.listener_alive", "R3", 1, 1, true, false);
+    add("old_noreuse.new_reuse", "R3", 0, RA, false, false);
+    add("old_reuse.new_noreuse", "R3", RA, 0, false, false);
+    add("old_reuse.new_reuse", "R3", RA, RA, false, false);
+    add("old_reuse.new_reuse.listener_alive", "R3", RA, RA, true, false);
     add("old_noreuse.new_noreuse.specific", "R3", 0, 0, false, true);
-    add("old_reuse.new_reuse.specific", "R3", 1, 1, false, true);
-    add("reuseport.same_uid", "R5", 2, 2, false, false);
-    add("reuseport.other_uid", "R5", 2 | 4, 2, false, false);
-    add("reuseport.other_uid.listener_alive", "R5", 2 | 4, 2, true, false);
+    add("old_reuse.new_reuse.specific", "R3", RA, RA, false, true);
+    add("reuseport.same_uid", "R5", RP, RP, false, false);
+    add("reuseport.other_uid", "R5", RP | UID2, RP, false, false);
+    add("reuseport.other_uid.listener_alive", "R5", RP | UID2, RP, true, false);
   }
-  for (const TwRow& row : rows) {
-    Params params{{"proto", "tcp"},
-                  {"family", row.family == AF_INET ? "4" : "6"},
-                  {"old", flags_text(row.old_flags)},
-                  {"new", flags_text(row.new_flags)},
-                  {"listener", row.listener_alive ? "open" : "closed"},
-                  {"new_addr", row.new_specific ? "specific" : "wildcard"}};
-    add_case({row.id, row.rule, params, [row](Ctx& ctx) { return run(ctx, row); }});
-  }
+  for (const TwRow& row : rows)
+    add_case({row.id, row.rule, timewait_params(spec_of(row), fresh_of(row)), [row](Ctx& ctx) {
+                return rebind_beside_timewait(ctx, spec_of(row), fresh_of(row));
+              }});
   return true;
 }();
 

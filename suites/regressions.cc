@@ -76,19 +76,11 @@ const bool bhash2 = [] {
 
 // "tcp: Add TIME_WAIT sockets in bhash2.": a plain bind of the TIME_WAIT's own
 // specific address must fail (6.1.0 let it succeed).
-Outcome timewait_specific(Ctx& ctx, int family, bool reuse_new) {
+TimeWaitSpec timewait_spec(int family) {
   TimeWaitSpec spec;
-  bool v6 = family == AF_INET6;
-  spec.listen_ip = v6 ? kSrv6 : kSrv4;
+  spec.listen_ip = family == AF_INET6 ? kSrv6 : kSrv4;
   spec.connect_ip = spec.listen_ip;
-  make_server_timewait(ctx, spec);
-  SockAddr at = make_addr(spec.listen_ip);
-  Opts o;
-  o.reuseaddr = reuse_new;
-  Sock s = Sock::open(family, Proto::tcp, o);
-  int err = s.bind(at);
-  return {errno_name(err), "listener on " + at.str() + " closed, its connection in TIME_WAIT; " +
-                               "new bind to the same specific address: " + errno_name(err)};
+  return spec;
 }
 
 // "net: restrict SO_REUSEPORT to inet sockets" (6.13, backported).
@@ -96,35 +88,40 @@ Outcome reuseport_on(int family, int type) {
   UniqueFd fd(check(socket(family, type | SOCK_CLOEXEC, 0), "socket"));
   int one = 1;
   int rc = setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  return {errno_name(rc == 0 ? 0 : errno), "setsockopt(SO_REUSEPORT) on a non-inet socket"};
+  return {call_token("setsockopt", rc == 0 ? 0 : errno),
+          "setsockopt(SO_REUSEPORT) on a non-inet socket"};
 }
 
-// "udp: Add 4-tuple hash for connected socket" (6.13): a SO_REUSEPORT group
-// where the first member is connect()ed to one client address and port.
-Outcome reuseport_connected_member(Ctx& ctx, bool from_peer) {
+// "udp: Add 4-tuple hash for connected socket" (6.13) looks connected UDP
+// sockets up in a table of their own. Older kernels give the same answers
+// through the group's preference for connected members (reuseport_has_conns),
+// so these cases guard that the new lookup keeps them, including across a
+// re-connect (which re-hashes the member); they cannot tell the two apart.
+enum class Sender { peer, others, old_peer, new_peer };
+
+Outcome reuseport_connected_member(Ctx& ctx, Sender sender) {
   Opts rp;
   rp.reuseport = true;
-  std::vector<Sock> group;
-  SockAddr at = make_addr(kSrv4);
-  for (int i = 0; i < 3; ++i) {
-    group.push_back(Sock::open(AF_INET, Proto::udp, rp));
-    if (int err = group.back().bind(at)) throw SysError("bind " + at.str(), err);
-  }
-  SockAddr peer = make_addr(kCli4, 9999);
+  std::vector<Sock> group = bind_group(kSrv4, 3, Proto::udp, rp, false);
+  SockAddr peer = make_addr(kCli4, 9999), new_peer = make_addr(kCli4, 9998);
   if (int err = group[0].connect(peer)) throw SysError("connect to " + peer.str(), err);
+  bool reconnect = sender == Sender::old_peer || sender == Sender::new_peer;
+  if (reconnect)
+    if (int err = group[0].connect(new_peer)) throw SysError("connect to " + new_peer.str(), err);
   UdpPlan plan;
-  if (from_peer) {
-    plan.per_flow = 16;
-    plan.src_ip = kCli4;
-    plan.src_port = 9999;
-  } else {
+  if (sender == Sender::others) {
     plan.flows = 64;
     plan.per_flow = 2;
+  } else {
+    plan.per_flow = 16;
+    plan.src_ip = kCli4;
+    plan.src_port = sender == Sender::new_peer ? 9998 : 9999;
   }
-  Delivery d = deliver_udp(ctx, {&group[0], &group[1], &group[2]}, plan);
+  Delivery d = deliver_udp(ctx, pointers(group), plan);
   int connected = d.per_socket[0], others = d.per_socket[1] + d.per_socket[2];
-  std::string detail = describe(d) + " (sock1 connected to " + peer.str() + ")";
-  if (from_peer) {
+  std::string detail = describe(d) + " (sock1 connected to " + peer.str() +
+                       (reconnect ? ", then to " + new_peer.str() : "") + ")";
+  if (sender != Sender::others) {
     if (connected == 16 && others == 0) return {"connected_member", detail};
     if (connected == 0 && others == 16) return {"other_members", detail};
     return {"mixed", detail};
@@ -154,10 +151,17 @@ Outcome autobind_when_exhausted(const char* autobind, bool reuse_new) {
   Sock s = Sock::open(AF_INET, Proto::tcp, o);
   int err = s.bind(make_addr(kSrv4, 0));
   std::string got = err ? "" : " (got port " + std::to_string(local_addr(s.fd()).port()) + ")";
-  return {errno_name(err), "ports 40000-40001 held by SO_REUSEADDR sockets; bind(0)" +
-                               std::string(reuse_new ? " with" : " without") +
-                               " SO_REUSEADDR, ip_autobind_reuse=" + autobind + ": " +
-                               errno_name(err) + got};
+  return with_control(
+      {call_token("bind", err),
+       "ports 40000-40001 held by SO_REUSEADDR sockets; "
+       "bind(0)" +
+           std::string(reuse_new ? " with" : " without") +
+           " SO_REUSEADDR, ip_autobind_reuse=" + autobind + ": " + errno_name(err) + got},
+      [&] {
+        busy.clear();
+        s.close();
+        return call_token("bind", Sock::open(AF_INET, Proto::tcp, o).bind(make_addr(kSrv4, 0)));
+      });
 }
 
 // "net: core: enable SO_BINDTODEVICE for non-root users" (5.7).
@@ -168,7 +172,7 @@ Outcome bindtodevice_unprivileged(bool already_bound, const char* dev) {
   AsEuid as(kOtherUid);
   int rc = setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, dev,
                       static_cast<socklen_t>(std::strlen(dev) + 1));
-  return {errno_name(rc == 0 ? 0 : errno),
+  return {call_token("setsockopt", rc == 0 ? 0 : errno),
           std::string("as EUID 65534 without CAP_NET_RAW: SO_BINDTODEVICE '") + dev + "' on a " +
               (already_bound ? "socket already bound to s0" : "socket bound to no device")};
 }
@@ -179,10 +183,12 @@ const bool others = [] {
     for (bool reuse : {false, true}) {
       std::string id = std::string(family == AF_INET ? "tcp4" : "tcp6") +
                        ".bhash2.timewait_then_specific" + (reuse ? ".new_reuse" : ".plain");
-      add_case({id,
-                "R3",
-                {{kChange, tw}, {"new", reuse ? "reuseaddr" : "none"}},
-                [family, reuse](Ctx& ctx) { return timewait_specific(ctx, family, reuse); }});
+      TimeWaitSpec spec = timewait_spec(family);
+      SockSpec fresh{family == AF_INET6 ? kSrv6 : kSrv4, reuse ? unsigned{RA} : 0u};
+      Params params = timewait_params(spec, fresh);
+      params.emplace_back(kChange, tw);
+      add_case({id, "R3", params,
+                [spec, fresh](Ctx& ctx) { return rebind_beside_timewait(ctx, spec, fresh); }});
     }
 
   const std::string unix_rp = "net: restrict SO_REUSEPORT to inet sockets";
@@ -190,18 +196,29 @@ const bool others = [] {
                                   std::tuple{"unix.reuseport.dgram", AF_UNIX, SOCK_DGRAM},
                                   std::tuple{"netlink.reuseport.raw", AF_NETLINK, SOCK_RAW}}) {
     int f = family, t = type;
-    add_case({id, "R5", {{kChange, unix_rp}}, [f, t](Ctx&) { return reuseport_on(f, t); }});
+    add_case({id,
+              "R5",
+              {{"kind", "setsockopt_reuseport"},
+               {"family", f == AF_UNIX ? "unix" : "netlink"},
+               {kChange, unix_rp}},
+              [f, t](Ctx&) { return reuseport_on(f, t); }});
   }
 
   const std::string fourtuple = "udp: Add 4-tuple hash for connected socket";
-  add_case({"udp4.reuseport.connected_member.from_its_peer",
-            "R7",
-            {{kChange, fourtuple}, {"group", "3 x reuseport"}, {"sender", "the connected peer"}},
-            [](Ctx& ctx) { return reuseport_connected_member(ctx, true); }});
-  add_case({"udp4.reuseport.connected_member.from_others",
-            "R7",
-            {{kChange, fourtuple}, {"group", "3 x reuseport"}, {"sender", "64 other flows"}},
-            [](Ctx& ctx) { return reuseport_connected_member(ctx, false); }});
+  for (auto [name, sender, who] :
+       {std::tuple{"from_its_peer", Sender::peer, "the connected peer"},
+        std::tuple{"from_others", Sender::others, "64 other flows"},
+        std::tuple{"reconnected.from_old_peer", Sender::old_peer, "the peer it connected to first"},
+        std::tuple{"reconnected.from_new_peer", Sender::new_peer, "the peer it re-connected to"}}) {
+    Sender s = sender;
+    add_case({std::string("udp4.reuseport.connected_member.") + name,
+              "R7",
+              {{"kind", "udp_connected_member"},
+               {kChange, fourtuple},
+               {"group", "3 x reuseport"},
+               {"sender", who}},
+              [s](Ctx& ctx) { return reuseport_connected_member(ctx, s); }});
+  }
 
   const std::string autobind =
       "tcp: bind(0) remove the SO_REUSEADDR restriction when ephemeral ports are exhausted";
@@ -210,26 +227,26 @@ const bool others = [] {
       std::string id = std::string("tcp4.autobind.ports_exhausted.") +
                        (reuse ? "reuseaddr" : "plain") + ".autobind_reuse_" + v;
       std::string value = v;
-      add_case(
-          {id,
-           "R2",
-           {{kChange, autobind}, {"ip_autobind_reuse", v}, {"new", reuse ? "reuseaddr" : "none"}},
-           [value, reuse](Ctx&) { return autobind_when_exhausted(value.c_str(), reuse); }});
+      add_case({id,
+                "R2",
+                {{"kind", "autobind"},
+                 {kChange, autobind},
+                 {"ip_autobind_reuse", v},
+                 {"new", reuse ? "reuseaddr" : "none"}},
+                [value, reuse](Ctx&) { return autobind_when_exhausted(value.c_str(), reuse); }});
     }
 
   const std::string btd = "net: core: enable SO_BINDTODEVICE for non-root users";
-  add_case(
-      {"udp4.bindtodevice.unprivileged.set", "R6", {{kChange, btd}, {"euid", "65534"}}, [](Ctx&) {
-         return bindtodevice_unprivileged(false, "s1");
-       }});
-  add_case({"udp4.bindtodevice.unprivileged.change",
-            "R6",
-            {{kChange, btd}, {"euid", "65534"}},
-            [](Ctx&) { return bindtodevice_unprivileged(true, "s1"); }});
-  add_case(
-      {"udp4.bindtodevice.unprivileged.clear", "R6", {{kChange, btd}, {"euid", "65534"}}, [](Ctx&) {
-         return bindtodevice_unprivileged(true, "");
-       }});
+  for (auto [step, bound, dev] : {std::tuple{"set", false, "s1"}, std::tuple{"change", true, "s1"},
+                                  std::tuple{"clear", true, ""}}) {
+    bool already = bound;
+    const char* to = dev;
+    add_case(
+        {std::string("udp4.bindtodevice.unprivileged.") + step,
+         "R6",
+         {{"kind", "bindtodevice_unprivileged"}, {kChange, btd}, {"euid", "65534"}, {"step", step}},
+         [already, to](Ctx&) { return bindtodevice_unprivileged(already, to); }});
+  }
   return true;
 }();
 

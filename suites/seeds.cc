@@ -1,8 +1,9 @@
-// Every experiment in the seed articles (../shared/seeds), each a case of its
+// Every experiment in the seed articles (results/seed_claims.yaml lists them), each a case of its
 // own named after the article and example, so a report can say per kernel
 // which of their claims hold. Ports and addresses are the topology's; the
 // articles' own hosts were 22.99.22.111, 127.0.0.1 and 192.168.8.246.
 #include <netinet/tcp.h>
+#include <poll.h>
 
 #include <atomic>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "fixtures/timewait.h"
 #include "netns/error.h"
 #include "netns/sysctl.h"
+#include "netns/wait.h"
 
 namespace sr {
 namespace {
@@ -74,26 +76,17 @@ struct Restart {
   const char* ip;
 };
 
-Outcome restart(Ctx& ctx, const Restart& r) {
+TimeWaitSpec spec_of(const Restart& r) {
   TimeWaitSpec spec;
-  spec.listener.reuseaddr = r.old_reuse;
+  spec.listener_flags = r.old_reuse ? unsigned{RA} : 0u;
   spec.keep_listener = r.keep_listener;
   spec.listen_ip = r.ip;
-  if (std::string(r.ip) == kLo4) {
-    spec.connect_ip = kLo4;
-    spec.client_here = true;
-  }
-  Sock old = make_server_timewait(ctx, spec);
-  Opts o;
-  o.reuseaddr = r.new_reuse;
-  SockAddr at = make_addr(r.ip);
-  Sock s = Sock::open(AF_INET, Proto::tcp, o);
-  int err = s.bind(at);
-  if (err == 0) err = s.listen();
-  return {errno_name(err), "server restarted on " + at.str() + " beside a TIME_WAIT" +
-                               (r.keep_listener ? " and the old listener" : "") + ": " +
-                               errno_name(err)};
+  if (std::string(r.ip) == kLo4) spec.connect_ip = kLo4;
+  spec.client_here = std::string(r.ip) == kLo4;
+  return spec;
 }
+
+SockSpec fresh_of(const Restart& r) { return {r.ip, LISTEN | (r.new_reuse ? RA : 0u)}; }
 
 // Two TCP listeners on one address with socket option `optname` set on both.
 // A kernel without the option refuses setsockopt, and that is the outcome.
@@ -105,13 +98,16 @@ Outcome reuseport_pair(int optname) {
     held.push_back(Sock::open(AF_INET, Proto::tcp));
     int one = 1;
     if (setsockopt(held.back().fd(), SOL_SOCKET, optname, &one, sizeof one) != 0)
-      return {errno_name(errno), "setsockopt(SOL_SOCKET, " + std::to_string(optname) +
-                                     ") refused on socket " + std::to_string(i)};
-    int err = held.back().bind(at);
-    if (err == 0) err = held.back().listen();
+      return {call_token("setsockopt", errno), "setsockopt(SOL_SOCKET, " + std::to_string(optname) +
+                                                   ") refused on socket " + std::to_string(i)};
+    Step r = held.back().bind_listen(at, true);
     detail += "socket " + std::to_string(i) + " with option " + std::to_string(optname) + ": " +
-              errno_name(err) + "; ";
-    if (err != 0) return {errno_name(err), detail};
+              r.call + " " + errno_name(r.err) + "; ";
+    if (r.err != 0)
+      return with_control({(i == 1 ? "sock1." : "") + r.token(), detail}, [&] {
+        held.clear();
+        return Sock::open(AF_INET, Proto::tcp).bind_listen(at, true).token();
+      });
   }
   return {"ok", detail + "both listen on " + at.str()};
 }
@@ -128,9 +124,15 @@ Outcome reuseaddr_after_bind(Ctx&) {
   Opts o;
   o.reuseaddr = true;
   Sock second = Sock::open(AF_INET, Proto::udp, o);
-  int err = second.bind(at);
-  return {errno_name(err),
-          "first bound, then set SO_REUSEADDR; second (SO_REUSEADDR) bind: " + errno_name(err)};
+  Step r{"bind", second.bind(at)};
+  return with_control(
+      {r.token(),
+       "first bound, then set SO_REUSEADDR; second (SO_REUSEADDR) bind: " + errno_name(r.err)},
+      [&] {
+        first.close();
+        second.close();
+        return call_token("bind", Sock::open(AF_INET, Proto::udp, o).bind(at));
+      });
 }
 
 // seed 002's fork-child server: the listener is gone but the connection it
@@ -139,22 +141,25 @@ Outcome fork_child(Ctx& ctx, bool reuse) {
   Opts o;
   o.reuseaddr = reuse;
   SockAddr at = make_addr(kSrv4);
+  // The control comes first: a connection cannot be undone, only made later.
+  std::string control = Sock::open(AF_INET, Proto::tcp, o).bind_listen(at, true).token();
   Sock listener = Sock::open(AF_INET, Proto::tcp, o);
-  if (int err = listener.bind(at)) throw SysError("bind", err);
-  if (int err = listener.listen()) throw SysError("listen", err);
+  Step setup = listener.bind_listen(at, true);
+  if (setup.err) throw SysError(setup.call + " " + at.str(), setup.err);
   Sock client = [&] {
     auto in = ctx.in_client();
     return Sock::open(AF_INET, Proto::tcp);
   }();
   if (int err = client.connect(at)) throw SysError("connect", err);
-  if (!wait_readable(listener.fd(), std::chrono::milliseconds(3000)))
-    throw std::runtime_error("nothing to accept");
+  wait_readable(listener.fd(), "the connection to reach the accept queue");
   Sock child_conn = listener.accept_nonblock();
   listener.close();  // the parent exits; the child keeps child_conn
   Sock s = Sock::open(AF_INET, Proto::tcp, o);
-  int err = s.bind(at);
-  if (err == 0) err = s.listen();
-  return {errno_name(err), "restart beside an ESTABLISHED connection, no listener"};
+  Step r = s.bind_listen(at, true);
+  return {
+      r.token(),
+      "restart beside an ESTABLISHED connection, no listener: " + r.call + " " + errno_name(r.err),
+      control};
 }
 
 // seed 003: two SO_REUSEADDR sockets on 0.0.0.0, a receive thread on each.
@@ -166,34 +171,39 @@ Outcome receive_threads(Ctx& ctx) {
   std::atomic<int> got[2] = {0, 0};
   std::vector<std::thread> threads;
   threads.reserve(2);
+  // However the case ends (a wait may throw), the threads stop and are joined.
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::vector<std::thread>& threads;
+    ~Joiner() {
+      stop = true;
+      for (auto& t : threads)
+        if (t.joinable()) t.join();
+    }
+  } joiner{stop, threads};
   for (int i = 0; i < 2; ++i)
     threads.emplace_back([&, i] {
       char buf[64];
+      pollfd p{socks[static_cast<size_t>(i)].fd(), POLLIN, 0};
       while (!stop) {
-        if (wait_readable(socks[static_cast<size_t>(i)].fd(), std::chrono::milliseconds(20)) &&
+        if (poll(&p, 1, 20) > 0 &&
             recv(socks[static_cast<size_t>(i)].fd(), buf, sizeof buf, MSG_DONTWAIT) > 0)
           got[i]++;
       }
     });
-  constexpr int kSent = 8;
-  {
-    auto in = ctx.in_client();
-    Sock tx = Sock::open(AF_INET, Proto::udp);
-    SockAddr dst = make_addr(kSrv4);
-    for (int i = 0; i < kSent; ++i)
-      check(static_cast<int>(sendto(tx.fd(), "x", 1, 0, dst.sa(), dst.len)), "sendto");
-  }
-  wait_until([&] { return got[0] + got[1] >= kSent; }, std::chrono::milliseconds(3000));
+  UdpPlan plan;
+  plan.dst_ip = kSrv4;
+  send_udp_fenced(ctx, plan);  // after it, every datagram is queued on a socket or dropped
   stop = true;
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) t.join();  // the joiner then finds nothing to join
   Delivery d;
-  d.sent = kSent;
-  d.seen = got[0] + got[1];
-  d.per_socket = {got[0], got[1]};
-  d.flow_socks.resize(1);
+  drain_udp(pointers(socks), plan, d);  // what the threads had not read yet
+  for (int i = 0; i < 2; ++i) d.per_socket[static_cast<size_t>(i)] += got[i];
+  d.seen = d.per_socket[0] + d.per_socket[1];
+  d.flow_socks.assign(1, {});
   for (int i = 0; i < 2; ++i)
-    if (got[i]) d.flow_socks[0].insert(i);
-  return {classify(d), describe(d)};
+    if (d.per_socket[static_cast<size_t>(i)]) d.flow_socks[0].insert(i);
+  return {classify(d), describe(d) + " (a receive thread on each socket)"};
 }
 
 // seed 000 example 1 says TIME_WAIT lasts net.ipv4.tcp_fin_timeout seconds.
@@ -237,46 +247,72 @@ const bool custom = [] {
         Restart{"seed000.ex4.reuseaddr_parent_exits", "000", true, true, false, kAny4},
         Restart{"seed002.restart_after_kill.default", "002", false, false, false, kLo4},
         Restart{"seed002.restart_after_kill.reuseaddr", "002", true, true, false, kLo4}}) {
-    Params p{{"seed", r.seed},
-             {"addr", r.ip},
-             {"old", r.old_reuse ? "reuseaddr" : "none"},
-             {"new", r.new_reuse ? "reuseaddr" : "none"},
-             {"old_listener", r.keep_listener ? "open" : "closed"}};
-    add_case({r.id, "R3", p, [r](Ctx& ctx) { return restart(ctx, r); }});
+    Params p = timewait_params(spec_of(r), fresh_of(r));
+    p.emplace_back("seed", r.seed);
+    add_case({r.id, "R3", p,
+              [r](Ctx& ctx) { return rebind_beside_timewait(ctx, spec_of(r), fresh_of(r)); }});
   }
-  add_case(
-      {"seed002.fork_child.default", "R1", {{"seed", "002"}, {"option", "none"}}, [](Ctx& ctx) {
-         return fork_child(ctx, false);
-       }});
-  add_case({"seed002.fork_child.reuseaddr",
-            "R2",
-            {{"seed", "002"}, {"option", "reuseaddr"}},
-            [](Ctx& ctx) { return fork_child(ctx, true); }});
+  for (bool reuse : {false, true})
+    add_case({std::string("seed002.fork_child.") + (reuse ? "reuseaddr" : "default"),
+              reuse ? "R2" : "R1",
+              {{"kind", "established_rebind"},
+               {"proto", "tcp"},
+               {"seed", "002"},
+               {"listener", describe({kSrv4, (reuse ? RA : 0u) | LISTEN})},
+               {"connection_to", kSrv4},
+               {"new", describe({kSrv4, (reuse ? RA : 0u) | LISTEN})}},
+              [reuse](Ctx& ctx) { return fork_child(ctx, reuse); }});
   add_case({"seed003.udp_receive_threads",
             "R7",
-            {{"seed", "003"}, {"option", "reuseaddr"}},
+            {{"kind", "udp_delivery"},
+             {"seed", "003"},
+             {"proto", "udp"},
+             {"bind", kAny4},
+             {"sockets", "2"},
+             {"option", "reuseaddr"},
+             {"send_to", kSrv4},
+             {"flows", "1"}},
             receive_threads});
   add_case({"seed000.ex1.timewait_length",
             "R3",
-            {{"seed", "000"}, {"tcp_fin_timeout", "5"}},
+            {{"kind", "timewait_length"}, {"seed", "000"}, {"tcp_fin_timeout", "5"}},
             timewait_length});
   add_case({"seed000.ex2.reuseport_two_servers",
             "R7",
-            {{"seed", "000"}, {"connections", "32"}},
+            {{"kind", "tcp_delivery"},
+             {"seed", "000"},
+             {"proto", "tcp"},
+             {"option", "reuseport"},
+             {"bind", kAny4},
+             {"listeners", "2"},
+             {"connections", "32"}},
             two_servers_twenty_clients});
-  add_case({"seed000.ex3.bindtodevice.served_by", "R6", {{"seed", "000"}}, bindtodevice_served_by});
-  add_case({"seed001.linux.has_so_reuseport",
-            "R5",
-            {{"seed", "001"}, {"option", "SO_REUSEPORT"}},
-            [](Ctx&) { return reuseport_pair(SO_REUSEPORT); }});
-  // seed 001 found SO_REUSEPORT undeclared and wrote #define SO_REUSEPORT 15.
-  add_case({"seed001.define_so_reuseport_15",
-            "R5",
-            {{"seed", "001"}, {"option", "15, the article's #define"}},
-            [](Ctx&) { return reuseport_pair(15); }});
+  add_case({"seed000.ex3.bindtodevice.served_by",
+            "R6",
+            {{"kind", "device_delivery"},
+             {"seed", "000"},
+             {"proto", "tcp"},
+             {"family", "4"},
+             {"listeners", "dev=lo, dev=s0"},
+             {"arrives_on", "s0"}},
+            bindtodevice_served_by});
+  for (auto [id, optname, what] :
+       {std::tuple{"seed001.linux.has_so_reuseport", SO_REUSEPORT, "SO_REUSEPORT"},
+        // seed 001 found SO_REUSEPORT undeclared and wrote #define SO_REUSEPORT 15.
+        std::tuple{"seed001.define_so_reuseport_15", 15, "15, the article's #define"}}) {
+    int opt = optname;
+    add_case({id,
+              "R5",
+              {{"kind", "reuseport_pair"}, {"seed", "001"}, {"proto", "tcp"}, {"option", what}},
+              [opt](Ctx&) { return reuseport_pair(opt); }});
+  }
   add_case({"seed003.reuseaddr_set_after_bind",
             "R2",
-            {{"seed", "003"}, {"proto", "udp"}, {"first", "SO_REUSEADDR after bind"}},
+            {{"kind", "bind_sequence"},
+             {"seed", "003"},
+             {"proto", "udp"},
+             {"sock1", "0.0.0.0 reuseaddr@after"},
+             {"sock2", "0.0.0.0 reuseaddr"}},
             reuseaddr_after_bind});
   return true;
 }();

@@ -42,9 +42,8 @@ Outcome who_receives(Ctx& ctx, Proto proto, const std::vector<Member>& members, 
   for (const Member& m : members) {
     SockAddr at = make_addr(m.addr);
     socks.push_back(Sock::open(at.family(), proto, opts_for(m.flags)));
-    int err = socks.back().bind(at);
-    if (err == 0 && proto == Proto::tcp) err = socks.back().listen();
-    if (err) return {std::string(m.label) + ":" + errno_name(err), "bind " + at.str()};
+    Step r = socks.back().bind_listen(at, proto == Proto::tcp);
+    if (r.err) throw SysError(r.call + " " + m.label + " member on " + at.str(), r.err);
     setup += std::string(setup.empty() ? "" : ", ") + m.label + "=" + describe({m.addr, m.flags});
   }
   std::vector<Sock*> rx = pointers(socks);
@@ -140,7 +139,13 @@ const bool delivery = [] {
                     kSrv6});
   }
   for (const Row& r : rows) {
-    Params params{{"proto", proto_name(r.proto)}, {"selftest", r.selftest}, {"send_to", r.dst}};
+    std::string labels;
+    for (const Member& m : r.members) labels += (labels.empty() ? "" : ",") + std::string(m.label);
+    Params params{{"kind", "group_delivery"},
+                  {"proto", proto_name(r.proto)},
+                  {"selftest", r.selftest},
+                  {"send_to", r.dst},
+                  {"labels", labels}};
     for (size_t i = 0; i < r.members.size(); ++i)
       params.emplace_back("sock" + std::to_string(i + 1),
                           describe({r.members[i].addr, r.members[i].flags}));

@@ -8,6 +8,7 @@ guests exercise exactly the path lab results take; the guest needs no 9p or
 virtio modules and can write nothing on the host; and a results file half
 written by a crashing guest cannot pass for a result, the checksum says so."""
 import os
+import subprocess
 import tempfile
 
 import cpio
@@ -17,6 +18,7 @@ import modules
 import qemu
 import rootfs
 from progress import say
+from sockreuse_runner.errors import EXIT_FAILED, EXIT_PASS
 
 GUEST_TIMEOUT_S = int(os.environ.get("SOCKREUSE_GUEST_TIMEOUT", "900"))
 # vCPUs per guest. One, with guests side by side up to the core count: under
@@ -60,13 +62,24 @@ def initrd(kernel, extra=b"", name="initrd.gz"):
 
 
 def run(kernel, accel, runner_args, record, cpus=GUEST_CPUS):
-    """Boots `kernel` with the suite; returns 0 when its run passed."""
+    """Boots `kernel` with the suite (or with runner_args[0] == "--explore",
+    the explorer); returns its exit status (errors.EXIT_*)."""
+    with landing.lock(kernel):
+        return _run(kernel, accel, list(runner_args) + ["--no-lock"], record, cpus)
+
+
+def _run(kernel, accel, runner_args, record, cpus):
     out = landing.start(kernel)
+    explore = runner_args[:1] == ["--explore"]
     try:
-        image = initrd(kernel, boot_files(kernel, runner_args, record))
+        # The explorer in a guest only runs the sequences; the host compares,
+        # explains and records from their outcomes (xz and the model are slow
+        # under TCG).
+        image = initrd(kernel, boot_files(kernel, runner_args + ["--outcomes-only"], False)
+                       if explore else boot_files(kernel, runner_args, record))
     except (modules.ModuleError, rootfs.RootfsError) as e:
         say(f"{kernel['series']}: ERROR {e}")
-        return 1
+        return EXIT_FAILED
     console = os.path.join(out, "console.log")
     say(f"{kernel['series']}: booting {kernel['release']} ({accel}, {cpus} vCPU)")
     cmd = qemu.command(kernel, image, accel, console, cpus)
@@ -80,4 +93,19 @@ def run(kernel, accel, runner_args, record, cpus=GUEST_CPUS):
         problem = f"qemu failed: {err.strip().splitlines()[-1][:300]}"
     vm = {"accelerator": accel, "cpus": cpus, "boot_s": total_s if boot_s is None else boot_s,
           "total_s": total_s}
-    return landing.land(kernel, [l.rstrip("\r") for l in lines], vm, problem, record)
+    code = landing.land(kernel, [l.rstrip("\r") for l in lines], vm, problem,
+                        record and not explore)
+    if explore and code == EXIT_PASS:
+        code = explore_on_host(kernel, out, runner_args, record)
+    return code
+
+
+def explore_on_host(kernel, out, runner_args, record):
+    """The guest's explorer outcomes compared, explained (and with --record
+    recorded) here, as the explorer does for a run of its own."""
+    passed = [a for a in runner_args[1:] if a != "--no-lock"]
+    return subprocess.run(["/usr/bin/python3", os.path.join(fetch.REPO, "explore", "run.py"),
+                           *(["--record"] if record else []), "--no-lock",
+                           "--kernel-release", kernel["release"], "--results-dir", out,
+                           "--from-outcomes", os.path.join(out, landing.OUTCOMES),
+                           *passed]).returncode

@@ -15,40 +15,48 @@ import lavalog
 import modules
 import rootfs
 from progress import fail, say
+from sockreuse_runner.errors import EXIT_FAILED
 
 
 def mode(arg):
     if arg == "local":
         import lavarun
-        return Flow(lavarun.Local())
+        return Flow(lavarun.Local(), local=True)
     if re.match(r"^https?://[^/\s]+", arg):
         import lab
-        return Flow(lab.Remote(arg))
+        return Flow(lab.Remote(arg), local=False)
     fail(f"--lava {arg}: give `local` (lava-run on this machine) or a LAVA server's "
          "XML-RPC address, like https://lava.example.org/RPC2")
 
 
 class Flow:
-    def __init__(self, backend):
+    def __init__(self, backend, local):
         self.backend = backend
+        self.local = local  # lava-run here: QEMU under this machine's accelerator
         self.packages = backend.packages
 
     def check(self):
         """What must hold before anything is built (the server answers, the token is good)."""
         getattr(self.backend, "check", lambda: None)()
 
-    def run(self, kernel, accel, cases, repeat):
-        """The job for `kernel`; returns 0 when it ran and every case passed."""
+    def run(self, kernel, accel, cases, repeat, wait_scale=1):
+        """The job for `kernel`; returns the device runner's exit status
+        (errors.EXIT_*), EXIT_FAILED when the job failed or LAVA recorded a
+        case otherwise."""
+        with landing.lock(kernel):
+            return self._run(kernel, accel, cases, repeat, wait_scale)
+
+    def _run(self, kernel, accel, cases, repeat, wait_scale):
         series = kernel["series"]
         out = landing.start(kernel)
         try:
             initrd = guest.initrd(kernel, name="lava-initrd.gz")
             kernel_url, ramdisk_url = self.backend.urls(kernel, initrd)
             job = lavajob.qemu_job(kernel, kernel_url, ramdisk_url, guest.GUEST_CPUS, cases,
-                                   repeat, no_kvm=accel != "kvm")
+                                   repeat, no_kvm=accel != "kvm", wait_scale=wait_scale)
         except (modules.ModuleError, rootfs.RootfsError, lavajob.LavaJobError) as e:
             say(f"{series}: ERROR {e}")
-            return 1
+            return EXIT_FAILED
         say(f"{series}: LAVA job for {kernel['release']} ({self.backend.where})")
         t0 = time.monotonic()
 
@@ -64,7 +72,7 @@ class Flow:
             log, results, job_id, problem, about = self.backend.execute(kernel, job, accel, relay)
         except lavajob.LavaJobError as e:  # the device could not be rendered
             say(f"{series}: ERROR {e}")
-            return 1
+            return EXIT_FAILED
         total_s = time.monotonic() - t0
         console = lavalog.console(log)
         failure = lavalog.job_failure(results)
@@ -83,8 +91,8 @@ class Flow:
             if bad:
                 say(f"{series}: ERROR LAVA job {job_id} recorded {len(bad)} of "
                     f"{len(doc['cases'])} cases unlike the device's results.json: {bad[0]}")
-                code = 1
+                code = EXIT_FAILED
             if failure:
                 say(f"{series}: ERROR LAVA job {job_id} ended incomplete after the results: {failure}")
-                code = 1
+                code = EXIT_FAILED
         return code

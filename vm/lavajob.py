@@ -48,13 +48,19 @@ def inline_definition(job):
     return job
 
 
-def qemu_job(kernel, kernel_url, ramdisk_url, cpus, cases, repeat, no_kvm):
+def qemu_job(kernel, kernel_url, ramdisk_url, cpus, cases, repeat, no_kvm, wait_scale=1):
+    """The job of lava/jobs/qemu.yaml; WAIT_SCALE (the definition's default is
+    1) is set only where the device is slower than a host, QEMU under TCG."""
     values = {"JOB_NAME": f"sockreuse on {kernel['release']}", "KERNEL_NAME": kernel["release"], "KERNEL_URL": kernel_url,
               "RAMDISK_URL": ramdisk_url, "CPUS": cpus, "CASES": cases or "",
               "REPEAT": repeat or 1, "SOCKREUSE_REPO": "inline"}
     job = inline_definition(yaml.safe_load(fill("qemu.yaml", values)))
     if no_kvm:
         job["context"]["no_kvm"] = True
+    if float(wait_scale) != 1:
+        for action in job["actions"]:
+            for d in action.get("test", {}).get("definitions", []):
+                d["parameters"]["WAIT_SCALE"] = str(wait_scale)
     return job
 
 

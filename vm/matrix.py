@@ -12,6 +12,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "runner"))
 
 import fetch  # noqa: E402
 import guest  # noqa: E402
@@ -19,10 +21,14 @@ import landing  # noqa: E402
 import qemu  # noqa: E402
 import rootfs  # noqa: E402
 from progress import fail, say  # noqa: E402
+from sockreuse_runner.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW,  # noqa: E402
+                                     EXIT_PASS, EXIT_USAGE)
 
 REPO = fetch.REPO
 RUNS = landing.RUNS
 PACKAGES = ["qemu-system-x86", "busybox-static", "kmod"]
+# Under TCG a guest runs a case's waits several times slower than the host.
+TCG_WAIT_FACTOR = 4
 
 
 def ensure_packages(packages):
@@ -36,7 +42,8 @@ def ensure_packages(packages):
     r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
                        capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
     if r.returncode != 0:
-        fail(f"could not install {' '.join(missing)}; run: apt-get install {' '.join(missing)}")
+        fail(f"could not install {' '.join(missing)}; run: apt-get install {' '.join(missing)}",
+             EXIT_CANNOT_RUN)
 
 
 def own_kernel(path, modules):
@@ -70,14 +77,32 @@ def run_host(runner_args):
     say(f"host: running {os.uname().release}")
     cmd = ["/usr/bin/python3", "-m", "pytest", "runner/", "-p", "no:cacheprovider", "-q",
            *runner_args]
+    if runner_args[:1] == ["--explore"]:
+        cmd = ["/usr/bin/python3", "explore/run.py", *runner_args[1:]]
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    last = [l for l in r.stdout.splitlines() if l.startswith("sockreuse:")]
+    last = [l for l in (r.stdout + r.stderr).splitlines() if l.startswith("sockreuse:")]
     say("host: " + (last[-1] if last else f"exit {r.returncode}"))
-    return 0 if r.returncode == 0 else 1
+    return r.returncode
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's own complaint is a usage block; this project's is one line."""
+
+    def error(self, message):
+        fail(f"{message} (see ./run_tests.sh --help)")
+
+
+def overall(statuses):
+    """One exit status for several kernels: the worst of them, where a failure
+    outranks cases without rows, which outrank a pass."""
+    for code in (EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_USAGE, EXIT_NEW):
+        if code in statuses:
+            return code
+    return EXIT_FAILED if any(s != EXIT_PASS for s in statuses) else EXIT_PASS
 
 
 def parse_args():
-    p = argparse.ArgumentParser(prog="run_tests.sh", description=__doc__)
+    p = Parser(prog="run_tests.sh", description=__doc__)
     p.add_argument("--kernel")
     p.add_argument("--modules")
     p.add_argument("--matrix", action="store_true")
@@ -87,21 +112,29 @@ def parse_args():
     p.add_argument("--expect")
     p.add_argument("-k")
     p.add_argument("--repeat")
+    p.add_argument("--wait-scale", type=float,
+                   default=float(os.environ.get("SOCKREUSE_WAIT_SCALE") or 1))
+    p.add_argument("--allow-new", action="store_true")
+    p.add_argument("--explore", action="store_true", help="the explorer instead of the suite")
     a = p.parse_args()
+    if not a.wait_scale > 0:
+        fail("--wait-scale wants a positive number (1: 10 s per wait)")
     if a.lava is not None:
         if a.record or a.expect:
             fail("--record and --expect work with local guests only: drop --lava to record "
                  "(the tables come with the rootfs a LAVA job boots)")
         if not a.kernel and not a.matrix:
             fail("--lava needs --kernel S or --matrix")
+        if a.explore:
+            fail("--explore runs in local guests only: drop --lava")
     return a
 
 
 def main():
     a = parse_args()
     if os.geteuid() != 0:
-        fail("--kernel and --matrix need root (QEMU, private apt, lava-run)")
-    runner_args = []
+        fail("--kernel and --matrix need root (QEMU, private apt, lava-run)", EXIT_CANNOT_RUN)
+    runner_args = ["--explore"] if a.explore else []
     if a.k and "\n" in a.k:
         fail("-k takes an expression on one line")
     if a.k:
@@ -112,6 +145,8 @@ def main():
         runner_args += ["--expect", os.path.abspath(a.expect)]
     if a.repeat:
         runner_args += ["--repeat", a.repeat]
+    if a.allow_new:
+        runner_args += ["--allow-new"]
     if not os.access(os.path.join(REPO, "build", "sockreuse_suite"), os.X_OK):
         fail("no build/sockreuse_suite: run ./run_tests.sh once first")
     lab = None
@@ -122,7 +157,7 @@ def main():
     if lab:
         lab.check()
     conf = fetch.load_conf()
-    failures = 0
+    statuses = []
     if a.matrix:
         kernels = []
         # One series that cannot be fetched must not stop the others.
@@ -131,7 +166,7 @@ def main():
                 kernels.append(fetch.fetch(series, conf, say))
             except fetch.FetchError as e:
                 say(f"{series}: ERROR {e}")
-                failures += 1
+                statuses.append(EXIT_FAILED)
     else:
         kernels = [kernel_from_args(a.kernel, a.modules, conf)]
     os.makedirs(RUNS, exist_ok=True)
@@ -140,7 +175,7 @@ def main():
     try:
         rootfs.build(say)
     except rootfs.RootfsError as e:
-        fail(str(e))
+        fail(str(e), EXIT_CANNOT_RUN)
     probe_dir = os.path.join(fetch.CACHE, "vm")
     os.makedirs(probe_dir, exist_ok=True)
     # The probe boots the bare rootfs: its init says it is up before loading
@@ -148,21 +183,30 @@ def main():
     accel, why = qemu.probe_kvm(kernels[0], lambda: rootfs.ARTEFACT, probe_dir)
     say(f"accelerator: {accel} ({why})")
     if a.matrix:
-        failures += run_host(runner_args + (["--record"] if a.record else []))
+        statuses.append(run_host(runner_args + ["--wait-scale", str(a.wait_scale)]
+                                 + (["--record"] if a.record else [])))
+    # A guest here under TCG (lava-run's too) needs more time; a lab's device
+    # runs at its own speed.
+    emulated = accel == "tcg" and (lab is None or lab.local)
+    guest_scale = a.wait_scale * (TCG_WAIT_FACTOR if emulated else 1)
+    guest_args = runner_args + ["--wait-scale", str(guest_scale)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.j)) as pool:
         if lab:
-            futures = [pool.submit(lab.run, k, accel, a.k, a.repeat) for k in kernels]
+            futures = [pool.submit(lab.run, k, accel, a.k, a.repeat, guest_scale) for k in kernels]
         else:
-            futures = [pool.submit(guest.run, k, accel, runner_args, a.record) for k in kernels]
-        failures += sum(f.result() for f in futures)
+            futures = [pool.submit(guest.run, k, accel, guest_args, a.record) for k in kernels]
+        statuses += [f.result() for f in futures]
     if a.matrix:
         # This matrix's runs only, not whatever else results/runs/ holds.
         runs = [os.path.join(RUNS, r) for r in [os.uname().release] + [k["release"] for k in kernels]]
-        subprocess.run(["/usr/bin/python3", os.path.join(REPO, "vm", "compat.py"), "--runs", *runs],
+        report = ["explore", "compat.py"] if a.explore else ["vm", "compat.py"]
+        subprocess.run(["/usr/bin/python3", os.path.join(REPO, *report), "--runs", *runs],
                        cwd=REPO)
     ran = len(kernels) + (1 if a.matrix else 0)
-    say(f"done: {ran} kernel(s) ran, {failures} failed, errored or could not be fetched")
-    sys.exit(1 if failures else 0)
+    bad = sum(1 for s in statuses if s != EXIT_PASS)
+    say(f"done: {ran} kernel(s) ran, {bad} did not pass (failed, errored, had new cases or "
+        "could not be fetched)")
+    sys.exit(overall(statuses))
 
 
 if __name__ == "__main__":

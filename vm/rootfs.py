@@ -5,9 +5,10 @@ prints its KTAP and report files on the console (vm/guest/init). Local
 guests boot it, LAVA jobs boot it; the device needs no compiler, no network
 and nothing of the host.
 
-It holds, all taken from this Debian host: the suite binary; the runner,
-the expected tables and the device scripts at /opt/sockreuse in the
-repository's own layout; the Python interpreter with its standard library
+It holds, all taken from this Debian host: the suite and explorer binaries,
+the runner with the model of the rules, the expected tables, the outcome
+vocabulary, the explorer with its space, and the device scripts, at
+/opt/sockreuse in the repository's own layout; the Python interpreter with its standard library
 (less what a test run cannot use) and the Debian packages pytest and PyYAML
 need; kmod, to load modules from /lib/modules/<release> however they are
 compressed; busybox for everything else; and every shared library those
@@ -57,8 +58,12 @@ EXT_SKIP = {"_sqlite3", "_dbm", "_gdbm", "_curses", "_curses_panel", "readline",
             "_xxtestfuzz", "xxlimited", "xxlimited_35"}
 # The repository's files on the device, in its own layout: the runner finds
 # the binary, tables and claims where it does on the host.
+# The explorer runs on the device with --outcomes-only (vm/guest.py): it
+# needs its space, executor and vocabulary, not the baselines, which the host
+# compares with.
 REPO_PARTS = ["build/sockreuse_suite", "runner", "results/expected", "results/seed_claims.yaml",
-              "vm/bundle.py", "vm/guest", "lava"]
+              "results/vocabulary.yaml", "build/sockreuse_explore", "explore/run.py",
+              "explore/explorer", "explore/space.yaml", "vm/bundle.py", "vm/guest", "lava"]
 KMOD_TOOLS = ["modprobe", "insmod", "rmmod", "lsmod", "modinfo", "depmod"]
 # The image is merged-/usr whatever the host is: these point into /usr.
 TOP_LINKS = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib", "lib64": "usr/lib64"}

@@ -6,20 +6,24 @@ import subprocess
 import tempfile
 import threading
 
-from .errors import EXIT_NO_SUITE, RunnerError
+from .errors import EXIT_USAGE, RunnerError
 
 PREFIX = "SOCKREUSE-RESULT "
-CASE_TIMEOUT_S = 120
+CASE_TIMEOUT_S = 120  # at the default wait bound; scaled with it
+
+
+def case_timeout_s():
+    return CASE_TIMEOUT_S * float(os.environ.get("SOCKREUSE_WAIT_SCALE") or 1)
 
 
 def list_cases(binary):
     if not os.access(binary, os.X_OK):
         raise RunnerError(f"no suite binary at {binary}: build it with ./run_tests.sh "
-                          "(or pass --suite-bin)", EXIT_NO_SUITE)
+                          "(or pass --suite-bin)", EXIT_USAGE)
     r = subprocess.run([binary, "--list-cases"], capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise RunnerError(f"{binary} --list-cases failed (exit {r.returncode}): "
-                          f"{r.stderr.strip()[-300:]}", EXIT_NO_SUITE)
+                          f"{r.stderr.strip()[-300:]}", EXIT_USAGE)
     return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
 
 
@@ -30,10 +34,10 @@ def run_case(binary, gtest_name, repeat=1):
     if repeat > 1:
         cmd.append(f"--gtest_repeat={repeat}")
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=CASE_TIMEOUT_S * repeat)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=case_timeout_s() * repeat)
     except subprocess.TimeoutExpired:
         return [{"status": "error", "observed": "", "duration_ms": 0,
-                 "detail": f"suite binary did not finish within {CASE_TIMEOUT_S * repeat} s"}]
+                 "detail": f"suite binary did not finish within {case_timeout_s() * repeat:.0f} s"}]
     results = [json.loads(line[len(PREFIX):]) for line in r.stdout.splitlines()
                if line.startswith(PREFIX)]
     if not results:

@@ -58,6 +58,8 @@ def test_the_job_of_lava_mode_is_valid_and_carries_the_definition_inline():
     definition = job["actions"][2]["test"]["definitions"][0]
     assert definition["from"] == "inline"
     assert definition["parameters"] == {"CASES": "R1 and 'tcp'", "REPEAT": "3"}
+    slow = lavajob.qemu_job(kernel, "file:///k", "file:///r", 1, "", 1, no_kvm=True, wait_scale=4.0)
+    assert slow["actions"][2]["test"]["definitions"][0]["parameters"]["WAIT_SCALE"] == "4.0"
     own = yaml.safe_load(open(os.path.join(ROOT, "lava", "sockreuse.yaml")))
     assert definition["repository"]["run"] == own["run"]
     assert "sockreuse.shell" in job["actions"][0]["deploy"]["images"]["kernel"]["image_arg"]
@@ -66,6 +68,7 @@ def test_the_job_of_lava_mode_is_valid_and_carries_the_definition_inline():
 def test_the_definition_reports_through_the_rootfs_script():
     own = yaml.safe_load(open(os.path.join(ROOT, "lava", "sockreuse.yaml")))
     assert own["metadata"]["format"] == "Lava-Test Test Definition 1.0"
-    assert set(own["params"]) == {"CASES", "REPEAT"}
-    assert own["run"]["steps"] == ['/opt/sockreuse/lava/lava-report "$CASES" "$REPEAT"']
+    assert set(own["params"]) == {"CASES", "REPEAT", "WAIT_SCALE"}
+    assert own["run"]["steps"] == [
+        '/opt/sockreuse/lava/lava-report "$CASES" "$REPEAT" "$WAIT_SCALE"']
     assert os.access(os.path.join(ROOT, "lava", "lava-report"), os.X_OK)

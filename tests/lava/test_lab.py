@@ -86,14 +86,26 @@ def run(url, job, tmp_path):
     flow = lavaflow.mode(url)
     flow.check()
     p = params(job)
-    return flow.run(kernel_of(job, tmp_path), "tcg", p["CASES"] or None, p["REPEAT"])
+    return flow.run(kernel_of(job, tmp_path), "tcg", p["CASES"] or None, p["REPEAT"],
+                    p.get("WAIT_SCALE", 1))
 
 
 def without_urls(job):
+    """The job less what changes between runs and checkouts: the files' URLs,
+    and the inline test definition, which is lava/sockreuse.yaml as the
+    checkout has it (checked on its own: definition_is_current)."""
     job = json.loads(json.dumps(job))
     for image in job["actions"][0]["deploy"]["images"].values():
         image["url"] = "-"
+    for d in job["actions"][2]["test"]["definitions"]:
+        d["repository"] = "-"
     return job
+
+
+def definition_is_current(job):
+    own = yaml.safe_load(open(os.path.join(ROOT, "lava", "sockreuse.yaml")))
+    del own["params"]
+    return job["actions"][2]["test"]["definitions"][0]["repository"] == own
 
 
 @pytest.mark.parametrize("job,log", recorded(), ids=lambda v: "" if isinstance(v, list) else
@@ -101,8 +113,9 @@ def without_urls(job):
 def test_a_lab_job_lands_like_a_local_run(lab_env, capsys, job, log):
     runner_exit = bundle.find(lavalog.console(log))[1]  # a case may have failed on the device
     with fakelava.FakeLava(log, token=TOKEN) as server:
-        assert run(server.url, job, lab_env) == (0 if runner_exit == 0 else 1)
+        assert run(server.url, job, lab_env) == runner_exit
     assert [without_urls(j) for j in server.submitted] == [without_urls(job)]
+    assert definition_is_current(server.submitted[0])
     out = os.path.join(lab_env, "runs", job["metadata"]["sockreuse.kernel"])
     doc = json.load(open(os.path.join(out, "results.json")))
     cases = [r for r in lavalog.results_in_log(log) if r["definition"] != "lava"]

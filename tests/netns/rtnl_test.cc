@@ -14,6 +14,7 @@
 #include "netns/error.h"
 #include "netns/namespace.h"
 #include "netns/sockdiag.h"
+#include "netns/wait.h"
 
 namespace sr {
 namespace {

@@ -8,6 +8,7 @@
 #include "fixtures/socket.h"
 #include "netns/namespace.h"
 #include "netns/rtnl.h"
+#include "netns/wait.h"
 
 namespace sr {
 namespace {

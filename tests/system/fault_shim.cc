@@ -1,22 +1,44 @@
-// LD_PRELOAD shim for self-tests only, never loaded by a normal run.
+// LD_PRELOAD shim for self-tests only, never loaded by a normal run. Each
+// fault makes the "kernel" misbehave in one way a self-test must catch.
 //
 // SOCKREUSE_IGNORE=reuseaddr,reuseport makes those setsockopt() calls report
 // success without reaching the kernel: a suite whose verdicts come from real
 // syscalls must then fail the cases that depend on them.
 //
-// SOCKREUSE_FAULT=no_netns|no_veth|no_ipv6 makes unshare(CLONE_NEWNET), veth
-// creation or IPv6 addresses fail the way a kernel built without them does, so
-// the tests can check how the harness reports a missing kernel feature.
+// SOCKREUSE_FAULT is a comma-separated list of:
+//   no_netns, no_veth, no_ipv6   unshare(CLONE_NEWNET), veth creation or IPv6
+//                                fail the way a kernel built without them does
+//   bind_any_eacces              bind() to a wildcard address fails with EACCES
+//   bind_any_flaky               a wildcard bind() the kernel refused with
+//                                EADDRINUSE succeeds in three calls of four
+//   conflict_at_listen           a bind() conflict is reported by listen() instead
+//   reuseaddr_busy               bind() of a socket with SO_REUSEADDR always
+//                                fails with EADDRINUSE, whoever holds the port
+//   rps_on                       every new network namespace steers received
+//                                packets over all CPUs (net.core.rps_default_mask)
+//   blind                        the harness never sees what it waits for: poll()
+//                                on an inet socket never reports it readable,
+//                                inet_diag finds no socket, TCP_INFO says
+//                                ESTABLISHED; every wait must end in an error
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <netlink/errno.h>
+#include <netlink/idiag/msg.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 namespace {
 
@@ -31,6 +53,27 @@ Fn next(const char* name) {
   return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
 }
 
+bool is_wildcard(const sockaddr* a) {
+  if (a->sa_family == AF_INET)
+    return reinterpret_cast<const sockaddr_in*>(a)->sin_addr.s_addr == htonl(INADDR_ANY);
+  if (a->sa_family != AF_INET6) return false;
+  const in6_addr& v6 = reinterpret_cast<const sockaddr_in6*>(a)->sin6_addr;
+  static const unsigned char mapped_any[16] = {0, 0, 0,    0,    0, 0, 0, 0,
+                                               0, 0, 0xff, 0xff, 0, 0, 0, 0};
+  return IN6_IS_ADDR_UNSPECIFIED(&v6) || std::memcmp(&v6, mapped_any, 16) == 0;
+}
+
+bool is_inet_socket(int fd) {
+  int domain = 0;
+  socklen_t n = sizeof domain;
+  return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &n) == 0 &&
+         (domain == AF_INET || domain == AF_INET6);
+}
+
+std::mutex g_lock;
+std::set<int> g_deferred;  // fds whose bind() conflict listen() reports
+int g_flaky_calls = 0;
+
 }  // namespace
 
 extern "C" int setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
@@ -41,13 +84,108 @@ extern "C" int setsockopt(int fd, int level, int name, const void* value, sockle
   return real(fd, level, name, value, len);
 }
 
+extern "C" int poll(struct pollfd* fds, nfds_t n, int timeout) {
+  static auto real = next<int (*)(struct pollfd*, nfds_t, int)>("poll");
+  if (env_has("SOCKREUSE_FAULT", "blind")) {
+    bool blinded = false;
+    for (nfds_t i = 0; i < n; ++i)
+      if ((fds[i].events & POLLIN) && is_inet_socket(fds[i].fd)) blinded = true;
+    if (blinded) {
+      for (nfds_t i = 0; i < n; ++i) fds[i].revents = 0;
+      if (timeout > 0) usleep(static_cast<useconds_t>(timeout) * 1000);
+      return 0;
+    }
+  }
+  return real(fds, n, timeout);
+}
+
+extern "C" int idiagnl_msg_parse(struct nlmsghdr* hdr, struct idiagnl_msg** out) {
+  if (env_has("SOCKREUSE_FAULT", "blind")) return -NLE_INVAL;
+  static auto real = next<int (*)(struct nlmsghdr*, struct idiagnl_msg**)>("idiagnl_msg_parse");
+  return real(hdr, out);
+}
+
+extern "C" int getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
+  static auto real = next<int (*)(int, int, int, void*, socklen_t*)>("getsockopt");
+  int rc = real(fd, level, name, value, len);
+  if (rc == 0 && level == IPPROTO_TCP && name == TCP_INFO && env_has("SOCKREUSE_FAULT", "blind"))
+    static_cast<tcp_info*>(value)->tcpi_state = TCP_ESTABLISHED;
+  return rc;
+}
+
+extern "C" int bind(int fd, const sockaddr* addr, socklen_t len) {
+  static auto real = next<int (*)(int, const sockaddr*, socklen_t)>("bind");
+  if (env_has("SOCKREUSE_FAULT", "bind_any_eacces") && is_wildcard(addr)) {
+    errno = EACCES;
+    return -1;
+  }
+  if (env_has("SOCKREUSE_FAULT", "reuseaddr_busy")) {
+    int on = 0;
+    socklen_t n = sizeof on;
+    if (getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, &n) == 0 && on) {
+      errno = EADDRINUSE;
+      return -1;
+    }
+  }
+  int rc = real(fd, addr, len);
+  if (rc != 0 && errno == EADDRINUSE) {
+    std::lock_guard<std::mutex> hold(g_lock);
+    if (env_has("SOCKREUSE_FAULT", "bind_any_flaky") && is_wildcard(addr) &&
+        ++g_flaky_calls % 4 != 0)
+      return 0;
+    if (env_has("SOCKREUSE_FAULT", "conflict_at_listen")) {
+      g_deferred.insert(fd);
+      return 0;
+    }
+  }
+  return rc;
+}
+
+extern "C" int listen(int fd, int backlog) {
+  {
+    std::lock_guard<std::mutex> hold(g_lock);
+    if (g_deferred.erase(fd)) {
+      errno = EADDRINUSE;
+      return -1;
+    }
+  }
+  static auto real = next<int (*)(int, int)>("listen");
+  return real(fd, backlog);
+}
+
+extern "C" int socket(int family, int type, int protocol) {
+  if (family == AF_INET6 && env_has("SOCKREUSE_FAULT", "no_ipv6")) {
+    errno = EAFNOSUPPORT;
+    return -1;
+  }
+  static auto real = next<int (*)(int, int, int)>("socket");
+  int fd = real(family, type, protocol);
+  if (fd >= 0) {
+    std::lock_guard<std::mutex> hold(g_lock);
+    g_deferred.erase(fd);  // a reused fd number starts clean
+  }
+  return fd;
+}
+
 extern "C" int unshare(int flags) {
   if ((flags & CLONE_NEWNET) && env_has("SOCKREUSE_FAULT", "no_netns")) {
     errno = EINVAL;
     return -1;
   }
   static auto real = next<int (*)(int)>("unshare");
-  return real(flags);
+  int rc = real(flags);
+  if (rc == 0 && (flags & CLONE_NEWNET) && env_has("SOCKREUSE_FAULT", "rps_on")) {
+    // Every CPU in the mask, as a distribution tuned for throughput might set it.
+    int fd = open("/proc/sys/net/core/rps_default_mask", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      char mask[32];
+      long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+      int n = std::snprintf(mask, sizeof mask, "%lx", cpus >= 63 ? -1L : (1L << cpus) - 1);
+      if (write(fd, mask, static_cast<size_t>(n)) != n) std::perror("fault_shim: rps_default_mask");
+      close(fd);
+    }
+  }
+  return rc;
 }
 
 extern "C" int rtnl_link_add(struct nl_sock* sk, struct rtnl_link* link, int flags) {

@@ -36,7 +36,9 @@ def test_every_library_the_binaries_load_goes_in(plan):
 @needs_build
 def test_the_runner_finds_its_files_where_it_does_on_the_host(plan):
     for path in ("build/sockreuse_suite", "runner/conftest.py", "results/seed_claims.yaml",
-                 "vm/bundle.py", "lava/lava-report"):
+                 "results/vocabulary.yaml", "runner/sockreuse_model/rules.py",
+                 "build/sockreuse_explore", "explore/run.py", "explore/explorer/space.py",
+                 "explore/space.yaml", "vm/bundle.py", "lava/lava-report"):
         assert f"{rootfs.PREFIX}/{path}" in plan
     assert any(p.startswith(f"{rootfs.PREFIX}/results/expected/") for p in plan)
     assert plan["init"] == ("file", os.path.join(ROOT, "vm", "guest", "init"))
@@ -58,8 +60,9 @@ def test_unpacked_rootfs_runs_the_suite_and_prints_its_results(tmp_path):
     unpacked = subprocess.run(f"zcat {image} | busybox cpio -id", shell=True, cwd=root,
                               capture_output=True, text=True)
     assert unpacked.returncode == 0, unpacked.stderr
-    mounts = [(["-t", "proc", "proc"], "proc"), (["--bind", "/dev"], "dev"),
-              (["-t", "tmpfs", "tmpfs"], "tmp")]
+    # As the rootfs's init mounts them (cases make /sys private in their namespaces).
+    mounts = [(["-t", "proc", "proc"], "proc"), (["-t", "sysfs", "sysfs"], "sys"),
+              (["--bind", "/dev"], "dev"), (["-t", "tmpfs", "tmpfs"], "tmp")]
     done = []
     try:
         for opts, where in mounts:

@@ -60,7 +60,9 @@ def test_bad_kernel_arguments(args, message):
 
 @pytest.mark.parametrize("args,message", [
     (["--rootfs", "x.cpio.gz", "--matrix"], "--rootfs takes one kernel's modules"),
-    (["--rootfs", "x.cpio.gz", "--selftest"], "--rootfs goes alone or with --kernel"),
+    (["--rootfs", "x.cpio.gz", "--selftest"], "--selftest runs the project's own tests and takes no"),
+    (["--rootfs", "x.cpio.gz", "--kernel", "6.1", "--lava", "local"],
+     "--rootfs goes alone or with --kernel"),
     (["--lava", "local"], "--lava goes with --kernel S or --matrix"),
     (["--kernel", "6.1", "--lava"], "--lava needs 'local' or a LAVA server's URL"),
 ])
