@@ -129,6 +129,7 @@ def test_a_lab_job_lands_like_a_local_run(lab_env, capsys, job, log):
     assert "LAVA job 4201 submitted" in said.out and "LAVA job 4201: running" in said.out
     for text in (said.out, said.err, open(os.path.join(out, "vm.json")).read()):
         assert TOKEN not in text
+    assert os.listdir(lab_env / "lavacli") == []  # lavacli's configuration directories
 
 
 def test_a_case_lava_recorded_otherwise_fails_the_run(lab_env, capsys):
