@@ -18,6 +18,11 @@
 #   ./run_tests.sh --kernel PATH --modules DIR   ... booting your own vmlinuz
 #   ./run_tests.sh --matrix         host + every configured kernel; report in results/compat/
 #                                   (with --kernel or --matrix, -j N is guests side by side)
+#   ./run_tests.sh --rootfs OUT     the rootfs the guests boot, for a LAVA lab (cpio.gz);
+#                                   with --kernel, that kernel's modules appended
+#   ./run_tests.sh --kernel S --lava local   the guest as a LAVA job, run here by lava-run
+#   ./run_tests.sh --kernel S --lava URL     ... submitted to a LAVA server (LAVA_USER,
+#                                   LAVA_TOKEN, SOCKREUSE_LAVA_FILES_URL; see README)
 #   ./run_tests.sh --explore        every two-socket bind sequence (explore/space.yaml) instead
 #                                   of the cases, against results/explore/; -k dim:value selects
 #                                   (with --kernel or --matrix: in the guests)
@@ -51,6 +56,7 @@ mode=suite
 jobs=$(nproc)
 pytest_args=()
 vm_args=()
+rootfs_out=
 given=()     # every option, for the conflict checks below
 kernel=""
 record=0
@@ -78,6 +84,8 @@ while [ $# -gt 0 ]; do
     --modules) [ $# -ge 2 ] || die "--modules needs the lib/modules/<release> folder of your kernel"
       vm_args+=("$1" "$2"); shift ;;
     --matrix) mode=vm; vm_args+=("$1") ;;
+    --lava) [ $# -ge 2 ] || die "--lava needs 'local' or a LAVA server's URL"; lava=$2; shift ;;
+    --rootfs) [ $# -ge 2 ] || die "--rootfs needs a file to write"; rootfs_out=$2; shift ;;
     --explore) explore=1 ;;  # the explorer (explore/run.py) instead of the suite, see below
     -h|--help) usage; exit 0 ;;
     *) die "unknown option '$1' (see ./run_tests.sh --help)" ;;
@@ -105,6 +113,17 @@ done
 if [ -n "$expect" ] && [ "$record" -eq 0 ] && [ ! -f "$expect" ]; then
   die "--expect $expect: no such table file (record one with --record --expect FILE)"
 fi
+if [ -n "${lava:-}" ]; then
+  [ "$mode" = vm ] || die "--lava goes with --kernel S or --matrix"
+  has --explore && die "--explore runs in local guests only: drop --lava"
+  vm_args+=(--lava "$lava")
+fi
+if [ -n "$rootfs_out" ]; then
+  [ "$mode" != selftest ] && [ -z "${lava:-}" ] && ! has --explore \
+    || die "--rootfs goes alone or with --kernel (and --modules)"
+  has --matrix && die "--rootfs takes one kernel's modules: use --kernel, not --matrix"
+  mode=rootfs
+fi
 
 # Not root: run everything in a user + network namespace of our own, where
 # we hold CAP_SYS_ADMIN/CAP_NET_ADMIN; cases needing a second UID are skipped.
@@ -120,9 +139,15 @@ fi
 
 packages=(cmake make g++ pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libgtest-dev
           python3 python3-pytest python3-yaml python3-pytest-xdist iproute2 kmod)
-# The project's own tests also lint and format-check the C++ code.
-[ "$mode" = selftest ] && packages+=(clang-tidy clang-format chromium)
-[ "$mode" = vm ] && packages+=(qemu-system-x86 busybox-static)
+# The project's own tests also lint and format-check the C++ code, and drive
+# the LAVA lab code through lavacli against a stand-in server.
+[ "$mode" = selftest ] && packages+=(clang-tidy clang-format chromium lavacli)
+[ "$mode" = vm ] && packages+=(qemu-system-x86)
+# The rootfs the guests boot is made of this host's files: busybox, kmod, Python's packages.
+[ "$mode" = vm ] || [ "$mode" = rootfs ] && packages+=(busybox-static kmod binutils)
+# --lava local runs Debian's LAVA dispatcher here; --lava URL talks to a server.
+[ "${lava:-}" = local ] && packages+=(lava-dispatcher python3-jinja2)
+[ -n "${lava:-}" ] && [ "$lava" != local ] && packages+=(lavacli)
 # Extra packages for a test of the install path (SOCKREUSE_EXTRA_PACKAGES).
 # shellcheck disable=SC2206
 packages+=(${SOCKREUSE_EXTRA_PACKAGES:-})
@@ -157,6 +182,10 @@ fi
 
 if [ "$mode" = vm ]; then
   exec "$PY" vm/matrix.py "${vm_args[@]}" -j "$jobs" "${pytest_args[@]}"
+fi
+
+if [ "$mode" = rootfs ]; then
+  exec "$PY" vm/rootfs.py "$rootfs_out" "${vm_args[@]}"
 fi
 
 if [ "$mode" = selftest ]; then

@@ -1,27 +1,37 @@
-"""--kernel/--matrix --explore: the guest runs explore/run.py (one shard per
-vCPU) with the runner's arguments, instead of the pytest runner."""
+"""--kernel/--matrix --explore: the guest's run-suite (vm/guest/run-suite, in
+the rootfs) runs explore/run.py, one shard per vCPU, with the runner's
+arguments instead of the pytest runner."""
 import os
-import shlex
-import sys
+import stat
+import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
-
-import initramfs  # noqa: E402
+RUN_SUITE = os.path.join(ROOT, "vm", "guest", "run-suite")
 
 
-def words(runner_args):
-    inner = shlex.split(shlex.split(initramfs.suite_command("/repo", "/res", runner_args))[0])
-    return inner[inner.index("exec") + 1:]
+def words(tmp_path, runner_args):
+    """The python3 command line run-suite runs, from a stand-in python3 that
+    writes its arguments one a line."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    log = tmp_path / "argv"
+    fake = bindir / "python3"
+    fake.write_text(f'#!/bin/sh\n[ "$2" = emit ] || printf "%s\\n" "$@" > {log}\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    env = dict(os.environ, SOCKREUSE_ROOT=str(tmp_path), PATH=f"{bindir}:{os.environ['PATH']}")
+    subprocess.run(["sh", RUN_SUITE, *runner_args], env=env, check=True, capture_output=True)
+    return log.read_text().splitlines()
 
 
-def test_the_guest_runs_the_explorer_with_its_arguments():
-    w = words(["--explore", "-k", "udp and connected", "--outcomes-only"])
-    assert w[w.index("/usr/bin/python3"):][:4] == ["/usr/bin/python3", "explore/run.py", "-j", "1"]
-    assert w[-4:-2] == ["-k", "udp and connected"] or "udp and connected" in w
+def test_the_guest_runs_the_explorer_with_its_arguments(tmp_path):
+    w = words(tmp_path, ["--explore", "-k", "udp and connected", "--outcomes-only"])
+    assert w[:3] == ["explore/run.py", "-j", str(len(os.sched_getaffinity(0)))]
+    assert w[3:5] == ["-k", "udp and connected"]
     assert "--outcomes-only" in w and "--results-dir" in w and "pytest" not in w
+    assert "--explore" not in w
 
 
-def test_without_explore_the_guest_runs_the_suite():
-    w = words(["-k", "default"])
-    assert "pytest" in w and "explore/run.py" not in w
+def test_without_explore_the_guest_runs_the_suite(tmp_path):
+    w = words(tmp_path, ["-k", "default"])
+    assert w[:2] == ["-m", "pytest"] and "explore/run.py" not in w
+    assert w[w.index("-k") + 1] == "default"

@@ -1,7 +1,7 @@
-"""vm/: configuration, bad input and the initramfs module list. No download
-here; .ci/run boots a guest end to end (./run_tests.sh --kernel 6.1)."""
+"""vm/: configuration, bad input, the module list and a guest's boot
+settings. No download here; .ci/run boots a guest end to end
+(./run_tests.sh --kernel 6.1)."""
 import os
-import shlex
 import subprocess
 import sys
 
@@ -11,7 +11,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "vm"))
 
 import fetch  # noqa: E402
-import initramfs  # noqa: E402
+import guest  # noqa: E402
+import modules  # noqa: E402
 
 
 def matrix(*args):
@@ -44,6 +45,10 @@ def test_private_apt_configuration_stays_in_the_cache():
     (["--kernel", "9.99"], "unknown kernel series '9.99' (configured: 5.10, 6.1, 6.12, 7.2"),
     (["--kernel", "/nonexistent/vmlinuz"], "no such file"),
     (["--kernel", "/etc/hostname"], "needs --modules DIR"),
+    (["--kernel", "6.1", "--lava", "ftp://lava"], "--lava ftp://lava: give `local`"),
+    (["--lava", "local"], "--lava needs --kernel S or --matrix"),
+    (["--kernel", "6.1", "--lava", "local", "--record"], "--record and --expect work with local"),
+    (["--kernel", "6.1", "-k", "a\nb"], "-k takes an expression on one line"),
 ])
 def test_bad_kernel_arguments(args, message):
     if os.geteuid() != 0:
@@ -53,31 +58,81 @@ def test_bad_kernel_arguments(args, message):
     assert message in r.stderr
 
 
+@pytest.mark.parametrize("args,message", [
+    (["--rootfs", "x.cpio.gz", "--matrix"], "--rootfs takes one kernel's modules"),
+    (["--rootfs", "x.cpio.gz", "--selftest"], "--selftest runs the project's own tests and takes no"),
+    (["--rootfs", "x.cpio.gz", "--kernel", "6.1", "--lava", "local"],
+     "--rootfs goes alone or with --kernel"),
+    (["--lava", "local"], "--lava goes with --kernel S or --matrix"),
+    (["--kernel", "6.1", "--lava"], "--lava needs 'local' or a LAVA server's URL"),
+])
+def test_bad_rootfs_and_lava_options(args, message):
+    r = subprocess.run([os.path.join(ROOT, "run_tests.sh"), *args], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.startswith("sockreuse: ")
+    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_rootfs_wants_a_file_in_an_existing_directory(tmp_path):
+    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "rootfs.py"),
+                        str(tmp_path / "no" / "x.cpio.gz")], capture_output=True, text=True)
+    assert r.returncode == 2 and "give a file name in an existing directory" in r.stderr
+
+
 def test_module_list_resolves_in_load_order():
     kernel = fetch.cached("6.1")
     if kernel is None:
         pytest.skip("the 6.1 kernel is not in .cache yet (./run_tests.sh --kernel 6.1 fetches it)")
-    files = initramfs.module_files(kernel)
+    files = modules.files(kernel, modules.SUITE + modules.LAVA_OVERLAY_DISK)
     names = [os.path.basename(f).split(".ko")[0] for f in files]
     assert len(names) == len(set(names))
-    for before, after in (("virtio", "virtio_pci"), ("9pnet", "9pnet_virtio"),
-                          ("inet_diag", "tcp_diag"), ("9pnet", "9p")):
+    for before, after in (("virtio", "virtio_pci"), ("inet_diag", "tcp_diag"),
+                          ("jbd2", "ext4"), ("libata", "ata_piix")):
         if before in names and after in names:
             assert names.index(before) < names.index(after)
     assert "veth" in names
 
 
-def test_guest_command_keeps_every_runner_argument_one_word():
-    args = ["-k", "hash2 and udp4", "--expect", "/x/it's here.yaml", "--repeat", "50"]
-    init = initramfs.init_script("/work/a repo", "/work/a repo/results/runs", args)
-    line = next(l for l in init.splitlines() if l.startswith("chroot /host"))
-    outer = shlex.split(line)
-    assert outer[:4] == ["chroot", "/host", "/bin/sh", "-c"] and len(outer) == 5
-    inner = shlex.split(outer[4])
-    assert inner[:2] == ["cd", "/work/a repo"]
-    at = inner.index("-k")
-    assert inner[at:at + 6] == args
-    assert inner[-2:] == ["--results-dir", "/work/a repo/results/runs/$(uname -r)"]
+def test_module_archive_has_its_own_modules_dep():
+    kernel = fetch.cached("6.1")
+    if kernel is None:
+        pytest.skip("the 6.1 kernel is not in .cache yet (./run_tests.sh --kernel 6.1 fetches it)")
+    names = unpack(modules.archive(kernel, ["veth"]))
+    base = f"usr/lib/modules/{kernel['release']}"
+    assert f"{base}/kernel/drivers/net/veth.ko" in names
+    assert names[f"{base}/modules.dep"].decode().startswith("kernel/drivers/net/veth.ko:")
+
+
+def unpack(archive):
+    """{name: content} of a newc archive, read the way the kernel reads it."""
+    out, at = {}, 0
+    while True:
+        head = archive[at:at + 110]
+        assert head[:6] == b"070701", at
+        size, name_len = int(head[54:62], 16), int(head[94:102], 16)
+        name = archive[at + 110:at + 110 + name_len - 1].decode()
+        at += (110 + name_len + 3) // 4 * 4
+        if name == "TRAILER!!!":
+            return out
+        out[name] = archive[at:at + size]
+        at += (size + 3) // 4 * 4
+
+
+def test_guest_arguments_reach_the_runner_one_a_line(tmp_path):
+    table = tmp_path / "it's here.yaml"
+    table.write_text("kernel: x\ncases: {}\n")
+    args = ["-k", "hash2 and 'udp4'", "--expect", str(table), "--repeat", "50"]
+    kernel = {"series": "6.1", "release": "6.1.0-50-amd64"}
+    files = unpack(guest.boot_files(kernel, args, record=True))
+    lines = files["etc/sockreuse/run.args"].decode().split("\n")[:-1]
+    recorded = "/opt/sockreuse/results/runs/6.1.0-50-amd64/recorded.yaml"
+    assert lines == ["-k", "hash2 and 'udp4'", "--expect", "/etc/sockreuse/expect.yaml",
+                     "--repeat", "50", "--record", "--expect", recorded]
+    assert files["etc/sockreuse/expect.yaml"] == table.read_bytes()
+    # The init reads them back with `read -r`, one word each whatever they hold.
+    script = 'set --; while IFS= read -r a; do set -- "$@" "$a"; done; printf "%s\\0" "$@"'
+    out = subprocess.run(["sh", "-c", script], input="\n".join(lines) + "\n",
+                         capture_output=True, text=True).stdout
+    assert out.split("\0")[:-1] == lines
 
 
 def test_a_failed_kvm_probe_is_remembered_and_can_be_overridden(tmp_path, monkeypatch):
