@@ -66,8 +66,11 @@ def test_recorded_baseline_passes_on_the_same_kernel(recorded, tmp_path):
     r = run("-k", SLICE, "--expect", str(table), "--results-dir", str(tmp_path))
     assert r.returncode == 0, r.stdout[-3000:]
     doc = json.load(open(tmp_path / "explore.json"))
-    assert set(doc) == {"kernel", "sequences", "baseline", "differences"}
+    assert set(doc) == {"kernel", "sequences", "baseline", "differences", "model"}
     assert doc["sequences"] == 58752 and doc["differences"] == []
+    # The model of the rules explains every sequence of the slice, with the
+    # features the running kernel's table declares.
+    assert doc["model"]["unexplained"] == 0 and doc["model"]["source"].startswith("declared by")
     assert "## Explorer" in open(tmp_path / "summary.md").read()
 
 
@@ -80,6 +83,9 @@ def test_ignored_so_reuseport_is_reported_as_a_few_patterns(recorded, tmp_path):
     # Patterns may overlap, so their counts add up to at least the differing sequences.
     differing = sum(d["count"] for d in doc["differences"])
     assert differing >= 1000
+    # The model predicts from what each sequence asked for, so the ignored
+    # option leaves the same sequences unexplained, reported as patterns.
+    assert doc["model"]["unexplained"] >= 1000 and 0 < len(doc["model"]["patterns"]) <= 40
     assert len(doc["differences"]) <= 40, "\n".join(d["pattern"] for d in doc["differences"])
     for d in doc["differences"]:
         # Only sequences that set SO_REUSEPORT on a socket can change.
