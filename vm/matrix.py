@@ -75,7 +75,17 @@ def summary_line(kernel, accel, boot_s, total_s, doc):
             f"{s['error']} error {s['skip']} skip")
 
 
-def run_guest(kernel, accel, runner_args, record):
+def guest_cpus():
+    """vCPUs per guest: SOCKREUSE_GUEST_CPUS, default 2. The SO_INCOMING_CPU and
+    SKF_AD_CPU cases (R10) send from two CPUs and skip on one."""
+    text = os.environ.get("SOCKREUSE_GUEST_CPUS", "2")
+    if not text.isdigit() or int(text) < 1:
+        fail(f"SOCKREUSE_GUEST_CPUS='{text}' is not a positive number of vCPUs per guest "
+             "(default 2)")
+    return int(text)
+
+
+def run_guest(kernel, accel, runner_args, record, cpus):
     release = kernel["release"]
     out = os.path.join(RUNS, release)
     os.makedirs(out, exist_ok=True)
@@ -101,7 +111,7 @@ def run_guest(kernel, accel, runner_args, record):
     console = os.path.join(out, "console.log")
     say(f"{kernel['series']}: booting {release} ({accel})")
     cmd = qemu.command(kernel, initrd, accel, console,
-                       [("hostroot", "/", True), ("results", RUNS, False)])
+                       [("hostroot", "/", True), ("results", RUNS, False)], cpus=cpus)
     rc, total_s, err, boot_s = qemu.run(cmd, GUEST_TIMEOUT_S, console,
                                         lambda line: relay(kernel["series"], line))
     text = open(console, errors="replace").read() if os.path.exists(console) else ""
@@ -163,6 +173,7 @@ def main():
     a = p.parse_args()
     if not a.wait_scale > 0:
         fail("--wait-scale wants a positive number (1: 10 s per wait)")
+    cpus = guest_cpus()
     if os.geteuid() != 0:
         fail("--kernel and --matrix need root (qemu with the host root shared, private apt)")
     runner_args = []
@@ -217,7 +228,7 @@ def main():
     guest_scale = a.wait_scale * (TCG_WAIT_FACTOR if accel == "tcg" else 1)
     guest_args = runner_args + ["--wait-scale", str(guest_scale)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.j)) as pool:
-        futures = [pool.submit(run_guest, k, accel, guest_args, a.record) for k in kernels]
+        futures = [pool.submit(run_guest, k, accel, guest_args, a.record, cpus) for k in kernels]
         failures += sum(f.result() for f in futures)
     if a.matrix:
         # This matrix's runs only, not whatever else results/runs/ holds.

@@ -17,13 +17,10 @@ def _die_with_parent():
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def command(kernel, initrd, accel, console, shares, cmdline_extra=""):
+def command(kernel, initrd, accel, console, shares, cmdline_extra="", cpus=1):
     accel_args = (["-enable-kvm", "-cpu", "host"] if accel == "kvm"
                   else ["-accel", "tcg", "-cpu", "max"])
-    # One vCPU a guest, and guests side by side up to the core count: under TCG
-    # on 2 cores, two 1-vCPU guests ran the matrix in 103 s, one 2-vCPU guest at
-    # a time in 146 s, two 2-vCPU guests in 200 s (bench/matrix.py).
-    cmd = ["qemu-system-x86_64", *accel_args, "-m", "1G", "-smp", "1", "-no-reboot",
+    cmd = ["qemu-system-x86_64", *accel_args, "-m", "1G", "-smp", str(cpus), "-no-reboot",
            "-display", "none", "-monitor", "none", "-serial", f"file:{console}",
            "-nic", "none", "-kernel", kernel["vmlinuz"], "-initrd", initrd,
            "-append", f"console=ttyS0 panic=-1 quiet {cmdline_extra}".strip()]
