@@ -1,6 +1,8 @@
 """pytest plugin for the sockreuse suite. Run from the repository root:
 
-    /usr/bin/python3 -m pytest runner/ [-k EXPR] [-n N] [--record] [--expect FILE]
+    /usr/bin/python3 -m pytest runner/ [-k EXPR] [--record] [--expect FILE] ...
+
+./run_tests.sh is the usual way in; it checks its options before it gets here.
 """
 import json
 import os
@@ -11,12 +13,12 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sockreuse_runner import (kernel, record, reports, suite, tables, verdict,  # noqa: E402
-                              vocabulary)
-from sockreuse_runner.errors import (EXIT_FAILED, EXIT_NEW, EXIT_STALE_ROW,  # noqa: E402
-                                     EXIT_NO_TABLE, EXIT_USAGE, RunnerError)
+from sockreuse_runner import files, record, reports, rules, suite, verdict  # noqa: E402
+from sockreuse_runner.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW,  # noqa: E402
+                                     EXIT_PASS, EXIT_USAGE, RunnerError)
+from sockreuse_runner.session import REPO, State  # noqa: E402
+from sockreuse_model import infer  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGRESS_EVERY_S = 5
 
 
@@ -24,7 +26,9 @@ def pytest_addoption(parser):
     g = parser.getgroup("sockreuse")
     g.addoption("--suite-bin", default=os.path.join(REPO, "build", "sockreuse_suite"),
                 help="the suite binary (default build/sockreuse_suite)")
-    g.addoption("--expect", default=None, help="compare with this table instead of choosing one")
+    g.addoption("--expect", default=None,
+                help="compare with this table instead of choosing one; with --record, the "
+                     "table to write")
     g.addoption("--expected-dir", default=os.path.join(REPO, "results", "expected"))
     g.addoption("--results-dir", default=None, help="default results/runs/<release>")
     g.addoption("--kernel-release", default=None, help="pretend this `uname -r` (tests)")
@@ -41,65 +45,16 @@ def pytest_addoption(parser):
                      "$SOCKREUSE_WAIT_SCALE or 1")
     g.addoption("--allow-new", action="store_true",
                 help="cases without a table row do not fail the run")
+    g.addoption("--no-lock", action="store_true",
+                help="do not lock the results folder (a guest whose host holds the lock)")
 
 
-class State:
-    """Everything a run needs, built once per process (controller and workers)."""
-
-    def __init__(self, config):
-        opt = config.option
-        self.binary = os.path.abspath(opt.suite_bin)
-        self.release = opt.kernel_release or os.uname().release
-        self.record = opt.record
-        self.repeat = max(1, opt.repeat)
-        self.warning = None
-        self.allow_new = opt.allow_new
-        self.wait_scale = wait_scale(opt.wait_scale)
-        self.vocab = vocabulary.load()
-        self.series = kernel.series_name(self.release)
-        self.expected_dir = opt.expected_dir
-        if opt.expect:
-            self.table_path = os.path.abspath(opt.expect)
-            if not os.path.isfile(self.table_path) and not self.record:
-                raise RunnerError(f"{opt.expect}: no such table", EXIT_NO_TABLE)
-        else:
-            self.table_path, self.warning = kernel.select(self.release, opt.expected_dir)
-            if self.table_path is None and not self.record:
-                raise RunnerError(
-                    f"no expected table for kernel {self.release} in {opt.expected_dir}: "
-                    "record one with ./run_tests.sh --record (then review it)", EXIT_NO_TABLE)
-        exists = self.table_path and os.path.isfile(self.table_path)
-        # A table being re-recorded may use words the vocabulary has dropped.
-        self.table = tables.load(self.table_path, None if self.record else self.vocab) \
-            if exists else None
-        self.cases = suite.list_cases(self.binary)
-        self.case_ids = {c["id"] for c in self.cases}
-        if self.table and not self.record:
-            stale = [(r.line, i) for i, r in self.table.rows.items() if i not in self.case_ids]
-            if stale:
-                line, case_id = min(stale)
-                more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
-                raise RunnerError(f"{self.table_path}:{line}: stale row '{case_id}': the suite "
-                                  f"has no such case{more}; remove it or re-record the table",
-                                  EXIT_STALE_ROW)
-        self.results_dir = opt.results_dir or os.path.join(REPO, "results", "runs", self.release)
-        self.records = {}
-        self.started = time.monotonic()
-
-
-def wait_scale(option):
-    """The wait bound's scale, checked here so a bad value is one line, and
-    handed to the suite binary in its environment."""
-    text = option if option is not None else os.environ.get("SOCKREUSE_WAIT_SCALE", "1")
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1
-    if not value > 0 or value == float("inf"):
-        raise RunnerError(f"--wait-scale / SOCKREUSE_WAIT_SCALE '{text}' is not a positive "
-                          "number (1 is the default bound, 10 s per wait)", EXIT_USAGE)
-    os.environ["SOCKREUSE_WAIT_SCALE"] = text
-    return value
+def die(e):
+    """One line and the exit status, without pytest's own banner around it:
+    nothing has run or been written yet when this is called."""
+    sys.stderr.write(f"sockreuse: {e}\n")
+    sys.stderr.flush()
+    os._exit(e.code)
 
 
 def is_controller(config):
@@ -108,11 +63,28 @@ def is_controller(config):
 
 def pytest_configure(config):
     try:
-        config._sockreuse = State(config)
+        st = config._sockreuse = State(config.option)
     except RunnerError as e:
-        pytest.exit(f"sockreuse: {e}", returncode=e.code)
-    if config._sockreuse.warning and is_controller(config):
-        sys.stderr.write(f"\nsockreuse: WARNING: {config._sockreuse.warning}\n\n")
+        die(e)
+    # "-k R4" names rule R4 (each item carries its rule's keyword).
+    config.option.keyword = rules.rewrite_selection(config.option.keyword)
+    st.locks = []
+    if is_controller(config) and not config.option.no_lock:
+        st.locks.append(files.FolderLock(st.results_dir, "the results folder").__enter__())
+        if st.record:
+            st.locks.append(files.FolderLock(os.path.dirname(st.record_path),
+                                             "the expected tables").__enter__())
+    if is_controller(config):
+        if st.warning:
+            sys.stderr.write(f"\nsockreuse: WARNING: {st.warning}\n\n")
+        if st.record:
+            seeded = f", seeded from {st.seeded_from}" if st.seeded_from else ""
+            sys.stderr.write(f"sockreuse: recording into {st.record_path}{seeded}\n")
+
+
+def pytest_unconfigure(config):
+    for lock in getattr(getattr(config, "_sockreuse", None), "locks", []):
+        lock.__exit__(None, None, None)
 
 
 def pytest_collect_file(file_path, parent):
@@ -125,7 +97,9 @@ class CaseFile(pytest.File):
     def collect(self):
         for case in self.config._sockreuse.cases:
             item = CaseItem.from_parent(self, name=case["id"], case=case)
-            item.keywords[case["rule"]] = True
+            keyword = rules.rule_keyword(case["rule"])
+            if keyword:
+                item.extra_keyword_matches.add(keyword)
             yield item
 
 
@@ -237,6 +211,34 @@ def _state():
     return _CONFIG[0]._sockreuse
 
 
+def exit_status(st, s):
+    """The run's exit status from its totals (see errors.EXIT_TABLE)."""
+    if s["total"] and s["skip"] == s["total"]:
+        return EXIT_CANNOT_RUN
+    if s["error"] or (s["fail"] and not st.record):
+        return EXIT_FAILED
+    if s["new"] and not st.allow_new and not st.record:
+        return EXIT_NEW
+    return EXIT_PASS
+
+
+def explain(st, cases):
+    """The model's prediction for every case (results.json `model`, `explained`),
+    with the table's declared features; when recording, or when the table
+    declares none, with the feature set that explains this run."""
+    declared = st.table.features if st.table else None
+    if st.record or declared is None:
+        features, evidence = infer.infer(cases, declared or ())
+        source = "inferred from this run"
+    else:
+        features, evidence = sorted(declared), None
+        source = f"declared by {os.path.basename(st.table_path)}"
+    unexplained = infer.annotate(cases, features)
+    st.features, st.unexplained = features, unexplained
+    return {"features": features, "source": source, "unexplained": len(unexplained),
+            "evidence": evidence}
+
+
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     if not is_controller(config) or not hasattr(config, "_sockreuse"):
@@ -244,31 +246,27 @@ def pytest_sessionfinish(session, exitstatus):
     st = config._sockreuse
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         sys.stderr.write(f"sockreuse: no case matches -k '{config.option.keyword}' "
-                         f"(list the cases: {st.binary} --list-cases)\n")
+                         f"(list the cases: {st.binary} --list-cases; rules: -k R4)\n")
+        session.exitstatus = EXIT_USAGE
         return
     if not st.records:
         return
     cases = [st.records[i] for i in sorted(st.records)]
+    model_doc = explain(st, cases)
     doc = {
         "kernel": {"release": st.release, "table": st.table_path if st.table else None,
                    "table_warning": st.warning},
         "mode": os.environ.get("SOCKREUSE_MODE", "root"),
         "repeat": st.repeat,
+        "model": model_doc,
         "cases": cases,
         "summary": reports.summarize(cases, time.monotonic() - st.started),
     }
     reports.write_all(st.results_dir, doc, config.option.claims)
     st.doc = doc
-    s = doc["summary"]
-    if s["total"] and s["skip"] == s["total"]:
-        st.all_skipped = True
-        session.exitstatus = EXIT_FAILED
-    if s["new"] and not st.allow_new and not st.record:
-        session.exitstatus = EXIT_FAILED if s["fail"] or s["error"] else EXIT_NEW
     if st.record:
         st.diff = record.write(st, cases)
-        if s["error"] == 0 and not getattr(st, "all_skipped", False):
-            session.exitstatus = 0
+    session.exitstatus = exit_status(st, doc["summary"])
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -284,11 +282,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         tr.write_sep("-", "recorded table")
         for line in st.diff:
             tr.write_line(line)
+        tr.write_line(f"features ({doc['model']['source']}): {', '.join(st.features) or 'none'}")
+    if st.unexplained:
+        tr.write_sep("-", f"{len(st.unexplained)} case(s) the model does not explain")
+        for c in st.unexplained[:40]:
+            tr.write_line(f"{c['id']}: observed {c['observed']}, model predicts "
+                          f"{c['model']['predicted']} ({' > '.join(c['model']['rules'])})")
     tr.write_sep("=", "sockreuse")
-    table = os.path.relpath(st.table_path, REPO) if st.table else "none"
-    tr.write_line(f"sockreuse: {s['total']} cases on {st.release} (table {table}, "
-                  f"{doc['mode']} mode): {s['pass']} pass, {s['fail']} fail, {s['new']} new, "
-                  f"{s['error']} error, {s['skip']} skip in {s['wall_s']} s")
+    tr.write_line("sockreuse: " + reports.headline(doc))
     tr.write_line(f"report: {os.path.relpath(st.results_dir, os.getcwd())}/summary.md")
     if st.warning:
         tr.write_line(f"WARNING: {st.warning}", red=True, bold=True)
@@ -296,7 +297,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         tr.write_line(f"{s['new']} case(s) have no row in the table: review their outcomes and "
                       "record them (./run_tests.sh --record), or pass --allow-new", red=True,
                       bold=True)
-    if getattr(st, "all_skipped", False):
+    if s["total"] and s["skip"] == s["total"]:
         reasons = sorted({c["detail"] for c in doc["cases"]})
         tr.write_line(f"ERROR: every case was skipped, nothing could run here: {reasons[0]}",
                       red=True, bold=True)

@@ -90,7 +90,10 @@ const bool listen_turns = [] {
     const char* addr = ip;
     add_case({id,
               "R2",
-              {{"proto", "tcp"}, {"addr", addr}, {"sequence", "bind, bind, listen 2, listen 1"}},
+              {{"kind", "listen_turns"},
+               {"proto", "tcp"},
+               {"addr", addr},
+               {"sequence", "bind, bind, listen 2, listen 1"}},
               [addr](Ctx& ctx) { return listen_both_in_turn(ctx, addr); }});
   }
   return true;

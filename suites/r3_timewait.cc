@@ -5,7 +5,6 @@
 // over inet_diag before the new socket binds.
 #include <string>
 
-#include "fixtures/sequence.h"
 #include "fixtures/timewait.h"
 
 namespace sr {
@@ -21,17 +20,21 @@ struct TwRow {
   bool new_specific;  // the new socket binds the TIME_WAIT's own address, not the wildcard
 };
 
-std::string flags_text(unsigned f) { return f ? describe({"", f}).substr(1) : "none"; }
-
-Outcome run(Ctx& ctx, const TwRow& row) {
+TimeWaitSpec spec_of(const TwRow& row) {
   bool v6 = row.family == AF_INET6;
   TimeWaitSpec spec;
   spec.listen_ip = v6 ? kAny6 : kAny4;
   spec.connect_ip = v6 ? kSrv6 : kSrv4;
-  spec.listener = opts_for(row.old_flags);
+  spec.listener_flags = row.old_flags;
   spec.keep_listener = row.listener_alive;
-  return rebind_beside_timewait(ctx, spec, row.new_specific ? spec.connect_ip : spec.listen_ip,
-                                opts_for(row.new_flags));
+  return spec;
+}
+
+// The new socket binds the wildcard the listener had, or the TIME_WAIT's own
+// address, and listens.
+SockSpec fresh_of(const TwRow& row) {
+  bool v6 = row.family == AF_INET6;
+  return {row.new_specific ? (v6 ? kSrv6 : kSrv4) : (v6 ? kAny6 : kAny4), row.new_flags | LISTEN};
 }
 
 const bool registered = [] {
@@ -53,15 +56,10 @@ const bool registered = [] {
     add("reuseport.other_uid", "R5", RP | UID2, RP, false, false);
     add("reuseport.other_uid.listener_alive", "R5", RP | UID2, RP, true, false);
   }
-  for (const TwRow& row : rows) {
-    Params params{{"proto", "tcp"},
-                  {"family", row.family == AF_INET ? "4" : "6"},
-                  {"old", flags_text(row.old_flags)},
-                  {"new", flags_text(row.new_flags)},
-                  {"listener", row.listener_alive ? "open" : "closed"},
-                  {"new_addr", row.new_specific ? "specific" : "wildcard"}};
-    add_case({row.id, row.rule, params, [row](Ctx& ctx) { return run(ctx, row); }});
-  }
+  for (const TwRow& row : rows)
+    add_case({row.id, row.rule, timewait_params(spec_of(row), fresh_of(row)), [row](Ctx& ctx) {
+                return rebind_beside_timewait(ctx, spec_of(row), fresh_of(row));
+              }});
   return true;
 }();
 

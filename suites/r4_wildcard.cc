@@ -1,6 +1,8 @@
 // R4: a wildcard and a specific address on one port conflict in both orders;
 // distinct specific addresses share the port. SO_REUSEADDR lifts the wildcard
-// conflict only while neither socket listens.
+// conflict as R2 lifts any: a bind conflicts with a socket already listening,
+// and a listen() only with a socket already listening
+// (any_then_specific.reuseaddr_then_listen: ok).
 #include "fixtures/sequence.h"
 
 namespace sr {

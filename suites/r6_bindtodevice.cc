@@ -81,7 +81,9 @@ const bool served = [] {
                        (second ? "via_s1" : "via_s0");
       add_case({id,
                 "R6",
-                {{"proto", "tcp"},
+                {{"kind", "device_delivery"},
+                 {"proto", "tcp"},
+                 {"family", family == AF_INET ? "4" : "6"},
                  {"listeners", "dev=s0, dev=s1"},
                  {"arrives_on", second ? "s1" : "s0"}},
                 [family, second](Ctx& ctx) { return served_by_device(ctx, family, second); }});

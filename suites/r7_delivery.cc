@@ -80,7 +80,8 @@ const bool registered = [] {
       {"udp4.deliver.reuseport.broadcast.two", kAny4, 2, rp, bcast},
   };
   for (const UdpRow& row : rows) {
-    Params params{{"proto", "udp"},
+    Params params{{"kind", "udp_delivery"},
+                  {"proto", "udp"},
                   {"bind", row.bind_ip},
                   {"sockets", std::to_string(row.sockets)},
                   {"option", row.opts.reuseport ? "reuseport" : "reuseaddr"},
@@ -91,10 +92,9 @@ const bool registered = [] {
   for (auto [id, ip, n] : {std::tuple{"tcp4.deliver.reuseport.two", kSrv4, 2},
                            std::tuple{"tcp4.deliver.reuseport.three", kSrv4, 3},
                            std::tuple{"tcp6.deliver.reuseport.two", kSrv6, 2}}) {
-    Params params{{"proto", "tcp"},
-                  {"bind", ip},
-                  {"listeners", std::to_string(n)},
-                  {"connections", std::to_string(kFlows)}};
+    Params params{{"kind", "tcp_delivery"},         {"proto", "tcp"},
+                  {"option", "reuseport"},          {"bind", ip},
+                  {"listeners", std::to_string(n)}, {"connections", std::to_string(kFlows)}};
     const char* bind_ip = ip;
     int count = n;
     add_case(

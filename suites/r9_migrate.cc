@@ -152,7 +152,8 @@ const bool registered = [] {
         std::string id = std::string(family == AF_INET ? "tcp4" : "tcp6") + ".migrate." +
                          (by_shutdown ? "shutdown_listener" : "close_listener") + ".migrate_req_" +
                          migrate;
-        Params params{{"proto", "tcp"},
+        Params params{{"kind", "migrate"},
+                      {"proto", "tcp"},
                       {"family", family == AF_INET ? "4" : "6"},
                       {"tcp_migrate_req", migrate},
                       {"listener_gone_by", by_shutdown ? "shutdown" : "close"},
@@ -167,17 +168,24 @@ const bool registered = [] {
       std::string m = migrate;
       add_case({std::string("tcp4.migrate.syn_recv.migrate_req_") + migrate,
                 "R9",
-                {{"proto", "tcp"},
+                {{"kind", "migrate"},
+                 {"proto", "tcp"},
+                 {"family", "4"},
                  {"tcp_migrate_req", migrate},
+                 {"listener_gone_by", "close"},
                  {"state", "SYN_RECV"},
                  {"change", "net: Introduce net.ipv4.tcp_migrate_req."}},
                 [m](Ctx& ctx) { return syn_recv(ctx, m); }});
     }
   }
-  add_case({"tcp.migrate.sysctl_default", "R9", {{"sysctl", kMigrate}}, [](Ctx&) -> Outcome {
-              auto v = read_sysctl(kMigrate);
-              return {v ? "value_" + *v : "absent", "a fresh namespace's " + std::string(kMigrate)};
-            }});
+  add_case(
+      {"tcp.migrate.sysctl_default",
+       "R9",
+       {{"kind", "sysctl_default"}, {"sysctl", kMigrate}},
+       [](Ctx&) -> Outcome {
+         auto v = read_sysctl(kMigrate);
+         return {v ? "value_" + *v : "unsupported", "a fresh namespace's " + std::string(kMigrate)};
+       }});
   return true;
 }();
 

@@ -76,14 +76,11 @@ const bool bhash2 = [] {
 
 // "tcp: Add TIME_WAIT sockets in bhash2.": a plain bind of the TIME_WAIT's own
 // specific address must fail (6.1.0 let it succeed).
-Outcome timewait_specific(Ctx& ctx, int family, bool reuse_new) {
+TimeWaitSpec timewait_spec(int family) {
   TimeWaitSpec spec;
-  bool v6 = family == AF_INET6;
-  spec.listen_ip = v6 ? kSrv6 : kSrv4;
+  spec.listen_ip = family == AF_INET6 ? kSrv6 : kSrv4;
   spec.connect_ip = spec.listen_ip;
-  Opts o;
-  o.reuseaddr = reuse_new;
-  return rebind_beside_timewait(ctx, spec, spec.listen_ip, o, false);
+  return spec;
 }
 
 // "net: restrict SO_REUSEPORT to inet sockets" (6.13, backported).
@@ -186,10 +183,12 @@ const bool others = [] {
     for (bool reuse : {false, true}) {
       std::string id = std::string(family == AF_INET ? "tcp4" : "tcp6") +
                        ".bhash2.timewait_then_specific" + (reuse ? ".new_reuse" : ".plain");
-      add_case({id,
-                "R3",
-                {{kChange, tw}, {"new", reuse ? "reuseaddr" : "none"}},
-                [family, reuse](Ctx& ctx) { return timewait_specific(ctx, family, reuse); }});
+      TimeWaitSpec spec = timewait_spec(family);
+      SockSpec fresh{family == AF_INET6 ? kSrv6 : kSrv4, reuse ? unsigned{RA} : 0u};
+      Params params = timewait_params(spec, fresh);
+      params.emplace_back(kChange, tw);
+      add_case({id, "R3", params,
+                [spec, fresh](Ctx& ctx) { return rebind_beside_timewait(ctx, spec, fresh); }});
     }
 
   const std::string unix_rp = "net: restrict SO_REUSEPORT to inet sockets";
@@ -197,7 +196,12 @@ const bool others = [] {
                                   std::tuple{"unix.reuseport.dgram", AF_UNIX, SOCK_DGRAM},
                                   std::tuple{"netlink.reuseport.raw", AF_NETLINK, SOCK_RAW}}) {
     int f = family, t = type;
-    add_case({id, "R5", {{kChange, unix_rp}}, [f, t](Ctx&) { return reuseport_on(f, t); }});
+    add_case({id,
+              "R5",
+              {{"kind", "setsockopt_reuseport"},
+               {"family", f == AF_UNIX ? "unix" : "netlink"},
+               {kChange, unix_rp}},
+              [f, t](Ctx&) { return reuseport_on(f, t); }});
   }
 
   const std::string fourtuple = "udp: Add 4-tuple hash for connected socket";
@@ -209,7 +213,10 @@ const bool others = [] {
     Sender s = sender;
     add_case({std::string("udp4.reuseport.connected_member.") + name,
               "R7",
-              {{kChange, fourtuple}, {"group", "3 x reuseport"}, {"sender", who}},
+              {{"kind", "udp_connected_member"},
+               {kChange, fourtuple},
+               {"group", "3 x reuseport"},
+               {"sender", who}},
               [s](Ctx& ctx) { return reuseport_connected_member(ctx, s); }});
   }
 
@@ -220,26 +227,26 @@ const bool others = [] {
       std::string id = std::string("tcp4.autobind.ports_exhausted.") +
                        (reuse ? "reuseaddr" : "plain") + ".autobind_reuse_" + v;
       std::string value = v;
-      add_case(
-          {id,
-           "R2",
-           {{kChange, autobind}, {"ip_autobind_reuse", v}, {"new", reuse ? "reuseaddr" : "none"}},
-           [value, reuse](Ctx&) { return autobind_when_exhausted(value.c_str(), reuse); }});
+      add_case({id,
+                "R2",
+                {{"kind", "autobind"},
+                 {kChange, autobind},
+                 {"ip_autobind_reuse", v},
+                 {"new", reuse ? "reuseaddr" : "none"}},
+                [value, reuse](Ctx&) { return autobind_when_exhausted(value.c_str(), reuse); }});
     }
 
   const std::string btd = "net: core: enable SO_BINDTODEVICE for non-root users";
-  add_case(
-      {"udp4.bindtodevice.unprivileged.set", "R6", {{kChange, btd}, {"euid", "65534"}}, [](Ctx&) {
-         return bindtodevice_unprivileged(false, "s1");
-       }});
-  add_case({"udp4.bindtodevice.unprivileged.change",
-            "R6",
-            {{kChange, btd}, {"euid", "65534"}},
-            [](Ctx&) { return bindtodevice_unprivileged(true, "s1"); }});
-  add_case(
-      {"udp4.bindtodevice.unprivileged.clear", "R6", {{kChange, btd}, {"euid", "65534"}}, [](Ctx&) {
-         return bindtodevice_unprivileged(true, "");
-       }});
+  for (auto [step, bound, dev] : {std::tuple{"set", false, "s1"}, std::tuple{"change", true, "s1"},
+                                  std::tuple{"clear", true, ""}}) {
+    bool already = bound;
+    const char* to = dev;
+    add_case(
+        {std::string("udp4.bindtodevice.unprivileged.") + step,
+         "R6",
+         {{"kind", "bindtodevice_unprivileged"}, {kChange, btd}, {"euid", "65534"}, {"step", step}},
+         [already, to](Ctx&) { return bindtodevice_unprivileged(already, to); }});
+  }
   return true;
 }();
 

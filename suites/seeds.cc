@@ -76,19 +76,17 @@ struct Restart {
   const char* ip;
 };
 
-Outcome restart(Ctx& ctx, const Restart& r) {
+TimeWaitSpec spec_of(const Restart& r) {
   TimeWaitSpec spec;
-  spec.listener.reuseaddr = r.old_reuse;
+  spec.listener_flags = r.old_reuse ? unsigned{RA} : 0u;
   spec.keep_listener = r.keep_listener;
   spec.listen_ip = r.ip;
-  if (std::string(r.ip) == kLo4) {
-    spec.connect_ip = kLo4;
-    spec.client_here = true;
-  }
-  Opts o;
-  o.reuseaddr = r.new_reuse;
-  return rebind_beside_timewait(ctx, spec, r.ip, o);
+  if (std::string(r.ip) == kLo4) spec.connect_ip = kLo4;
+  spec.client_here = std::string(r.ip) == kLo4;
+  return spec;
 }
+
+SockSpec fresh_of(const Restart& r) { return {r.ip, LISTEN | (r.new_reuse ? RA : 0u)}; }
 
 // Two TCP listeners on one address with socket option `optname` set on both.
 // A kernel without the option refuses setsockopt, and that is the outcome.
@@ -249,46 +247,72 @@ const bool custom = [] {
         Restart{"seed000.ex4.reuseaddr_parent_exits", "000", true, true, false, kAny4},
         Restart{"seed002.restart_after_kill.default", "002", false, false, false, kLo4},
         Restart{"seed002.restart_after_kill.reuseaddr", "002", true, true, false, kLo4}}) {
-    Params p{{"seed", r.seed},
-             {"addr", r.ip},
-             {"old", r.old_reuse ? "reuseaddr" : "none"},
-             {"new", r.new_reuse ? "reuseaddr" : "none"},
-             {"old_listener", r.keep_listener ? "open" : "closed"}};
-    add_case({r.id, "R3", p, [r](Ctx& ctx) { return restart(ctx, r); }});
+    Params p = timewait_params(spec_of(r), fresh_of(r));
+    p.emplace_back("seed", r.seed);
+    add_case({r.id, "R3", p,
+              [r](Ctx& ctx) { return rebind_beside_timewait(ctx, spec_of(r), fresh_of(r)); }});
   }
-  add_case(
-      {"seed002.fork_child.default", "R1", {{"seed", "002"}, {"option", "none"}}, [](Ctx& ctx) {
-         return fork_child(ctx, false);
-       }});
-  add_case({"seed002.fork_child.reuseaddr",
-            "R2",
-            {{"seed", "002"}, {"option", "reuseaddr"}},
-            [](Ctx& ctx) { return fork_child(ctx, true); }});
+  for (bool reuse : {false, true})
+    add_case({std::string("seed002.fork_child.") + (reuse ? "reuseaddr" : "default"),
+              reuse ? "R2" : "R1",
+              {{"kind", "established_rebind"},
+               {"proto", "tcp"},
+               {"seed", "002"},
+               {"listener", describe({kSrv4, (reuse ? RA : 0u) | LISTEN})},
+               {"connection_to", kSrv4},
+               {"new", describe({kSrv4, (reuse ? RA : 0u) | LISTEN})}},
+              [reuse](Ctx& ctx) { return fork_child(ctx, reuse); }});
   add_case({"seed003.udp_receive_threads",
             "R7",
-            {{"seed", "003"}, {"option", "reuseaddr"}},
+            {{"kind", "udp_delivery"},
+             {"seed", "003"},
+             {"proto", "udp"},
+             {"bind", kAny4},
+             {"sockets", "2"},
+             {"option", "reuseaddr"},
+             {"send_to", kSrv4},
+             {"flows", "1"}},
             receive_threads});
   add_case({"seed000.ex1.timewait_length",
             "R3",
-            {{"seed", "000"}, {"tcp_fin_timeout", "5"}},
+            {{"kind", "timewait_length"}, {"seed", "000"}, {"tcp_fin_timeout", "5"}},
             timewait_length});
   add_case({"seed000.ex2.reuseport_two_servers",
             "R7",
-            {{"seed", "000"}, {"connections", "32"}},
+            {{"kind", "tcp_delivery"},
+             {"seed", "000"},
+             {"proto", "tcp"},
+             {"option", "reuseport"},
+             {"bind", kAny4},
+             {"listeners", "2"},
+             {"connections", "32"}},
             two_servers_twenty_clients});
-  add_case({"seed000.ex3.bindtodevice.served_by", "R6", {{"seed", "000"}}, bindtodevice_served_by});
-  add_case({"seed001.linux.has_so_reuseport",
-            "R5",
-            {{"seed", "001"}, {"option", "SO_REUSEPORT"}},
-            [](Ctx&) { return reuseport_pair(SO_REUSEPORT); }});
-  // seed 001 found SO_REUSEPORT undeclared and wrote #define SO_REUSEPORT 15.
-  add_case({"seed001.define_so_reuseport_15",
-            "R5",
-            {{"seed", "001"}, {"option", "15, the article's #define"}},
-            [](Ctx&) { return reuseport_pair(15); }});
+  add_case({"seed000.ex3.bindtodevice.served_by",
+            "R6",
+            {{"kind", "device_delivery"},
+             {"seed", "000"},
+             {"proto", "tcp"},
+             {"family", "4"},
+             {"listeners", "dev=lo, dev=s0"},
+             {"arrives_on", "s0"}},
+            bindtodevice_served_by});
+  for (auto [id, optname, what] :
+       {std::tuple{"seed001.linux.has_so_reuseport", SO_REUSEPORT, "SO_REUSEPORT"},
+        // seed 001 found SO_REUSEPORT undeclared and wrote #define SO_REUSEPORT 15.
+        std::tuple{"seed001.define_so_reuseport_15", 15, "15, the article's #define"}}) {
+    int opt = optname;
+    add_case({id,
+              "R5",
+              {{"kind", "reuseport_pair"}, {"seed", "001"}, {"proto", "tcp"}, {"option", what}},
+              [opt](Ctx&) { return reuseport_pair(opt); }});
+  }
   add_case({"seed003.reuseaddr_set_after_bind",
             "R2",
-            {{"seed", "003"}, {"proto", "udp"}, {"first", "SO_REUSEADDR after bind"}},
+            {{"kind", "bind_sequence"},
+             {"seed", "003"},
+             {"proto", "udp"},
+             {"sock1", "0.0.0.0 reuseaddr@after"},
+             {"sock2", "0.0.0.0 reuseaddr"}},
             reuseaddr_after_bind});
   return true;
 }();

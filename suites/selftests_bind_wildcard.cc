@@ -93,7 +93,8 @@ const bool registered = [] {
                          (reuse == RA   ? ".reuseaddr"
                           : reuse == RP ? ".reuseport"
                                         : ".plain");
-        Params p{{"proto", "tcp"},
+        Params p{{"kind", "bind_wildcard"},
+                 {"proto", "tcp"},
                  {"selftest", "bind_wildcard.c"},
                  {"sock1", describe({a.addr, a.flags | reuse})},
                  {"sock2", describe({b.addr, b.flags | reuse})}};

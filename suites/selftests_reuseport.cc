@@ -139,7 +139,13 @@ const bool delivery = [] {
                     kSrv6});
   }
   for (const Row& r : rows) {
-    Params params{{"proto", proto_name(r.proto)}, {"selftest", r.selftest}, {"send_to", r.dst}};
+    std::string labels;
+    for (const Member& m : r.members) labels += (labels.empty() ? "" : ",") + std::string(m.label);
+    Params params{{"kind", "group_delivery"},
+                  {"proto", proto_name(r.proto)},
+                  {"selftest", r.selftest},
+                  {"send_to", r.dst},
+                  {"labels", labels}};
     for (size_t i = 0; i < r.members.size(); ++i)
       params.emplace_back("sock" + std::to_string(i + 1),
                           describe({r.members[i].addr, r.members[i].flags}));

@@ -78,7 +78,8 @@ const bool registered = [] {
       unsigned f = flags;
       add_case({"udp4.hash2.specific_" + std::to_string(n) + ".then_" + name,
                 "R4",
-                {{"change", "udp: Fix wildcard bind conflict check when using hash2"},
+                {{"kind", "udp_hash2"},
+                 {"change", "udp: Fix wildcard bind conflict check when using hash2"},
                  {"specific_sockets", std::to_string(n)},
                  {"wildcard", describe({addr, flags})},
                  {"trials", std::to_string(kTrials)}},

@@ -8,9 +8,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 
 import yaml
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "runner"))
+from sockreuse_runner import files  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(REPO, ".cache")
@@ -84,10 +89,9 @@ def update_lists(conf):
     fresh = os.path.isfile(stamp) and time.time() - os.path.getmtime(stamp) < LISTS_MAX_AGE_S
     if old == sources and fresh:
         return
-    with open(path, "w") as f:
-        f.write(sources)
+    files.write_atomic(path, sources)
     _run(["apt-get", *apt_options(), "update", "-qq"], "private apt-get update")
-    open(stamp, "w").close()
+    files.write_atomic(stamp, "")
 
 
 def newest(series, entry):
@@ -164,6 +168,5 @@ def fetch(series, conf, progress=print):
         os.remove(deb)  # the extracted tree is what is kept
     info = {"series": series, "release": release, "vmlinuz": vmlinuz, "moddir": moddir,
             "base": base, "package": package}
-    with open(info_path, "w") as f:
-        json.dump(info, f, indent=1)
+    files.write_atomic(info_path, json.dumps(info, indent=1) + "\n")
     return info

@@ -49,6 +49,8 @@ def suite_command(repo, results_dir, runner_args):
     words = ["/usr/bin/python3", "-m", "pytest", "runner/", "-p", "no:cacheprovider", "-q",
              "--color=no", "--jobs", str(GUEST_JOBS), "--suite-bin", "build/sockreuse_suite",
              *runner_args]
+    if runner_args[:1] == ["--explore"]:  # the explorer, one shard per vCPU
+        words = ["/usr/bin/python3", "explore/run.py", "-j", "1", *runner_args[1:]]
     inner = (f"cd {shlex.quote(repo)} && exec env TMPDIR=/run HOME=/run PYTHONDONTWRITEBYTECODE=1 "
              + " ".join(shlex.quote(w) for w in words)
              + f' --results-dir {shlex.quote(results_dir)}/"$(uname -r)"')

@@ -15,9 +15,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "runner"))
+
 import fetch  # noqa: E402
 import initramfs  # noqa: E402
 import qemu  # noqa: E402
+from sockreuse_runner import files  # noqa: E402
+from sockreuse_runner.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW,  # noqa: E402
+                                     EXIT_PASS, EXIT_USAGE)
 
 REPO = fetch.REPO
 RUNS = os.path.join(REPO, "results", "runs")
@@ -35,7 +41,7 @@ def say(msg):
         print(f"[{time.monotonic() - T0:6.1f} s] {msg}", flush=True)
 
 
-def fail(msg, code=2):
+def fail(msg, code=EXIT_USAGE):
     print(f"sockreuse: {msg}", file=sys.stderr)
     sys.exit(code)
 
@@ -51,7 +57,8 @@ def ensure_packages():
     r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
                        capture_output=True, text=True, env=env)
     if r.returncode != 0:
-        fail(f"could not install {' '.join(missing)}; run: apt-get install {' '.join(missing)}")
+        fail(f"could not install {' '.join(missing)}; run: apt-get install {' '.join(missing)}",
+             EXIT_CANNOT_RUN)
 
 
 def own_kernel(path, modules):
@@ -86,18 +93,31 @@ def guest_cpus():
 
 
 def run_guest(kernel, accel, runner_args, record, cpus):
+    """Boots one guest kernel and runs the suite in it; returns its exit status
+    (errors.EXIT_*), 1 when the guest itself failed. The guest's results folder
+    is locked here on the host for the whole boot, since a lock taken inside
+    the guest over 9p would not be seen here."""
+    out = os.path.join(RUNS, kernel["release"])
+    with files.FolderLock(out, f"the results of {kernel['release']}", say):
+        return _run_guest(kernel, accel, runner_args, record, out, cpus)
+
+
+def _run_guest(kernel, accel, runner_args, record, out, cpus):
     release = kernel["release"]
-    out = os.path.join(RUNS, release)
-    os.makedirs(out, exist_ok=True)
     for stale in ("results.json", "vm.json", "console.log"):
         if os.path.exists(os.path.join(out, stale)):
             os.remove(os.path.join(out, stale))
     exit_file = os.path.join(RUNS, f".exit-{release}")
     if os.path.exists(exit_file):
         os.remove(exit_file)
-    args = list(runner_args)
+    args = list(runner_args) + ["--no-lock"]
     series_table = os.path.join(EXPECTED, f"{kernel['series']}.yaml")
-    if record:
+    explore = args[:1] == ["--explore"]
+    if explore:
+        # The guest only runs the sequences; the host compares, explains and
+        # records from their outcomes (xz and the model are slow under TCG).
+        args.append("--outcomes-only")
+    elif record:
         # The host root is read-only in the guest: record into the results
         # share, then copy the table back.
         scratch = os.path.join(out, "recorded.yaml")
@@ -126,22 +146,30 @@ def run_guest(kernel, accel, runner_args, record, cpus):
         problem = f"guest ended without a result (panic or crash?): {tail[-300:]} {err[-200:]}"
     else:
         problem = None
-    if record and code == 0:
-        shutil.copy(os.path.join(out, "recorded.yaml"), series_table)
+    if code == 0 and explore:
+        code = subprocess.run(["/usr/bin/python3", os.path.join(REPO, "explore", "run.py"),
+                               *(["--record"] if record else []), "--no-lock",
+                               "--kernel-release", release, "--results-dir", out,
+                               "--from-outcomes", os.path.join(out, "explore-outcomes.txt.gz"),
+                               *[a for a in args[1:] if a not in ("--no-lock",
+                                                                 "--outcomes-only")]]).returncode
+    elif record and code == 0:
+        with files.FolderLock(EXPECTED, "the expected tables", say):
+            files.copy_atomic(os.path.join(out, "recorded.yaml"), series_table)
         say(f"{kernel['series']}: recorded {series_table}")
     vm = {"series": kernel["series"], "release": release, "accelerator": accel,
           "boot_s": round(boot_s, 1), "total_s": round(total_s, 1),
           "exit": code if code is not None else -1, "console_log": console, "error": problem}
-    with open(os.path.join(out, "vm.json"), "w") as f:
-        json.dump(vm, f, indent=1)
+    files.write_atomic(os.path.join(out, "vm.json"), json.dumps(vm, indent=1) + "\n")
     say(f"{kernel['series']}: " + (f"ERROR {problem}" if problem else
                                    summary_line(kernel, accel, boot_s, total_s, doc)))
-    return 1 if problem or code != 0 else 0
+    return EXIT_FAILED if problem else code
 
 
 def relay(series, line):
     """Passes the guest's own progress and problems on to the matrix log."""
-    if line.startswith("sockreuse: ") and (" case runs, " in line or "running " in line):
+    if line.startswith("sockreuse: ") and (" case runs, " in line or "running " in line
+                                           or " sequences, " in line):
         say(f"{series}: {line[len('sockreuse: '):]}")
     elif line.startswith("sockreuse-guest: ") and line != "sockreuse-guest: done":
         say(f"{series}: guest {line[len('sockreuse-guest: '):]}")
@@ -151,14 +179,32 @@ def run_host(runner_args):
     say(f"host: running {os.uname().release}")
     cmd = ["/usr/bin/python3", "-m", "pytest", "runner/", "-p", "no:cacheprovider", "-q",
            *runner_args]
+    if runner_args[:1] == ["--explore"]:
+        cmd = ["/usr/bin/python3", "explore/run.py", *runner_args[1:]]
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    last = [l for l in r.stdout.splitlines() if l.startswith("sockreuse:")]
+    last = [l for l in (r.stdout + r.stderr).splitlines() if l.startswith("sockreuse:")]
     say("host: " + (last[-1] if last else f"exit {r.returncode}"))
-    return 0 if r.returncode == 0 else 1
+    return r.returncode
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's own complaint is a usage block; this project's is one line."""
+
+    def error(self, message):
+        fail(f"{message} (see ./run_tests.sh --help)")
+
+
+def overall(statuses):
+    """One exit status for several kernels: the worst of them, where a failure
+    outranks cases without rows, which outrank a pass."""
+    for code in (EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_USAGE, EXIT_NEW):
+        if code in statuses:
+            return code
+    return EXIT_FAILED if any(s != EXIT_PASS for s in statuses) else EXIT_PASS
 
 
 def main():
-    p = argparse.ArgumentParser(prog="run_tests.sh", description=__doc__)
+    p = Parser(prog="run_tests.sh", description=__doc__)
     p.add_argument("--kernel")
     p.add_argument("--modules")
     p.add_argument("--matrix", action="store_true")
@@ -170,13 +216,15 @@ def main():
     p.add_argument("--wait-scale", type=float,
                    default=float(os.environ.get("SOCKREUSE_WAIT_SCALE") or 1))
     p.add_argument("--allow-new", action="store_true")
+    p.add_argument("--explore", action="store_true", help="the explorer instead of the suite")
     a = p.parse_args()
     if not a.wait_scale > 0:
         fail("--wait-scale wants a positive number (1: 10 s per wait)")
     cpus = guest_cpus()
     if os.geteuid() != 0:
-        fail("--kernel and --matrix need root (qemu with the host root shared, private apt)")
-    runner_args = []
+        fail("--kernel and --matrix need root (qemu with the host root shared, private apt)",
+             EXIT_CANNOT_RUN)
+    runner_args = ["--explore"] if a.explore else []
     if a.k:
         runner_args += ["-k", a.k]
     if a.expect:
@@ -189,7 +237,7 @@ def main():
         fail("no build/sockreuse_suite: run ./run_tests.sh once first")
     ensure_packages()
     conf = fetch.load_conf()
-    failures = 0
+    statuses = []
     try:
         if a.matrix:
             kernels = []
@@ -199,7 +247,7 @@ def main():
                     kernels.append(fetch.fetch(series, conf, say))
                 except fetch.FetchError as e:
                     say(f"{series}: ERROR {e}")
-                    failures += 1
+                    statuses.append(EXIT_FAILED)
         elif a.kernel in conf:
             kernels = [fetch.fetch(a.kernel, conf, say)]
         elif a.kernel and (os.sep in a.kernel or os.path.exists(a.kernel)):
@@ -223,21 +271,24 @@ def main():
     accel, why = qemu.probe_kvm(kernels[0], make_probe_initrd, probe_dir)
     say(f"accelerator: {accel} ({why})")
     if a.matrix:
-        failures += run_host(runner_args + ["--wait-scale", str(a.wait_scale)]
-                             + (["--record"] if a.record else []))
+        statuses.append(run_host(runner_args + ["--wait-scale", str(a.wait_scale)]
+                                 + (["--record"] if a.record else [])))
     guest_scale = a.wait_scale * (TCG_WAIT_FACTOR if accel == "tcg" else 1)
     guest_args = runner_args + ["--wait-scale", str(guest_scale)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.j)) as pool:
         futures = [pool.submit(run_guest, k, accel, guest_args, a.record, cpus) for k in kernels]
-        failures += sum(f.result() for f in futures)
+        statuses += [f.result() for f in futures]
     if a.matrix:
         # This matrix's runs only, not whatever else results/runs/ holds.
         runs = [os.path.join(RUNS, r) for r in [os.uname().release] + [k["release"] for k in kernels]]
-        subprocess.run(["/usr/bin/python3", os.path.join(REPO, "vm", "compat.py"), "--runs", *runs],
+        report = ["explore", "compat.py"] if a.explore else ["vm", "compat.py"]
+        subprocess.run(["/usr/bin/python3", os.path.join(REPO, *report), "--runs", *runs],
                        cwd=REPO)
     ran = len(kernels) + (1 if a.matrix else 0)
-    say(f"done: {ran} kernel(s) ran, {failures} failed, errored or could not be fetched")
-    sys.exit(1 if failures else 0)
+    bad = sum(1 for s in statuses if s != EXIT_PASS)
+    say(f"done: {ran} kernel(s) ran, {bad} did not pass (failed, errored, had new cases or "
+        "could not be fetched)")
+    sys.exit(overall(statuses))
 
 
 if __name__ == "__main__":

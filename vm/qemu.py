@@ -6,8 +6,13 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "runner"))
+from sockreuse_runner import files  # noqa: E402
 
 PR_SET_PDEATHSIG = 1
 PROBE_TIMEOUT_S = 20
@@ -117,6 +122,5 @@ def probe_kvm(kernel, make_initrd, workdir):
         return "kvm", f"KVM guest booted in {secs:.1f} s"
     why = "hung" if rc is None else (err.strip().splitlines() or [f"exit {rc}"])[-1]
     why = f"KVM probe failed ({why[:120]})"
-    with open(memo, "w") as f:
-        json.dump({"key": key, "why": why}, f)
+    files.write_atomic(memo, json.dumps({"key": key, "why": why}))
     return "tcg", f"{why}: using TCG"

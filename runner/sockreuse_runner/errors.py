@@ -1,16 +1,27 @@
-"""Exit codes for bad input, each with a one-line message (see results/README.md)."""
+"""Exit statuses of ./run_tests.sh and the runner, one table for all (also in
+--help and results/README.md), and the error that carries one."""
 
-EXIT_FAILED = 1          # pytest: some case failed or errored
-EXIT_USAGE = 2           # a bad option or value
-EXIT_NEW = 3             # cases without a table row, and no --allow-new
-EXIT_NO_CASES = 5        # pytest: the filter selected no case
-EXIT_BAD_TABLE = 6       # a malformed table: file and line in the message
-EXIT_STALE_ROW = 7       # a table row names a case the suite no longer has
-EXIT_NO_TABLE = 8        # no table for this kernel and none given
-EXIT_NO_SUITE = 9        # the suite binary is missing or cannot list its cases
+EXIT_PASS = 0        # every case passed (some may be skipped, each with its reason)
+EXIT_FAILED = 1      # a case failed or errored (or, with --explore, a sequence differed)
+EXIT_USAGE = 2       # bad usage or input: option, value, file, table, kernel series, -k
+EXIT_NEW = 3         # cases without a table row, nothing failed; --allow-new accepts them
+EXIT_CANNOT_RUN = 4  # nothing could run here: every case skipped, or the environment lacks
+                     # what the suite needs (privilege, a package, the build)
+
+EXIT_TABLE = [
+    (EXIT_PASS, "every case passed (some may be skipped, each with its reason)"),
+    (EXIT_FAILED, "a case failed or errored (with --explore: a sequence differed)"),
+    (EXIT_USAGE, "bad usage or input: an unknown option or value, conflicting options, a "
+                 "missing or malformed file or table, an unknown kernel series, -k matching "
+                 "no case"),
+    (EXIT_NEW, "cases without a table row and nothing failed: review them and --record, or "
+               "pass --allow-new"),
+    (EXIT_CANNOT_RUN, "nothing could run here: every case was skipped, or the machine lacks "
+                      "what the suite needs (root or user namespaces, a package, the build)"),
+]
 
 
 class RunnerError(Exception):
-    def __init__(self, message, code):
+    def __init__(self, message, code=EXIT_USAGE):
         super().__init__(message)
         self.code = code

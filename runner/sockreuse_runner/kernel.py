@@ -3,7 +3,7 @@ series (major.minor), then the nearest older series, loudly."""
 import os
 import re
 
-from .errors import EXIT_NO_TABLE, RunnerError
+from .errors import EXIT_USAGE, RunnerError
 
 SERIES_FILE = re.compile(r"^(\d+)\.(\d+)\.yaml$")
 
@@ -11,12 +11,21 @@ SERIES_FILE = re.compile(r"^(\d+)\.(\d+)\.yaml$")
 def series(release):
     m = re.match(r"(\d+)\.(\d+)", release)
     if not m:
-        raise RunnerError(f"cannot read a kernel version from release '{release}'", EXIT_NO_TABLE)
+        raise RunnerError(f"cannot read a kernel version from release '{release}'", EXIT_USAGE)
     return int(m.group(1)), int(m.group(2))
 
 
 def series_name(release):
     return "%d.%d" % series(release)
+
+
+def own_table(release, expected_dir):
+    """The table --record writes for a kernel: its exact-release table where one
+    exists, else its series' table (which may not exist yet)."""
+    exact = os.path.join(expected_dir, release + ".yaml")
+    if os.path.isfile(exact):
+        return exact
+    return os.path.join(expected_dir, series_name(release) + ".yaml")
 
 
 def select(release, expected_dir):

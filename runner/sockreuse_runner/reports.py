@@ -5,14 +5,10 @@ import os
 import xml.etree.ElementTree as ET
 from collections import Counter, OrderedDict
 
-from . import claims
+from . import claims, files
+from .rules import rule_key
 
 VERDICTS = ("pass", "fail", "new", "error", "skip")
-
-
-def rule_key(rule):
-    digits = "".join(c for c in rule if c.isdigit())
-    return (int(digits) if digits else 999, rule)
 
 
 def summarize(cases, wall_s):
@@ -28,18 +24,29 @@ def summarize(cases, wall_s):
     return out
 
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def headline(doc):
+    """The one line a person needs: kernel, table, counts, time."""
+    k, s = doc["kernel"], doc["summary"]
+    table = k["table"]
+    if table and os.path.abspath(table).startswith(REPO + os.sep):
+        table = os.path.relpath(table, REPO)
+    return (f"{s['total']} cases on {k['release']} (table {table or 'none'}, {doc['mode']} "
+            f"mode): {s['pass']} pass, {s['fail']} fail, {s['new']} new, {s['error']} error, "
+            f"{s['skip']} skip in {s['wall_s']} s")
+
+
 def write_all(out_dir, doc, claims_path):
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "results.json"), "w") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
-    write_junit(os.path.join(out_dir, "junit.xml"), doc)
-    write_ktap(os.path.join(out_dir, "results.ktap"), doc)
-    with open(os.path.join(out_dir, "summary.md"), "w") as f:
-        f.write(markdown(doc, claims.load(claims_path)))
+    """Every report file, each replaced whole (files.write_atomic)."""
+    files.write_atomic(os.path.join(out_dir, "results.json"), json.dumps(doc, indent=1) + "\n")
+    files.write_atomic(os.path.join(out_dir, "junit.xml"), junit(doc))
+    files.write_atomic(os.path.join(out_dir, "results.ktap"), ktap(doc))
+    files.write_atomic(os.path.join(out_dir, "summary.md"), markdown(doc, claims.load(claims_path)))
 
 
-def write_junit(path, doc):
+def junit(doc):
     s = doc["summary"]
     suite = ET.Element("testsuite", name="sockreuse", tests=str(s["total"]),
                        failures=str(s["fail"]), errors=str(s["error"]),
@@ -60,10 +67,10 @@ def write_junit(path, doc):
             ET.SubElement(tc, "skipped", message=c["detail"])
         elif c["verdict"] == "new":
             ET.SubElement(tc, "skipped", message=f"new: no expected row; observed {c['observed']}")
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+    return ET.tostring(suite, encoding="utf-8", xml_declaration=True)
 
 
-def write_ktap(path, doc):
+def ktap(doc):
     """KTAP as kselftest prints it: a plan, one result line per case, `#`
     diagnostics for failures, the totals line."""
     cases = doc["cases"]
@@ -83,29 +90,45 @@ def write_ktap(path, doc):
     s = doc["summary"]
     lines.append(f"# Totals: pass:{s['pass']} fail:{s['fail']} xfail:0 xpass:0 "
                  f"skip:{s['skip'] + s['new']} error:{s['error']}")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def markdown(doc, seed_claims):
     k, s = doc["kernel"], doc["summary"]
-    out = [f"# sockreuse on {k['release']}", ""]
-    out.append(f"- table: `{k['table']}`" if k["table"] else "- table: none (every case is new)")
+    out = [f"# sockreuse on {k['release']}", "", f"**{headline(doc)}**", ""]
+    model = doc.get("model")
+    if model:
+        out += [f"The model explains {s['total'] - s['error'] - s['skip'] - model['unexplained']} "
+                f"of {s['total'] - s['error'] - s['skip']} outcomes with the features "
+                f"{', '.join(model['features']) or '(none)'} ({model['source']}).", ""]
+        unexplained = [c for c in doc["cases"] if c.get("explained") is False]
+        if unexplained:
+            # A kernel and the model disagreeing is a finding, or a model bug: first.
+            out += ["## Outcomes the model does not explain", "",
+                    "| case | verdict | observed | model predicts | rules |", "|---|---|---|---|---|"]
+            for c in unexplained:
+                m = c["model"]
+                out.append(f"| `{c['id']}` | {c['verdict']} | `{c['observed']}` | "
+                           f"`{m['predicted']}` | {' > '.join(m['rules']) or '(no rule)'} |")
+            out.append("")
+    notable = [c for c in doc["cases"] if c["verdict"] in ("fail", "error", "new")]
+    if notable:
+        # What needs a person comes first: failures, then errors, then new rows.
+        order = {"fail": 0, "error": 1, "new": 2}
+        out += ["## Cases that need a look", "",
+                "| case | rule | verdict | observed | expected | detail |",
+                "|---|---|---|---|---|---|"]
+        for c in sorted(notable, key=lambda c: (order[c["verdict"]], c["id"])):
+            out.append(f"| `{c['id']}` | {c['rule']} | {c['verdict']} | `{c['observed']}` | "
+                       f"`{c['expected']}` | {c['detail'].replace('|', '/')[:200]} |")
+        out.append("")
     if k.get("table_warning"):
-        out.append(f"- **warning:** {k['table_warning']}")
+        out += [f"- **warning:** {k['table_warning']}"]
+    out.append(f"- table: `{k['table']}`" if k["table"] else "- table: none (every case is new)")
     out.append(f"- mode: {doc['mode']}")
-    out.append(f"- {s['total']} cases in {s['wall_s']} s: " +
-               ", ".join(f"{s[v]} {v}" for v in ("pass", "fail", "new", "error", "skip")))
     out += ["", "| rule | " + " | ".join(VERDICTS) + " |", "|---|" + "---|" * len(VERDICTS)]
     for rule, counts in s["by_rule"].items():
         out.append(f"| {rule} | " + " | ".join(str(counts[v]) for v in VERDICTS) + " |")
-    notable = [c for c in doc["cases"] if c["verdict"] in ("fail", "error", "new")]
-    if notable:
-        out += ["", "## Cases that need a look", "",
-                "| case | rule | verdict | observed | expected | detail |", "|---|---|---|---|---|---|"]
-        for c in notable:
-            out.append(f"| `{c['id']}` | {c['rule']} | {c['verdict']} | `{c['observed']}` | "
-                       f"`{c['expected']}` | {c['detail'].replace('|', '/')[:200]} |")
     skipped = Counter(c["detail"] for c in doc["cases"] if c["verdict"] == "skip")
     if skipped:
         out += ["", "## Skipped", ""]

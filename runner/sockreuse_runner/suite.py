@@ -6,7 +6,7 @@ import subprocess
 import tempfile
 import threading
 
-from .errors import EXIT_NO_SUITE, RunnerError
+from .errors import EXIT_USAGE, RunnerError
 
 PREFIX = "SOCKREUSE-RESULT "
 CASE_TIMEOUT_S = 120  # at the default wait bound; scaled with it
@@ -19,11 +19,11 @@ def case_timeout_s():
 def list_cases(binary):
     if not os.access(binary, os.X_OK):
         raise RunnerError(f"no suite binary at {binary}: build it with ./run_tests.sh "
-                          "(or pass --suite-bin)", EXIT_NO_SUITE)
+                          "(or pass --suite-bin)", EXIT_USAGE)
     r = subprocess.run([binary, "--list-cases"], capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise RunnerError(f"{binary} --list-cases failed (exit {r.returncode}): "
-                          f"{r.stderr.strip()[-300:]}", EXIT_NO_SUITE)
+                          f"{r.stderr.strip()[-300:]}", EXIT_USAGE)
     return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
 
 

@@ -2,12 +2,13 @@
 rule and optional note. Parsed through yaml.compose so every complaint can
 name the file and line."""
 import json
-import os
 from dataclasses import dataclass, field
 
 import yaml
 
-from .errors import EXIT_BAD_TABLE, RunnerError
+from . import files
+from .errors import EXIT_USAGE, RunnerError
+from .rules import rule_key
 
 ROW_KEYS = {"expected", "rule", "note"}
 
@@ -26,11 +27,12 @@ class Table:
     kernel: str = None
     rows: dict = field(default_factory=dict)
     header: str = ""  # the comment block above `kernel:`, kept when re-recording
+    features: list = None  # the kernel's behaviours (sockreuse_model/features.py), if declared
 
 
 def _bad(path, node_or_line, message):
     line = node_or_line if isinstance(node_or_line, int) else node_or_line.start_mark.line + 1
-    return RunnerError(f"{path}:{line}: {message}", EXIT_BAD_TABLE)
+    return RunnerError(f"{path}:{line}: {message}", EXIT_USAGE)
 
 
 def _scalar(path, node, what):
@@ -45,7 +47,7 @@ def load(path, vocab=None):
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except OSError as e:
-        raise RunnerError(f"{path}: cannot read the table: {e.strerror}", EXIT_BAD_TABLE)
+        raise RunnerError(f"{path}: cannot read the table: {e.strerror}", EXIT_USAGE)
     try:
         root = yaml.compose(text)
     except yaml.MarkedYAMLError as e:
@@ -60,10 +62,13 @@ def load(path, vocab=None):
         name = _scalar(path, key, "a top-level key")
         if name == "kernel":
             table.kernel = _scalar(path, value, "kernel")
+        elif name == "features":
+            table.features = _features(path, value)
         elif name == "cases":
             cases = value
         else:
-            raise _bad(path, key, f"unknown top-level key '{name}' (expected kernel, cases)")
+            raise _bad(path, key, f"unknown top-level key '{name}' (expected kernel, "
+                                  "features, cases)")
     if cases is None:
         raise _bad(path, root, "no `cases:` mapping")
     if not isinstance(cases, yaml.MappingNode):
@@ -96,6 +101,17 @@ def load(path, vocab=None):
     return table
 
 
+def _features(path, node):
+    from sockreuse_model.features import FEATURES
+    if not isinstance(node, yaml.SequenceNode):
+        raise _bad(path, node, "`features:` must be a list of feature names")
+    names = [_scalar(path, n, "a feature name") for n in node.value]
+    for n, name in zip(node.value, names):
+        if name not in FEATURES:
+            raise _bad(path, n, f"unknown feature '{name}' (known: {', '.join(sorted(FEATURES))})")
+    return names
+
+
 def _header(text):
     lines = []
     for line in text.splitlines():
@@ -106,23 +122,20 @@ def _header(text):
     return "\n".join(lines).strip()
 
 
-def _rule_key(rule):
-    digits = "".join(c for c in rule if c.isdigit())
-    return (int(digits) if digits else 999, rule)
-
-
-def dump(path, kernel, rows, header=""):
+def dump(path, kernel, rows, header="", features=None):
     """Writes rows ({id: Row}) grouped by rule; strings are JSON-quoted, which
     YAML reads back unchanged whatever they contain."""
     out = []
     if header:
         out += [header, ""]
     out.append(f"kernel: {json.dumps(kernel)}")
+    if features is not None:
+        out.append(f"features: {json.dumps(sorted(features))}")
     out.append("cases:")
     by_rule = {}
     for case_id, row in rows.items():
         by_rule.setdefault(row.rule, []).append(case_id)
-    for rule in sorted(by_rule, key=_rule_key):
+    for rule in sorted(by_rule, key=rule_key):
         out.append(f"  # {rule}")
         for case_id in sorted(by_rule[rule]):
             row = rows[case_id]
@@ -130,6 +143,4 @@ def dump(path, kernel, rows, header=""):
             if row.note:
                 fields.append(f"note: {json.dumps(row.note)}")
             out.append(f"  {case_id}: {{{', '.join(fields)}}}")
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(out) + "\n")
+    files.write_atomic(path, "\n".join(out) + "\n")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from .errors import EXIT_BAD_TABLE, RunnerError
+from .errors import EXIT_USAGE, RunnerError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PATH = os.path.join(REPO, "results", "vocabulary.yaml")
@@ -38,13 +38,13 @@ def load(path=PATH):
         with open(path, encoding="utf-8") as f:
             raw = yaml.safe_load(f)
     except (OSError, yaml.YAMLError) as e:
-        raise RunnerError(f"{path}: cannot read the outcome vocabulary: {e}", EXIT_BAD_TABLE)
+        raise RunnerError(f"{path}: cannot read the outcome vocabulary: {e}", EXIT_USAGE)
     entries = []
     for i, item in enumerate(raw or [], 1):
         if not isinstance(item, dict) or "meaning" not in item or \
                 ("word" in item) == ("form" in item) or ("form" in item) != ("pattern" in item):
             raise RunnerError(f"{path}: entry {i} must have `meaning` and either `word`, or "
-                              "`form` with `pattern`", EXIT_BAD_TABLE)
+                              "`form` with `pattern`", EXIT_USAGE)
         name = str(item.get("word", item.get("form")))
         pattern = re.compile(item["pattern"] if "form" in item else re.escape(name))
         entries.append(Entry(name, str(item["meaning"]), pattern))

@@ -19,12 +19,25 @@ CASES = [  # id, rule, outcome per kernel (None = not run), verdict per kernel, 
     ("udp4.default.same_addr", "R1", ["EADDRINUSE"] * 3, ["pass"] * 3, None),
     ("tcp4.reuseaddr.both.bound_bound", "R2", ["ok"] * 3, ["pass", "fail", "pass"], None),
     ("unix.reuseport.stream", "R5", ["ok", "EOPNOTSUPP", "EOPNOTSUPP"], ["pass"] * 3,
-     "net: restrict SO_REUSEPORT to inet sockets"),
+     "net: restrict SO_REUSEPORT to inet sockets (6.13, backported)"),
     ("tcp4.reuseport.both.listeners", "R5", ["ok"] * 3, ["pass", "pass", "new"], None),
     ("tcp4.migrate.close_listener.migrate_req_1", "R9", ["unsupported", "migrated", None],
      ["pass", "pass", None], "net: Introduce net.ipv4.tcp_migrate_req."),
 ]
 KERNELS = [("5.10.0-32-amd64", "tcg"), ("6.18.44-host", None), ("6.12.117+deb13-amd64", "tcg")]
+FEATURES = {"5.10.0-32-amd64": [], "6.12.117+deb13-amd64": ["reuseport_inet_only"],
+            "6.18.44-host": ["migrate_req", "reuseport_inet_only"]}
+# A case whose outcome the model does not explain, on one kernel.
+UNEXPLAINED = ("tcp4.reuseaddr.both.bound_bound", "6.18.44-host")
+
+
+def model_of(cid, release, observed):
+    feats = {"unix.reuseport.stream": ["reuseport_inet_only"],
+             "tcp4.migrate.close_listener.migrate_req_1": ["migrate_req"]}.get(cid, [])
+    wrong = (cid, release) == UNEXPLAINED
+    return {"predicted": "bind:EADDRINUSE" if wrong else observed,
+            "rules": ["R1.same-address"] if wrong else ["R2.reuseaddr-not-listening"],
+            "features": feats}, not wrong
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +49,9 @@ def report(tmp_path_factory):
         d.mkdir(parents=True)
         cases = [{"id": cid, "rule": rule, "params": {}, "observed": outs[k],
                   "expected": outs[k], "verdict": verdicts[k], "duration_ms": 3.0,
-                  "detail": "", "note": note if k else None}
+                  "detail": "", "note": note if k else None,
+                  "model": model_of(cid, release, outs[k])[0],
+                  "explained": model_of(cid, release, outs[k])[1]}
                  for cid, rule, outs, verdicts, note in CASES if outs[k] is not None]
         summary = {"total": len(cases), "pass": sum(c["verdict"] == "pass" for c in cases),
                    "fail": sum(c["verdict"] == "fail" for c in cases),
@@ -44,7 +59,7 @@ def report(tmp_path_factory):
                    "by_rule": {}, "wall_s": 1.0}
         doc = {"kernel": {"release": release, "table": f"results/expected/{release[:4]}.yaml",
                           "table_warning": None}, "mode": "root", "cases": cases,
-               "summary": summary}
+               "summary": summary, "model": {"features": FEATURES[release]}}
         (d / "results.json").write_text(json.dumps(doc))
         if accel:
             (d / "vm.json").write_text(json.dumps({"accelerator": accel, "series": release[:4]}))
@@ -57,23 +72,56 @@ def report(tmp_path_factory):
     return out
 
 
-def test_markdown_has_the_grid_and_marks_changes(report):
+def test_markdown_has_the_grid_and_groups_changes_by_cause(report):
     md = (report / "compat.md").read_text()
     for cid, *_ in CASES:
         assert cid in md
     # Columns in version order, whatever order the runs were given in.
     header = next(l for l in md.splitlines() if l.startswith("| case |"))
     assert header.index("5.10") < header.index("6.12") < header.index("6.18")
-    assert "**changed** `unix.reuseport.stream` (R5) from 6.12.117+deb13-amd64" in md
-    assert "net: restrict SO_REUSEPORT to inet sockets" in md
-    assert "**changed** `tcp4.migrate.close_listener.migrate_req_1` (R9) from 6.18.44-host" in md
-    assert "**changed** `tcp4.default.same_addr`" not in md
+    findings = md.split("## Findings")[1].split("\n\n|")[0]
+    assert findings.count("\n- ") == 3
+    assert ("- net: restrict SO_REUSEPORT to inet sockets: 6.12.117+deb13-amd64, 6.18.44-host "
+            "differ from 5.10.0-32-amd64 in 1 row (unix.reuseport.stream)") in findings
+    assert "- net: Introduce net.ipv4.tcp_migrate_req.: 6.18.44-host differs from " \
+           "5.10.0-32-amd64 in 1 row (tcp4.migrate.close_listener.migrate_req_1); the model's " \
+           "feature migrate_req explains it." in findings
+    # The feature that explains a change is named; what the model cannot
+    # explain comes first.
+    assert "(unix.reuseport.stream); the model's feature reuseport_inet_only explains it." \
+        in findings
+    assert findings.strip().splitlines()[0].startswith(
+        "- **the model does not explain** `tcp4.reuseaddr.both.bound_bound` on 6.18.44-host")
+    # One entry per cause, its note once.
+    assert md.count("### net: restrict SO_REUSEPORT to inet sockets") == 1
+    assert md.count("net: restrict SO_REUSEPORT to inet sockets (6.13") == 1
     assert "| 001 | Linux has no SO_REUSEPORT |" in md and "does NOT hold (observed ok)" in md
+
+
+def test_causes_are_one_entry_per_note_unexplained_first():
+    kernels = [type("K", (), {"release": r})() for r in ("5.10", "6.1", "6.12")]
+
+    def rec(obs, note=None):
+        return {"observed": obs, "verdict": "pass", "note": note}
+
+    rows = compat.OrderedDict(R1=[
+        compat.Row("a", "R1", [rec("x"), rec("y", "fix A (7.0)"), rec("y", "fix A (7.0)")]),
+        compat.Row("b", "R1", [rec("x"), rec("x"), rec("y", "fix B (6.12)")]),
+        compat.Row("c", "R1", [rec("x"), rec("y", "fix A (7.0)"), rec("y", "fix A (7.0)")]),
+        compat.Row("d", "R1", [rec("x"), rec("y"), rec("x")]),
+        compat.Row("e", "R1", [rec("x"), None, rec("x")])])
+    for row in rows["R1"]:
+        row.change = compat.change_of(kernels, row.cells)
+    causes = compat.causes(rows)
+    assert [(c.title, [r.id for r in c.rows]) for c in causes] == [
+        (compat.UNEXPLAINED, ["d"]), ("fix A", ["a", "c"]), ("fix B", ["b"])]
+    assert causes[1].split == (("5.10",), ("6.1", "6.12"))
 
 
 def test_html_cells_carry_their_verdicts(report):
     page = (report / "index.html").read_text()
     assert page.count('<tr class="changed">') == 2
+    assert page.count("<details class=\"cause") == 2
     assert 'class="v fail"' in page and 'class="v new"' in page
     assert "not run" in page
     assert "(host)" in page and page.count("results.json</a>") == 3
@@ -138,8 +186,30 @@ def test_page_renders_in_chromium_without_network(report, chromium, tmp_path):
     dom, urls = page_requests(chromium, page.as_uri(), tmp_path, "report")
     assert "unix.reuseport.stream" in dom.replace("<wbr>", "") and 'class="changed"' in dom
     assert urls == set()
-    shot = tmp_path / "shot.png"
-    r = subprocess.run([*chromium, f"--user-data-dir={tmp_path / 'shot'}",
-                        f"--screenshot={shot}", "--window-size=1400,900", page.as_uri()],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and shot.stat().st_size > 10000, r.stderr[-2000:]
+
+
+def test_diff_view_shows_only_rows_that_differ(report, chromium, tmp_path):
+    url = (report / "index.html").as_uri() + "#diff=5.10.0-32-amd64,6.18.44-host"
+    dom, urls = page_requests(chromium, url, tmp_path, "diff")
+    body = dom.split('id="diff-rows">')[1].split("</tbody>")[0]
+    assert body.count("<tr>") == 2, body
+    assert '<div class="why">R2.reuseaddr-not-listening</div>' in body  # the rule chain
+    assert "unix.reuseport.stream" in body and "tcp4.migrate.close_listener" in body
+    assert "2 rows differ" in dom and urls == set()
+
+
+def test_screenshots_of_the_grouped_and_the_diff_view(report, chromium, tmp_path):
+    """What a person sees on a 1366-pixel-wide laptop screen: the findings, the
+    causes (one opened) and the diff view, without horizontal scrolling."""
+    page = report / "index.html"
+    for name, url in (("grouped", page.as_uri()),
+                      ("diff", page.as_uri() + "#diff=5.10.0-32-amd64,6.12.117+deb13-amd64")):
+        shot = tmp_path / f"{name}.png"
+        r = subprocess.run([*chromium, f"--user-data-dir={tmp_path / name}",
+                            f"--screenshot={shot}", "--window-size=1366,1100",
+                            "--hide-scrollbars", url],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and shot.stat().st_size > 10000, r.stderr[-2000:]
+        keep = os.environ.get("SOCKREUSE_SHOTS")
+        if keep:
+            shutil.copy(shot, os.path.join(keep, f"compat-{name}.png"))

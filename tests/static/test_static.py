@@ -14,6 +14,7 @@ SOURCES = sorted(glob.glob(os.path.join(ROOT, "netns", "*.cc")) +
                  glob.glob(os.path.join(ROOT, "fixtures", "*.cc")) +
                  glob.glob(os.path.join(ROOT, "suites", "*.cc")) +
                  glob.glob(os.path.join(ROOT, "bench", "*.cc")) +
+                 glob.glob(os.path.join(ROOT, "explore", "*.cc")) +
                  glob.glob(os.path.join(ROOT, "tests", "*", "*.cc")))
 
 

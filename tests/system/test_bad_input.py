@@ -1,4 +1,5 @@
-"""Every kind of bad input gets one clear line and its own exit code."""
+"""Every kind of bad input gets one clear line starting with `sockreuse:` and
+the documented exit status (runner/sockreuse_runner/errors.py)."""
 import os
 import shutil
 import subprocess
@@ -24,9 +25,17 @@ def assert_exit(r, code, *needles):
         assert n in out, out[-2000:]
 
 
+def assert_one_line(r, code, *needles):
+    """Exactly one line on stderr, `sockreuse: ...`, and nothing of pytest's."""
+    assert_exit(r, code, *needles)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sockreuse: "), r.stderr
+    assert "Exit:" not in r.stderr and "Traceback" not in r.stderr
+
+
 def test_filter_matching_nothing(tmp_path):
     r = run_runner(tmp_path, "-k", "no_such_case_anywhere")
-    assert_exit(r, 5, "no case matches -k 'no_such_case_anywhere'")
+    assert_exit(r, 2, "no case matches -k 'no_such_case_anywhere'")
 
 
 @pytest.mark.parametrize("body,message", [
@@ -40,27 +49,27 @@ def test_filter_matching_nothing(tmp_path):
 def test_malformed_table_names_file_and_line(tmp_path, body, message):
     path = table(tmp_path, body)
     r = run_runner(tmp_path / "run", "--expect", str(path))
-    assert_exit(r, 6, str(path), message)
+    assert_one_line(r, 2, str(path), message)
 
 
 def test_table_without_cases(tmp_path):
     path = tmp_path / "t.yaml"
     path.write_text('kernel: "6.18"\n')
-    assert_exit(run_runner(tmp_path / "run", "--expect", str(path)), 6, "no `cases:`")
+    assert_one_line(run_runner(tmp_path / "run", "--expect", str(path)), 2, "no `cases:`")
 
 
 def test_stale_row(tmp_path):
     path = table(tmp_path, f"  {SAME_ADDR}: {{expected: bind:EADDRINUSE, rule: R1}}\n"
                            "  tcp4.gone.case: {expected: ok, rule: R1}\n")
     r = run_runner(tmp_path / "run", "--expect", str(path))
-    assert_exit(r, 7, f"{path}:4: stale row 'tcp4.gone.case'")
+    assert_one_line(r, 2, f"{path}:4: stale row 'tcp4.gone.case'")
 
 
 def test_no_table_for_the_kernel(tmp_path):
     empty = tmp_path / "expected"
     empty.mkdir()
     r = run_runner(tmp_path / "run", "--expected-dir", str(empty))
-    assert_exit(r, 8, "no expected table for kernel", "./run_tests.sh --record")
+    assert_one_line(r, 2, "no expected table for kernel", "./run_tests.sh --record")
 
 
 def test_unknown_series_falls_back_with_a_warning(recorded_table, tmp_path):
@@ -79,24 +88,54 @@ def test_missing_suite_binary(tmp_path):
     r = subprocess.run(["/usr/bin/python3", "-m", "pytest", "runner/", "-p", "no:cacheprovider",
                         "--suite-bin", str(tmp_path / "nothing"), "--results-dir", str(tmp_path)],
                        cwd=ROOT, capture_output=True, text=True)
-    assert_exit(r, 9, "no suite binary", "./run_tests.sh")
+    assert_one_line(r, 2, "no suite binary", "./run_tests.sh")
 
 
 @pytest.mark.parametrize("args,message", [
     (["--no-such-option"], "unknown option '--no-such-option'"),
-    (["-j", "0"], "-j wants a positive number"),
+    (["-j", "0"], "-j wants a positive whole number"),
     (["-k"], "-k needs a value"),
+    (["--repeat", "-1"], "--repeat wants a positive whole number, not '-1'"),
+    (["--repeat", "abc"], "--repeat wants a positive whole number, not 'abc'"),
+    (["--repeat", "0"], "--repeat wants a positive whole number"),
+    (["--wait-scale", "0"], "--wait-scale wants a positive number"),
+    (["--wait-scale", "fast"], "--wait-scale wants a positive number"),
+    (["--expect", "/nonexistent/t.yaml"], "--expect /nonexistent/t.yaml: no such table file"),
+    (["--matrix", "--kernel", "6.1"], "--matrix runs every configured kernel"),
+    (["--matrix", "--expect", "x.yaml"], "--expect names one table"),
+    (["--selftest", "-k", "x"], "--selftest runs the project's own tests and takes no other"),
+    (["--modules", "/tmp"], "--modules goes with --kernel PATH"),
+    (["--kernel", "6.1", "--results-dir", "/tmp/x"], "--results-dir is for a run on this machine"),
 ])
 def test_run_tests_sh_bad_options(args, message):
     r = subprocess.run([os.path.join(ROOT, "run_tests.sh"), *args], capture_output=True, text=True)
-    assert_exit(r, 2, message)
+    assert_one_line(r, 2, message)
+
+
+def test_help_lists_every_exit_status():
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "runner"))
+    from sockreuse_runner.errors import EXIT_TABLE
+    r = subprocess.run([os.path.join(ROOT, "run_tests.sh"), "--help"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0
+    for code, meaning in EXIT_TABLE:
+        assert f"  {code}  {meaning}" in r.stdout
+        for doc in ("README.md", os.path.join("results", "README.md")):
+            assert f"| {code} | {meaning} |" in open(os.path.join(ROOT, doc)).read(), doc
+
+
+def test_runner_bad_values_are_one_line(tmp_path):
+    for args, message in ((["--repeat", "0"], "--repeat 0: give a number of runs"),
+                          (["--wait-scale", "-2"], "'-2' is not a positive number")):
+        assert_one_line(run_runner(tmp_path, *args), 2, message)
 
 
 def test_missing_package_that_cannot_be_installed():
     env = dict(os.environ, SOCKREUSE_EXTRA_PACKAGES="sockreuse-no-such-package")
     r = subprocess.run([os.path.join(ROOT, "run_tests.sh"), "-k", "x"], capture_output=True,
                        text=True, env=env, timeout=600)
-    assert_exit(r, 2, "could not install", "apt-get install", "sockreuse-no-such-package")
+    assert_one_line(r, 4, "could not install", "apt-get install", "sockreuse-no-such-package")
 
 
 @pytest.mark.parametrize("fault,reason", [
@@ -106,7 +145,7 @@ def test_missing_package_that_cannot_be_installed():
 def test_kernel_without_a_feature_nothing_can_run(recorded_table, tmp_path, fault, reason):
     r = run_runner(tmp_path, "--expect", str(recorded_table), "-k", "default",
                    env={"LD_PRELOAD": SHIM, "SOCKREUSE_FAULT": fault})
-    assert_exit(r, 1, "every case was skipped", reason)
+    assert_exit(r, 4, "every case was skipped", reason)
     assert {c["verdict"] for c in load_results(tmp_path)["cases"]} == {"skip"}
 
 

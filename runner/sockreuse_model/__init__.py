@@ -1,0 +1,39 @@
+"""An executable model of the reuse rules. predict() takes what a case did
+(its parameters, which name its kind) and a kernel's feature set, and returns
+the outcome the rules predict, the chain of rules that decided it and the
+features it depended on. It holds no observed outcome of any case: it must
+predict sequences it has never seen (the explorer's space is its test)."""
+from dataclasses import dataclass
+
+from . import binds, deliveries, kinds, sequences  # noqa: F401  (registers the predictors)
+from .context import Context
+from .features import FEATURES
+from .rules import RULES
+
+
+@dataclass
+class Prediction:
+    predicted: str   # an outcome token, or None when the model has no rule for the kind
+    rules: list      # rule ids, in the order they decided
+    features: list   # feature names the prediction depended on
+
+    def as_dict(self):
+        return {"predicted": self.predicted, "rules": self.rules, "features": self.features}
+
+
+def predict(params, features=(), disabled=()):
+    ctx = Context(features, disabled)
+    fn = kinds.PREDICTORS.get(params.get("kind"))
+    if fn is None:
+        return Prediction(None, [], [])
+    try:
+        token, rules = fn(params, ctx)
+    except kinds.NoPrediction as e:
+        return Prediction(None, [str(e)], ctx.used_features)
+    unknown = [r for r in rules if r not in RULES]
+    if unknown:
+        raise KeyError(f"rule(s) {unknown} are not in sockreuse_model/rules.py")
+    return Prediction(token, list(dict.fromkeys(rules)), ctx.used_features)
+
+
+__all__ = ["FEATURES", "RULES", "Prediction", "predict"]

@@ -1,0 +1,56 @@
+"""Named behaviours that differ between kernels. Each is tied to the kernel
+change that explains it (its commit subject) and is detected by behaviour:
+the cases in `evidence` show it, whatever the version number says. A table
+declares the features of its kernel (`features:` in results/expected/*.yaml);
+--record proposes the set that explains the run."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    change: str      # commit subject of the kernel change (or "known gap: ...")
+    meaning: str     # what the kernel does when it has the feature
+    evidence: tuple  # case id patterns (fnmatch) whose outcomes depend on it
+
+
+FEATURES = {f.name: f for f in (
+    Feature("reuseport_inet_only",
+            "net: restrict SO_REUSEPORT to inet sockets",
+            "setsockopt(SO_REUSEPORT) on an AF_UNIX or AF_NETLINK socket fails with EOPNOTSUPP",
+            ("unix.reuseport.*", "netlink.reuseport.*")),
+    Feature("udp_hash2_wildcard_fix",
+            "udp: Fix wildcard bind conflict check when using hash2",
+            "past 10 UDP sockets on a port, a wildcard bind still sees the sockets bound to "
+            "specific addresses",
+            ("udp4.hash2.*",)),
+    Feature("migrate_req_sysctl",
+            "net: Introduce net.ipv4.tcp_migrate_req.",
+            "the sysctl net.ipv4.tcp_migrate_req exists",
+            ("*.migrate.*",)),
+    Feature("migrate_req",
+            "tcp: Migrate TCP_ESTABLISHED/TCP_SYN_RECV sockets in accept queues.",
+            "with tcp_migrate_req=1, connections queued on a closed SO_REUSEPORT listener move "
+            "to a surviving one",
+            ("*.migrate.*",)),
+    Feature("bhash2_mapped_any_gap",
+            "tcp: Fix bind() regression for v4-mapped-v6 non-wildcard address.",
+            "known gap: a bound ::ffff:0.0.0.0 does not stop a later ::ffff:127.0.0.1 (a 6.1 "
+            "build with bhash2 but not all of its v4-mapped fixes)",
+            ("tcp.bind_wildcard.*", "tcp46.bhash2.*")),
+    Feature("fastreuse_first_owner_unset",
+            "tcp: Check hlist_empty(&tb->bhash2) instead of hlist_empty(&tb->owners).",
+            "the port's cached SO_REUSEADDR state is never set by its first socket (its "
+            "address bucket is linked to the port before the cache is updated), so a "
+            "SO_REUSEADDR cleared after bind is not trusted, and SO_REUSEPORT's cache is "
+            "strict, with the first address, from the start",
+            ("tcp4.explorer.*", "explore:tcp bound cleared *")),
+    Feature("ip_autobind_reuse",
+            "tcp: bind(0) remove the SO_REUSEADDR restriction when ephemeral ports are exhausted",
+            "the sysctl net.ipv4.ip_autobind_reuse exists",
+            ("tcp4.autobind.*",)),
+    Feature("bindtodevice_unprivileged",
+            "net: core: enable SO_BINDTODEVICE for non-root users",
+            "a process without CAP_NET_RAW may bind a socket to a device once",
+            ("udp4.bindtodevice.unprivileged.*",)),
+)}

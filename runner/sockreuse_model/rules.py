@@ -1,0 +1,88 @@
+"""The refined rules the model decides with. Every rule has an id (its R1-R10
+family, a dot, a name) and one sentence; a prediction names, in order, the
+rules that decided it (its rule chain). A rule can be switched off to show
+that something depends on it (tests/model)."""
+
+RULES = {
+    # R1 default
+    "R1.port-free": "a port no socket holds can be bound",
+    "R1.same-address": "a second socket on an address and port in use conflicts, unless a "
+                       "reuse rule below lets them share",
+    # R2 SO_REUSEADDR
+    "R2.reuseaddr-needs-both": "SO_REUSEADDR shares only when both sockets set it (one is "
+                               "not enough)",
+    "R2.reuseaddr-not-listening": "with SO_REUSEADDR on both, sockets not in LISTEN share",
+    "R2.listener-blocks-bind": "a socket already in LISTEN conflicts with a later bind even "
+                               "with SO_REUSEADDR on both",
+    "R2.listen-checks-listeners": "listen() conflicts only with sockets already listening (or "
+                                  "without SO_REUSEADDR)",
+    "R2.fastreuse-cache": "the port remembers whether its first socket allowed SO_REUSEADDR "
+                          "sharing; a later SO_REUSEADDR bind trusts that cache even when the "
+                          "option was cleared since",
+    # R3 TIME_WAIT
+    "R3.tw-needs-reuseaddr-both": "a TIME_WAIT socket blocks a rebind unless the new socket and "
+                                  "the one that went to TIME_WAIT both set SO_REUSEADDR",
+    "R3.established-like-bound": "an accepted connection whose listener is gone counts as a "
+                                 "bound socket in the conflict check",
+    # R4 wildcard vs specific
+    "R4.wildcard-vs-specific": "a wildcard and a specific address of the same family overlap",
+    "R4.distinct-specific": "two different specific addresses do not overlap",
+    # R5 SO_REUSEPORT
+    "R5.reuseport-all": "SO_REUSEPORT on both sockets lets them share",
+    "R5.reuseport-needs-both": "SO_REUSEPORT shares only when both sockets set it (one is "
+                               "not enough)",
+    "R5.euid-must-match": "SO_REUSEPORT shares only between sockets of the same effective UID",
+    "R5.tw-exempt-from-uid": "a TIME_WAIT socket is exempt from the SO_REUSEPORT UID check",
+    "R5.inet-only": "SO_REUSEPORT is refused on non-inet sockets",
+    # R6 SO_BINDTODEVICE
+    "R6.different-devices": "sockets bound to different devices never conflict",
+    "R6.device-falls-through": "the same device, or one side bound to none, falls through to "
+                               "the address rules (a socket bound to no device meets every "
+                               "device)",
+    # R8 dual stack
+    "R8.dualstack-covers-v4": "an IPv6 wildcard without IPV6_V6ONLY overlaps every IPv4 address",
+    "R8.v6only-excludes-v4": "an IPV6_V6ONLY socket overlaps no IPv4 address",
+    "R8.mapped-is-v4": "a v4-mapped address counts as the IPv4 address it maps",
+    "R8.mapped-on-v6only": "an IPV6_V6ONLY socket cannot bind a v4-mapped address (EINVAL)",
+    "R8.mapped-any-gap": "with the bhash2 gap (a feature), a bound ::ffff:0.0.0.0 does not "
+                         "overlap a later specific v4-mapped address",
+}
+
+RULES.update({
+    "R2.autobind-reuse": "bind(0) on exhausted ports reuses a port held by SO_REUSEADDR "
+                         "sockets only when the new socket sets it too and "
+                         "net.ipv4.ip_autobind_reuse is 1",
+    "R3.tw-lasts-60s": "TIME_WAIT lasts 60 s (TCP_TIMEWAIT_LEN), whatever tcp_fin_timeout says",
+    "R4.udp-hash2-gap": "before the hash2 fix, past 10 UDP sockets on a port a wildcard bind "
+                        "checks only its own hash2 slot and misses specific addresses",
+    "R6.device-serves": "a connection goes to the listener bound to the device it arrives on",
+    "R6.unprivileged-bind-once": "a process without CAP_NET_RAW may bind a socket to a device "
+                                 "only while it is bound to none",
+    "R7.last-bound": "with SO_REUSEADDR, unicast to a shared UDP port goes to the socket bound "
+                     "last",
+    "R7.broadcast-all": "broadcast and multicast reach every socket on the port",
+    "R7.reuseport-hash": "a SO_REUSEPORT group spreads flows over its members by hash, each flow "
+                         "staying on one member",
+    "R7.most-specific": "a socket bound to the destination address wins over a wildcard one",
+    "R7.family-match": "IPv4 traffic prefers IPv4 sockets over dual-stack IPv6 ones",
+    "R7.connected-preferred": "a connected UDP member gets its peer's datagrams, and no other "
+                              "flow's",
+    "R9.close-resets": "closing a listener resets the connections queued on it",
+    "R9.migrate-req": "with net.ipv4.tcp_migrate_req=1, a closed SO_REUSEPORT listener's queue "
+                      "moves to a surviving listener",
+    "R9.migrate-off-by-default": "net.ipv4.tcp_migrate_req is 0 in a new namespace",
+})
+
+RULES.update({
+    "R6.v6-host-address-on-device": "a host-scope IPv6 address (::1) can be bound only by a "
+                                    "socket bound to its own device (EADDRNOTAVAIL)",
+    "R6.route-by-device": "a socket bound to a device routes only through it: an IPv6 peer "
+                          "behind another device is unreachable, a loopback peer invalid",
+})
+
+RULES.update({
+    "R8.v6-alias-under-v4-wildcard": "an IPv6 socket that got its specific address from "
+                                     "connect() or accept() of a dual-stack wildcard keeps an "
+                                     "IPv4 address (127.0.0.6) that an IPv4 wildcard bind "
+                                     "overlaps",
+})

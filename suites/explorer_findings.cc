@@ -1,0 +1,145 @@
+// Curated cases for what the explorer (explore/, README "Explorer") found
+// across the five kernels of the matrix and no other case showed. Each row
+// is one explorer sequence, run through the explorer's own code in the
+// case's namespaces; its key is among the parameters, so the explorer's
+// pattern and the case can be told apart by nobody.
+#include <netinet/tcp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "explore/sequence.h"
+#include "fixtures/case.h"
+#include "fixtures/socket.h"
+#include "fixtures/timewait.h"
+
+namespace sr {
+namespace {
+
+namespace ex = sr::explore;
+
+struct Side {
+  const char* ip;
+  int v6only;  // -1: the kernel default
+  bool reuseaddr, reuseport;
+  const char* dev;  // "" for none
+};
+
+struct FindingRow {
+  std::string id;
+  std::string rule;
+  std::string key;     // the explorer sequence (explore/space.yaml values)
+  std::string change;  // the kernel change, or the README finding
+  ex::Proto proto;
+  ex::State state;
+  ex::When when;
+  Side first, second;
+  bool other_euid;
+  const char* target;  // where a client connects (timewait, established) or a UDP peer
+};
+
+// The explorer's values for one row, owned by the case.
+struct Owned {
+  ex::AddrValue a1, a2;
+  ex::OptsValue o1, o2;
+  ex::DevValue d1, d2;
+  ex::Seq seq;
+};
+
+std::shared_ptr<Owned> build(const FindingRow& r) {
+  auto o = std::make_shared<Owned>();
+  auto side = [&](const Side& s, ex::AddrValue& a, ex::OptsValue& op, ex::DevValue& d) {
+    a.addr = make_addr(s.ip, 0);
+    a.v6only = s.v6only;
+    for (size_t i = 0; i < 3; ++i) {
+      a.target.at(i) = make_addr(r.target, 0);
+      a.peer.at(i) = make_addr(r.target, 9);
+    }
+    op.reuseaddr = s.reuseaddr;
+    op.reuseport = s.reuseport;
+    d.ifname = s.dev;
+    ex::SockSpec spec{&a, &op, &d, 0};
+    return spec;
+  };
+  o->seq.proto = r.proto;
+  o->seq.state = r.state;
+  o->seq.when = r.when;
+  o->seq.first = side(r.first, o->a1, o->o1, o->d1);
+  o->seq.second = side(r.second, o->a2, o->o2, o->d2);
+  o->seq.euid = r.other_euid ? kOtherUid : 0;
+  return o;
+}
+
+// "198.51.100.1 reuseaddr reuseport", as the bind tables describe a socket.
+std::string describe(const Side& s) {
+  std::string out = s.ip;
+  if (s.reuseaddr) out += " reuseaddr";
+  if (s.reuseport) out += " reuseport";
+  if (*s.dev) out += std::string(" dev=") + s.dev;
+  return out;
+}
+
+Outcome run(const std::shared_ptr<Owned>& o, Ctx& ctx) {
+  ex::SeqResult r = ex::run_sequence(o->seq, kPort, ctx.topo);
+  if (r.status == "skip") throw Skip(r.detail);
+  if (r.status != "ok") throw std::runtime_error(r.detail);
+  // As the explorer's shards do: a TIME_WAIT that inet_diag does not show
+  // was never there, and the outcome would prove nothing.
+  if (r.timewait && sockets_on_port(kPort, state_bit(TCP_TIME_WAIT)).empty())
+    throw std::runtime_error("the TIME_WAIT on port " + std::to_string(kPort) + " is not there");
+  return {r.token, "explorer sequence on port " + std::to_string(kPort), r.control};
+}
+
+const bool registered = [] {
+  using ex::Proto;
+  using ex::State;
+  using ex::When;
+  const std::vector<FindingRow> rows = {
+      // 6.1.0-50: a bound or listening ::ffff:0.0.0.0 does not stop ::ffff:198.51.100.1
+      // (README finding 2 shows it for ::ffff:127.0.0.1; the explorer, for any mapped address).
+      {"tcp46.explorer.mapped_any_then_mapped_s0", "R8",
+       "tcp bound before mapany none none maps0 none none same",
+       "tcp: Fix bind() regression for v4-mapped-v6 non-wildcard address.", Proto::tcp,
+       State::bound, When::before, Side{kMappedAny, 0, false, false, ""},
+       Side{kMappedSrv4, 0, false, false, ""}, false, kSrv4},
+      {"tcp46.explorer.mapped_any_listening_then_mapped_s0", "R8",
+       "tcp listen before mapany none none maps0 none none same",
+       "tcp: Fix bind() regression for v4-mapped-v6 non-wildcard address.", Proto::tcp,
+       State::listen, When::before, Side{kMappedAny, 0, false, false, ""},
+       Side{kMappedSrv4, 0, false, false, ""}, false, kSrv4},
+      // The first socket set SO_REUSEADDR / SO_REUSEPORT before bind() and cleared it
+      // after: the port's cached reuse state still says it may be shared (README finding 7).
+      {"tcp4.explorer.reuseaddr_cleared_after_bind", "R2",
+       "tcp bound cleared s0_4 ra none s0_4 ra none same", "README finding 7", Proto::tcp,
+       State::bound, When::cleared, Side{kSrv4, -1, true, false, ""},
+       Side{kSrv4, -1, true, false, ""}, false, kSrv4},
+      {"tcp4.explorer.reuseport_cleared_after_bind.any_second", "R5",
+       "tcp bound cleared s0_4 rp none any4 rp none same", "README finding 7", Proto::tcp,
+       State::bound, When::cleared, Side{kSrv4, -1, false, true, ""},
+       Side{kAny4, -1, false, true, ""}, false, kSrv4},
+      // What 6.12's rework kept: the strict SO_REUSEPORT cache still lets a socket on
+      // the same address bind and listen beside one that cleared SO_REUSEPORT.
+      {"tcp4.explorer.reuseport_cleared_after_bind.same_addr", "R5",
+       "tcp bound cleared s0_4 rp none s0_4 rp none same", "README finding 7", Proto::tcp,
+       State::bound, When::cleared, Side{kSrv4, -1, false, true, ""},
+       Side{kSrv4, -1, false, true, ""}, false, kSrv4},
+      {"tcp4.explorer.both_cleared_after_bind.other_euid", "R5",
+       "tcp bound cleared s0_4 both none s0_4 both none other", "README finding 7", Proto::tcp,
+       State::bound, When::cleared, Side{kSrv4, -1, true, true, ""},
+       Side{kSrv4, -1, true, true, ""}, true, kSrv4},
+  };
+  for (const FindingRow& row : rows) {
+    auto owned = build(row);
+    Params params{{"kind", "explorer_key"},
+                  {"explorer_key", row.key},
+                  {"change", row.change},
+                  {"sock1", describe(row.first)},
+                  {"sock2", describe(row.second) + (row.other_euid ? " uid65534" : "")}};
+    add_case({row.id, row.rule, params, [owned](Ctx& ctx) { return run(owned, ctx); }});
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace sr

@@ -1,0 +1,90 @@
+"""The explorer on the running kernel, through explore/run.py: outcomes do
+not depend on order or sharding, a baseline recorded here passes here, and
+a "kernel" whose SO_REUSEPORT does nothing (the fault shim) is reported as a
+few patterns, not as thousands of lines. Needs root and a build."""
+import gzip
+import json
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, "build", "sockreuse_explore")
+SHIM = os.path.join(ROOT, "build", "fault_shim.so")
+RUN = [os.path.join("/usr/bin/python3"), os.path.join(ROOT, "explore", "run.py")]
+# Every state, timing and EUID, TCP and UDP, over a part of the addresses:
+# 58,752 sequences, a few seconds on the host.
+SLICE = "(a1:any4 or a1:s0_4 or a1:any6 or a1:maps0) and (a2:any4 or a2:s0_4 or a2:any6only)"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def needs_root_and_build():
+    if os.geteuid() != 0:
+        pytest.skip("the explorer needs root (namespaces, a second EUID)")
+    if not os.access(BIN, os.X_OK):
+        pytest.skip(f"no {BIN}: run ./run_tests.sh first")
+
+
+def run(*args, env=None):
+    return subprocess.run([*RUN, *args], cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env=dict(os.environ, **(env or {})))
+
+
+def outcomes(results_dir):
+    with gzip.open(os.path.join(results_dir, "explore-outcomes.txt.gz"), "rt") as f:
+        return dict(line.rstrip("\n").split("\t") for line in f if not line.startswith("#"))
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """A baseline of the slice, recorded on this kernel in the space's order, two shards."""
+    base = tmp_path_factory.mktemp("explore")
+    table = base / "baseline.txt.xz"
+    r = run("-k", SLICE, "-j", "2", "--record", "--expect", str(table), "--results-dir",
+            str(base / "run"))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    return table, outcomes(base / "run")
+
+
+def test_other_order_and_sharding_give_identical_outcomes(recorded, tmp_path):
+    _, first = recorded
+    r = run("-k", SLICE, "-j", "3", "--shuffle", "20260", "--outcomes-only", "--results-dir",
+            str(tmp_path))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    second = outcomes(tmp_path)
+    assert len(first) == 58752
+    assert second == first
+    # The slice is not trivial: every kind of outcome the space has shows up in it.
+    tokens = set(first.values())
+    assert {"ok", "bind:EADDRINUSE"} <= tokens
+    assert any(t.startswith("sock1.") for t in tokens)
+
+
+def test_recorded_baseline_passes_on_the_same_kernel(recorded, tmp_path):
+    table, _ = recorded
+    r = run("-k", SLICE, "--expect", str(table), "--results-dir", str(tmp_path))
+    assert r.returncode == 0, r.stdout[-3000:]
+    doc = json.load(open(tmp_path / "explore.json"))
+    assert set(doc) == {"kernel", "sequences", "baseline", "differences"}
+    assert doc["sequences"] == 58752 and doc["differences"] == []
+    assert "## Explorer" in open(tmp_path / "summary.md").read()
+
+
+def test_ignored_so_reuseport_is_reported_as_a_few_patterns(recorded, tmp_path):
+    table, _ = recorded
+    r = run("-k", SLICE, "--expect", str(table), "--results-dir", str(tmp_path),
+            env={"LD_PRELOAD": SHIM, "SOCKREUSE_IGNORE": "reuseport"})
+    assert r.returncode == 1, r.stdout[-3000:]
+    doc = json.load(open(tmp_path / "explore.json"))
+    # Patterns may overlap, so their counts add up to at least the differing sequences.
+    differing = sum(d["count"] for d in doc["differences"])
+    assert differing >= 1000
+    assert len(doc["differences"]) <= 40, "\n".join(d["pattern"] for d in doc["differences"])
+    for d in doc["differences"]:
+        # Only sequences that set SO_REUSEPORT on a socket can change.
+        assert any(d["match"].get(o) and set(d["match"][o]) <= {"rp", "both"}
+                   for o in ("o1", "o2")), d["pattern"]
+        assert d["pattern"].endswith("sequences") and d["count"] > 0
+    section = open(tmp_path / "summary.md").read()
+    assert f" differ in {len(doc['differences'])} patterns" in section

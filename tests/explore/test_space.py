@@ -1,0 +1,113 @@
+"""The space file, keys, -k selection, baselines and the cross-kernel
+section, without running anything."""
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "explore"))
+
+from explorer import baseline, crosskernel, select, space  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def sp():
+    return space.load()
+
+
+@pytest.fixture(scope="module")
+def combos(sp):
+    return list(sp.sequences())
+
+
+def test_the_space_has_every_dimension_the_issue_lists(sp):
+    assert sp.dims == ["proto", "state", "when", "a1", "o1", "d1", "a2", "o2", "d2", "euid"]
+    assert len(sp.values["a1"]) == 10 and sp.values["a1"] == sp.values["a2"]
+    assert sp.values["o1"] == ["none", "ra", "rp", "both"]
+    assert sp.values["d1"] == ["none", "s0", "s1"]
+    assert sp.values["when"] == ["before", "after", "cleared"]
+    assert sp.values["euid"] == ["same", "other"]
+
+
+def test_only_meaningful_combinations_are_sequences(sp, combos):
+    # 10 addresses x (1 + 11 x 3) first-socket settings x 120 second sockets x 2 EUIDs,
+    # times 4 TCP states and 2 UDP states.
+    assert len(combos) == sp.count() == 10 * 34 * 120 * 2 * 6 == 489600
+    assert len(set(combos)) == len(combos)
+    for c in combos[::997]:
+        seq = dict(zip(sp.dims, c))
+        assert seq["state"] in (["bound", "listen", "timewait", "established"]
+                                if seq["proto"] == "tcp" else ["bound", "connected"])
+        if seq["o1"] == "none" and seq["d1"] == "none":
+            assert seq["when"] == "before"
+
+
+def test_a_key_gives_back_every_parameter_by_name(sp, combos):
+    key = sp.key(combos[123456])
+    seq = sp.parse_key(key)
+    assert list(seq) == sp.dims and tuple(seq.values()) == combos[123456]
+    assert sp.parse_key("tcp listen after any4 ra s0 s0_4 rp none other")["o2"] == "rp"
+    with pytest.raises(space.SpaceError):
+        sp.parse_key("tcp listen after any4 ra s0 s0_4 rp none")
+    with pytest.raises(space.SpaceError):
+        sp.parse_key("tcp listen after any9 ra s0 s0_4 rp none other")
+
+
+def test_selection_like_pytest_k(sp, combos):
+    def n(expr):
+        pred = select.compile_expr(expr, sp.dims, sp.values)
+        return sum(1 for c in combos if pred(c))
+    assert n("") == len(combos)
+    assert n("udp") == 10 * 34 * 120 * 2 * 2
+    assert n("tcp and timewait and not euid:other") == 10 * 34 * 120
+    assert n("a1:any*") == n("a1:any4 or a1:any6 or a1:any6only")
+    assert n("(udp or timewait) and a2:lo6") == (n("udp") + n("timewait")) // 10
+    for bad in ("tcp and", "a9:x", "a1:nothing", "nosuchvalue", "(tcp", "tcp udp"):
+        with pytest.raises(select.SelectError):
+            select.compile_expr(bad, sp.dims, sp.values)
+
+
+def test_baseline_round_trip_keeps_review_comments(tmp_path, sp, combos):
+    keys = [sp.key(c) for c in combos[:5000]]
+    outcomes = {k: ("ok" if i % 3 else "bind:EADDRINUSE") for i, k in enumerate(keys)}
+    path = tmp_path / "9.9.txt.xz"
+    baseline.write(str(path), "9.9", "9.9.1-test", outcomes, keys, ["# reviewed: all good"])
+    got, comments = baseline.read(str(path))
+    assert got == outcomes
+    assert comments[0] == "# reviewed: all good" and "# kernel: 9.9" in comments
+    baseline.write(str(path), "9.9", "9.9.2-test", outcomes, keys, comments)
+    assert baseline.read(str(path))[1].count("# kernel: 9.9") == 1
+
+
+def test_baseline_selection_prefers_release_then_series_then_older(tmp_path):
+    for name in ("6.1", "6.12", "6.12.99-x"):
+        (tmp_path / f"{name}.txt.xz").write_bytes(b"")
+    pick = lambda r: baseline.select(r, str(tmp_path))  # noqa: E731
+    assert pick("6.12.99-x")[0].endswith("6.12.99-x.txt.xz")
+    assert pick("6.12.5")[0].endswith("6.12.txt.xz") and pick("6.12.5")[1] is None
+    path, warning = pick("6.13.1")
+    assert path.endswith("6.12.txt.xz") and "nearest older" in warning
+    assert pick("5.4.0") == (None, None)
+
+
+def test_cross_kernel_patterns_name_the_kernels_on_each_side(sp, combos):
+    keys = [sp.key(c) for c in combos]
+    base = {k: "bind:EADDRINUSE" for k in keys}
+    changed = {k: ("ok" if sp.parse_key(k)["a1"] == "maps0" and sp.parse_key(k)["a2"] == "lo4"
+                   and sp.parse_key(k)["proto"] == "tcp" else t) for k, t in base.items()}
+    runs = [("6.12.1", base), ("5.10.9", base), ("6.1.0-50", changed)]
+    notes = [{"match": {"a1": ["maps0"]}, "outcomes": {"6.1": "ok"}, "note": "a 6.1 corner"},
+             {"match": {"a1": ["maps0"]}, "outcomes": {"6.1": "bind:EADDRINUSE"}, "note": "no"}]
+    doc = crosskernel.build(runs, sp, notes)
+    assert doc["kernels"] == ["5.10.9", "6.1.0-50", "6.12.1"]
+    assert doc["differing"] == 4 * 34 * 4 * 3 * 2  # tcp states x first settings x o2, d2, euid
+    [p] = doc["patterns"]
+    # TCP has no "connected" state, so the pattern names TCP's four states
+    # rather than "any state": a match names only values that occur.
+    assert p["match"] == {"proto": ["tcp"], "state": ["bound", "listen", "timewait", "established"],
+                          "a1": ["maps0"], "a2": ["lo4"]}
+    assert p["outcomes"] == {"5.10.9": "bind:EADDRINUSE", "6.1.0-50": "ok",
+                             "6.12.1": "bind:EADDRINUSE"}
+    assert "ok on 6.1.0-50; bind:EADDRINUSE on 5.10.9, 6.12.1" in p["pattern"]
+    assert p["note"] == "a 6.1 corner" and p["count"] == doc["differing"]
