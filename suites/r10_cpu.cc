@@ -158,18 +158,22 @@ const bool registered = [] {
       add_case(
           {p + "4.r10.incoming_cpu." + when_name(when, proto),
            "R10",
-           {{"proto", p},
+           {{"kind", "r10_incoming_cpu"},
+            {"proto", p},
             {"members", "2, one per CPU"},
             {"SO_INCOMING_CPU", when_name(when, proto)},
+            {"flows_from", "every member's CPU"},
             {"selftest", "so_incoming_cpu.c"},
             {"change", fix}},
            [proto, when](Ctx& ctx) { return incoming_cpu(ctx, proto, kSrv4, when, Unset::none); }});
     }
     add_case({p + "6.r10.incoming_cpu." + when_name(When::after_all_listen, proto),
               "R10",
-              {{"proto", p},
+              {{"kind", "r10_incoming_cpu"},
+               {"proto", p},
                {"members", "2, one per CPU"},
                {"SO_INCOMING_CPU", when_name(When::after_all_listen, proto)},
+               {"flows_from", "every member's CPU"},
                {"change", fix}},
               [proto](Ctx& ctx) {
                 return incoming_cpu(ctx, proto, kSrv6, When::after_all_listen, Unset::none);
@@ -179,9 +183,12 @@ const bool registered = [] {
     add_case({std::string("tcp4.r10.incoming_cpu.member_without_cpu.") +
                   (unset == Unset::closed ? "closed" : "listening"),
               "R10",
-              {{"proto", "tcp"},
-               {"members", "2, one per CPU, and one without SO_INCOMING_CPU"},
+              {{"kind", "r10_incoming_cpu"},
+               {"proto", "tcp"},
+               {"members", std::string("2, one per CPU, and one without SO_INCOMING_CPU, ") +
+                               (unset == Unset::closed ? "closed before the flows" : "listening")},
                {"SO_INCOMING_CPU", "before_listen"},
+               {"flows_from", "every member's CPU"},
                {"selftest", "so_incoming_cpu.c"},
                {"change", fix}},
               [unset](Ctx& ctx) {
@@ -190,8 +197,11 @@ const bool registered = [] {
   }
   add_case({"udp4.r10.incoming_cpu.no_member_for_cpu",
             "R10",
-            {{"proto", "udp"},
+            {{"kind", "r10_incoming_cpu"},
+             {"proto", "udp"},
              {"members", "3, one with SO_INCOMING_CPU of the other CPU"},
+             {"SO_INCOMING_CPU", "after_bind"},
+             {"flows_from", "a CPU no member set"},
              {"selftest", "so_incoming_cpu.c"}},
             no_member_for_cpu});
   for (auto [tag, proto, ip] :
@@ -201,8 +211,13 @@ const bool registered = [] {
     const char* addr = ip;
     add_case({std::string(tag) + ".r10.cbpf.processing_cpu",
               "R10",
-              {{"proto", proto_name(proto)},
+              {{"kind", "r10_program"},
+               {"proto", proto_name(proto)},
                {"attach", "SO_ATTACH_REUSEPORT_CBPF"},
+               {"members", "one per CPU, member i on CPU i"},
+               {"program_returns", "SKF_AD_CPU, the CPU processing the packet"},
+               {"attached_to", "member 1 after every bind"},
+               {"then", "nothing"},
                {"program", "returns SKF_AD_CPU"},
                {"selftest", "reuseport_bpf_cpu.c"}},
               [pr, addr](Ctx& ctx) { return by_processing_cpu(ctx, pr, addr); }});

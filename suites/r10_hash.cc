@@ -112,9 +112,14 @@ const bool registered = [] {
       Change c = row.change;
       add_case({std::string(tag) + ".r10.hash." + row.name,
                 "R10",
-                {{"proto", proto_name(proto)},
+                {{"kind", "r10_hash"},
+                 {"proto", proto_name(proto)},
                  {"bind", ip},
                  {"flows", std::to_string(kFlows)},
+                 {"change", c == Change::joins          ? "a third member joins"
+                            : c == Change::last_leaves  ? "the last member leaves"
+                            : c == Change::first_leaves ? "the first member leaves"
+                                                        : "none"},
                  {"members", c == Change::joins  ? "2, then 3"
                              : c == Change::none ? "3"
                                                  : "3, then 2"}},

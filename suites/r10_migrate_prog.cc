@@ -197,10 +197,14 @@ const bool registered = [] {
   for (const Row& r : rows) {
     add_case({r.id,
               "R10",
-              {{"proto", "tcp"},
+              {{"kind", "r10_migrate_prog"},
+               {"proto", "tcp"},
                {"family", r.family == AF_INET ? "4" : "6"},
                {"attach", "SO_ATTACH_REUSEPORT_EBPF"},
+               {"attach_type", r.prog == Prog::plain ? "none (a plain sk_reuseport program)"
+                                                     : "BPF_SK_REUSEPORT_SELECT_OR_MIGRATE"},
                {"program", policy_name(r)},
+               {"members", "3; the program sends new connections to member 1, which goes"},
                {"tcp_migrate_req", r.migrate_req},
                {"listener_gone_by", r.gone == Gone::close ? "close" : "shutdown"},
                {"held", r.held == Held::queued ? "accept queue" : "requests (TCP_DEFER_ACCEPT)"},

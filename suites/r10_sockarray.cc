@@ -48,25 +48,46 @@ enum class Scenario {
   detached,             // SO_DETACH_REUSEPORT_BPF through member 1 before the flows
 };
 
+// Besides its name and scenario, a row says what the model
+// (runner/sockreuse_model/r10_sockarray.py) predicts from: what the slot the
+// flows ask for holds, whether the program calls bpf_sk_select_reuseport(),
+// its verdict when the helper succeeds (or is not called) and when it fails,
+// and whether the program is still attached.
 struct Row {
   const char* name;
   Scenario scenario;
   const char* what;
+  const char* slot;
+  const char* selects;
+  const char* verdict;
+  const char* on_error;
+  const char* program;
 };
 
 const std::vector<Row>& rows() {
   static const std::vector<Row> r = {
-      {"select", Scenario::select, "slot k holds member 4-k; flow i asks for slot i%4"},
-      {"empty_slot.drop", Scenario::empty_slot_drop, "flows ask for an empty slot; SK_DROP"},
-      {"empty_slot.pass", Scenario::empty_slot_pass, "flows ask for an empty slot; SK_PASS"},
-      {"other_group", Scenario::other_group, "the slot holds a socket bound to another port"},
-      {"other_protocol", Scenario::other_protocol, "the slot holds a socket of the other protocol"},
-      {"other_family", Scenario::other_family, "the slot holds an IPv6 socket"},
-      {"closed_member", Scenario::closed_member, "the slot's member closed after the update"},
-      {"select_then_drop", Scenario::select_then_drop, "the program selects, then SK_DROP"},
-      {"pass_without_select", Scenario::pass_without_select, "SK_PASS, nothing selected"},
-      {"drop_without_select", Scenario::drop_without_select, "SK_DROP, nothing selected"},
-      {"detached", Scenario::detached, "SO_DETACH_REUSEPORT_BPF through member 1"},
+      {"select", Scenario::select, "slot k holds member 4-k; flow i asks for slot i%4",
+       "a member of the group", "yes", "SK_PASS", "SK_DROP", "attached"},
+      {"empty_slot.drop", Scenario::empty_slot_drop, "flows ask for an empty slot; SK_DROP",
+       "nothing", "yes", "SK_PASS", "SK_DROP", "attached"},
+      {"empty_slot.pass", Scenario::empty_slot_pass, "flows ask for an empty slot; SK_PASS",
+       "nothing", "yes", "SK_PASS", "SK_PASS", "attached"},
+      {"other_group", Scenario::other_group, "the slot holds a socket bound to another port",
+       "a member of another group (another port)", "yes", "SK_PASS", "SK_DROP", "attached"},
+      {"other_protocol", Scenario::other_protocol, "the slot holds a socket of the other protocol",
+       "a socket of the other protocol", "yes", "SK_PASS", "SK_DROP", "attached"},
+      {"other_family", Scenario::other_family, "the slot holds an IPv6 socket",
+       "a socket of the other family", "yes", "SK_PASS", "SK_DROP", "attached"},
+      {"closed_member", Scenario::closed_member, "the slot's member closed after the update",
+       "a member closed after the update", "yes", "SK_PASS", "SK_DROP", "attached"},
+      {"select_then_drop", Scenario::select_then_drop, "the program selects, then SK_DROP",
+       "a member of the group", "yes", "SK_DROP", "SK_DROP", "attached"},
+      {"pass_without_select", Scenario::pass_without_select, "SK_PASS, nothing selected",
+       "a member of the group", "no", "SK_PASS", "SK_PASS", "attached"},
+      {"drop_without_select", Scenario::drop_without_select, "SK_DROP, nothing selected",
+       "a member of the group", "no", "SK_DROP", "SK_DROP", "attached"},
+      {"detached", Scenario::detached, "SO_DETACH_REUSEPORT_BPF through member 1",
+       "a member of the group", "yes", "SK_PASS", "SK_DROP", "detached through member 1"},
   };
   return r;
 }
@@ -208,10 +229,16 @@ const bool registered = [] {
       Scenario s = row.scenario;
       add_case({id,
                 "R10",
-                {{"proto", proto_name(t.proto)},
+                {{"kind", "r10_sockarray"},
+                 {"proto", proto_name(t.proto)},
                  {"bind", t.bind_ip},
                  {"attach", "SO_ATTACH_REUSEPORT_EBPF"},
-                 {"program", "sk_reuseport, bpf_sk_select_reuseport"},
+                 {"program", std::string("sk_reuseport, bpf_sk_select_reuseport, ") + row.program},
+                 {"members", std::to_string(kMembers)},
+                 {"slot", row.slot},
+                 {"selects", row.selects},
+                 {"verdict", row.verdict},
+                 {"verdict_on_helper_error", row.on_error},
                  {"scenario", row.what},
                  {"selftest", "select_reuseport.c"}},
                 [target, s](Ctx& ctx) { return run(ctx, target, s); }});
@@ -230,7 +257,8 @@ const bool registered = [] {
         Update{"tcp4.r10.sockarray.update.listening", Proto::tcp, true, true, true}}) {
     add_case({u.id,
               "R10",
-              {{"proto", proto_name(u.proto)},
+              {{"kind", "r10_sockarray_update"},
+               {"proto", proto_name(u.proto)},
                {"map", "REUSEPORT_SOCKARRAY"},
                {"SO_REUSEPORT", u.reuseport ? "yes" : "no"},
                {"state", u.listen ? "listening"

@@ -176,49 +176,69 @@ Outcome before_bind_beside_group(Kind kind, const Target& t) {
   });
 }
 
-Params params_of(Kind kind, const Target& t, const std::string& scenario) {
-  return {{"proto", proto_name(t.proto)},
+// What the model (runner/sockreuse_model/r10_steering.py) predicts from: the
+// members, the program's return value, where it was attached and what came after.
+Params params_of(Kind kind, const Target& t, const std::string& scenario, int members,
+                 const char* returns, const char* attached, const char* then = "nothing") {
+  return {{"kind", "r10_program"},
+          {"proto", proto_name(t.proto)},
           {"bind", t.bind_ip},
           {"send_to", t.dst_ip},
           {"attach", option_name(kind)},
+          {"members", std::to_string(members)},
+          {"program_returns", returns},
+          {"attached_to", attached},
+          {"then", then},
           {"scenario", scenario}};
 }
+
+const char* const kByPort = "the member index in the source port's low byte";
+const char* const kFirstBeforeBind = "member 1 before bind";
 
 const bool registered = [] {
   for (Kind kind : {Kind::cbpf, Kind::ebpf}) {
     std::string k = kind == Kind::cbpf ? "cbpf" : "ebpf";
     for (const Target& t : targets()) {
       std::string id = std::string(t.tag) + ".r10." + k + ".";
-      Params p = params_of(kind, t, "4 members, program on member 1 before bind");
+      Params p = params_of(kind, t, "4 members, program on member 1 before bind", 4, kByPort,
+                           kFirstBeforeBind);
       p.emplace_back("selftest", "reuseport_bpf.c");
       add_case({id + "select", "R10", p,
                 [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::steer); }});
     }
     Target udp4 = targets()[0], tcp4 = targets()[3];
     // More than ten members: UDP's lookup takes its second hash table (hash2).
-    Params twenty = params_of(kind, udp4, "20 members, program on member 1 before bind");
+    Params twenty = params_of(kind, udp4, "20 members, program on member 1 before bind", 20,
+                              kByPort, kFirstBeforeBind);
     twenty.emplace_back("selftest", "reuseport_bpf.c");
     add_case({"udp4.r10." + k + ".twenty_members", "R10", twenty,
               [kind, udp4](Ctx& ctx) { return steer(ctx, kind, udp4, 20, Then::steer); }});
     for (const Target& t : {udp4, tcp4}) {
       std::string id = std::string(t.tag) + ".r10." + k + ".";
-      add_case({id + "replace", "R10",
-                params_of(kind, t, "a second program replaces the first through member 4"),
-                [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::replace); }});
+      add_case(
+          {id + "replace", "R10",
+           params_of(kind, t, "a second program replaces the first through member 4", 4, kByPort,
+                     kFirstBeforeBind, "a program returning 0 attached through member 4"),
+           [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::replace); }});
       add_case({id + "out_of_range", "R10",
-                params_of(kind, t, "the program returns 200 for a group of 4"),
+                params_of(kind, t, "the program returns 200 for a group of 4", 4, "200",
+                          kFirstBeforeBind),
                 [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::out_of_range); }});
       add_case({id + "detach", "R10",
-                params_of(kind, t, "SO_DETACH_REUSEPORT_BPF through member 4"),
+                params_of(kind, t, "SO_DETACH_REUSEPORT_BPF through member 4", 4, kByPort,
+                          kFirstBeforeBind, "SO_DETACH_REUSEPORT_BPF through member 4"),
                 [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::detach); }});
       add_case({id + "attached_to_last_member", "R10",
-                params_of(kind, t, "program attached to member 4 after every bind"),
+                params_of(kind, t, "program attached to member 4 after every bind", 4, kByPort,
+                          "member 4 after every bind"),
                 [kind, t](Ctx& ctx) { return attached_to_last(ctx, kind, t); }});
-      Params none = params_of(kind, t, "attach to a bound socket without SO_REUSEPORT");
+      Params none = params_of(kind, t, "attach to a bound socket without SO_REUSEPORT", 1, kByPort,
+                              "a bound socket without SO_REUSEPORT");
       none.emplace_back("selftest", "reuseport_bpf.c");
       add_case({id + "attach_without_reuseport", "R10", none,
                 [kind, t](Ctx&) { return without_reuseport(kind, t); }});
-      Params extra = params_of(kind, t, "program attached before bind, beside a group");
+      Params extra = params_of(kind, t, "program attached before bind, beside a group", 2, kByPort,
+                               "each of two SO_REUSEPORT sockets before its bind");
       extra.emplace_back("selftest", "reuseport_bpf.c");
       add_case({id + "attach_before_bind.second_socket", "R10", extra,
                 [kind, t](Ctx&) { return before_bind_beside_group(kind, t); }});
@@ -230,8 +250,11 @@ const bool registered = [] {
     for (bool reuseport : {true, false}) {
       add_case({tag + ".r10.detach." + (reuseport ? "nothing_attached" : "not_reuseport"),
                 "R10",
-                {{"proto", proto_name(proto)},
+                {{"kind", "r10_detach"},
+                 {"proto", proto_name(proto)},
                  {"option", "SO_DETACH_REUSEPORT_BPF"},
+                 {"SO_REUSEPORT", reuseport ? "yes" : "no"},
+                 {"program_attached", "no"},
                  {"socket", reuseport ? "member of a group of 2, no program" : "no SO_REUSEPORT"}},
                 [proto, reuseport](Ctx&) -> Outcome {
                   Opts o;
