@@ -6,6 +6,7 @@ predict sequences it has never seen (the explorer's space is its test)."""
 from dataclasses import dataclass
 
 from . import binds, deliveries, kinds, sequences  # noqa: F401  (registers the predictors)
+from . import r10_cpu, r10_membership, r10_migrate, r10_sockarray, r10_steering  # noqa: F401  (R10)
 from .context import Context
 from .features import FEATURES
 from .rules import RULES
