@@ -10,8 +10,11 @@ sees the same machine load. Variants:
 
 Each runs the whole matrix (vm/matrix.py --matrix, guests two at a time, as
 ./run_tests.sh --matrix does here); split's second boots also run two at a
-time. Prints the median wall time of each. Run as root after
-./run_tests.sh --matrix has fetched the kernels: bench/guest_cpus.py [ROUNDS]"""
+time. With --kernel SERIES, one guest instead of the matrix (much cheaper on
+a shared machine; split is then that guest's second boot). Prints the median
+wall time of each. Run as root after the kernels are fetched:
+bench/guest_cpus.py [--kernel SERIES] [ROUNDS]"""
+import argparse
 import concurrent.futures
 import os
 import statistics
@@ -37,12 +40,12 @@ def timed(cmd, cpus):
     return time.perf_counter() - t0
 
 
-def second_boots():
+def second_boots(series_list):
     """The split variant's extra boots: the two-CPU cases alone, two guests at a time."""
     t0 = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         runs = [pool.submit(timed, MATRIX + ["--kernel", series, "-k", TWO_CPU_CASES], 2)
-                for series in fetch.load_conf()]
+                for series in series_list]
         for r in runs:
             r.result()
     return time.perf_counter() - t0
@@ -51,16 +54,25 @@ def second_boots():
 def main():
     if os.geteuid() != 0:
         sys.exit("bench/guest_cpus.py: needs root (guests share the host root)")
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--kernel", help="one guest series (vm/kernels.conf) instead of the matrix")
+    p.add_argument("rounds", nargs="?", type=int, default=3)
+    a = p.parse_args()
+    if a.kernel and a.kernel not in fetch.load_conf():
+        sys.exit(f"bench/guest_cpus.py: no series '{a.kernel}' in vm/kernels.conf")
+    what = ["--kernel", a.kernel] if a.kernel else ["--matrix", "-j", "2"]
+    series_list = [a.kernel] if a.kernel else list(fetch.load_conf())
+    rounds = a.rounds
     walls = {"1cpu": [], "2cpu": [], "split": []}
     for i in range(rounds):
-        one = timed(MATRIX + ["--matrix", "-j", "2"], 1)
+        one = timed(MATRIX + what, 1)
         walls["1cpu"].append(one)
-        walls["2cpu"].append(timed(MATRIX + ["--matrix", "-j", "2"], 2))
-        walls["split"].append(one + second_boots())
+        walls["2cpu"].append(timed(MATRIX + what, 2))
+        walls["split"].append(one + second_boots(series_list))
         print(f"  round {i + 1}: " + ", ".join(f"{k} {v[-1]:6.1f} s" for k, v in walls.items()),
               flush=True)
-    print(f"whole matrix, guests two at a time, median of {rounds} (interleaved):")
+    print(f"{'guest ' + a.kernel if a.kernel else 'whole matrix, guests two at a time'}, "
+          f"median of {rounds} (interleaved):")
     for k, v in walls.items():
         print(f"  {k:5s}  {statistics.median(v):6.1f} s")
 

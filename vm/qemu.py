@@ -25,6 +25,13 @@ def _die_with_parent():
 def command(kernel, initrd, accel, console, shares, cmdline_extra="", cpus=1):
     accel_args = (["-enable-kvm", "-cpu", "host"] if accel == "kvm"
                   else ["-accel", "tcg", "-cpu", "max"])
+    # cpus: SOCKREUSE_GUEST_CPUS (vm/matrix.py), 2 by default so the R10
+    # SO_INCOMING_CPU and SKF_AD_CPU cases give verdicts instead of skipping.
+    # It costs time under TCG on this 2-core host: `./run_tests.sh --kernel 6.1`,
+    # once each, the machine shared with other work, took 282 s in the guest
+    # with 1 vCPU (17 skips, load 5.6) and 532 s with 2 (no skip, load 8.1);
+    # earlier, two 1-vCPU guests side by side ran the matrix in 103 s and two
+    # 2-vCPU guests in 200 s (bench/matrix.py, bench/guest_cpus.py).
     cmd = ["qemu-system-x86_64", *accel_args, "-m", "1G", "-smp", str(cpus), "-no-reboot",
            "-display", "none", "-monitor", "none", "-serial", f"file:{console}",
            "-nic", "none", "-kernel", kernel["vmlinuz"], "-initrd", initrd,
