@@ -139,6 +139,9 @@ fi
 
 packages=(cmake make g++ pkg-config libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libgtest-dev
           python3 python3-pytest python3-yaml python3-pytest-xdist iproute2 kmod)
+# R10's BPF programs: built by clang for the BPF target, loaded with libbpf
+# (linked statically, with libelf).
+packages+=(clang libbpf-dev libelf-dev zlib1g-dev)
 # The project's own tests also lint and format-check the C++ code, and drive
 # the LAVA lab code through lavacli against a stand-in server.
 [ "$mode" = selftest ] && packages+=(clang-tidy clang-format chromium lavacli)

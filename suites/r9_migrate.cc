@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fixtures/delivery.h"
+#include "fixtures/listen_queue.h"
 #include "fixtures/sysctl_step.h"
 #include "fixtures/timewait.h"
 #include "netns/error.h"
@@ -21,21 +22,6 @@ namespace {
 
 constexpr int kConns = 16;
 const char* const kMigrate = "net.ipv4.tcp_migrate_req";
-
-uint32_t queued(ino_t inode) {
-  for (const TcpSockInfo& l : sockets_on_port(kPort, state_bit(TCP_LISTEN)))
-    if (l.inode == inode) return l.rqueue;
-  return 0;
-}
-
-// Clients never close here, so an established client that reached CLOSE was
-// reset. TCP_INFO reads the state without consuming the pending error.
-bool is_reset(const Sock& c) {
-  tcp_info info{};
-  socklen_t len = sizeof info;
-  check(getsockopt(c.fd(), IPPROTO_TCP, TCP_INFO, &info, &len), "TCP_INFO");
-  return info.tcpi_state == TCP_CLOSE;
-}
 
 // Sets tcp_migrate_req in the server namespace; false when migration is
 // asked for on a kernel without the sysctl. `note` says what the kernel has.
@@ -61,16 +47,16 @@ Outcome run(Ctx& ctx, int family, const std::string& migrate, bool by_shutdown) 
   Sock& b = group[1];
   std::vector<Sock> clients = connect_clients(ctx, at, kConns);
   ino_t ia = a.inode(), ib = b.inode();
-  wait_for([&] { return queued(ia) + queued(ib) == kConns; },
+  wait_for([&] { return queued_on(ia) + queued_on(ib) == kConns; },
            [&] {
-             return "every connection to reach an accept queue (" + std::to_string(queued(ia)) +
-                    " + " + std::to_string(queued(ib)) + " of " + std::to_string(kConns) + ")";
+             return "every connection to reach an accept queue (" + std::to_string(queued_on(ia)) +
+                    " + " + std::to_string(queued_on(ib)) + " of " + std::to_string(kConns) + ")";
            });
   // Close the listener holding more connections, so some are always orphaned.
-  bool close_a = queued(ia) >= queued(ib);
+  bool close_a = queued_on(ia) >= queued_on(ib);
   Sock& victim = close_a ? a : b;
   Sock& survivor = close_a ? b : a;
-  uint32_t orphans = queued(close_a ? ia : ib);
+  uint32_t orphans = queued_on(close_a ? ia : ib);
   ino_t survivor_ino = close_a ? ib : ia;
   if (by_shutdown)
     check(shutdown(victim.fd(), SHUT_RDWR), "shutdown(listener)");
@@ -79,16 +65,16 @@ Outcome run(Ctx& ctx, int family, const std::string& migrate, bool by_shutdown) 
 
   auto resets = [&] {
     int n = 0;
-    for (const Sock& c : clients) n += is_reset(c);
+    for (const Sock& c : clients) n += was_reset(c);
     return n;
   };
   // Done when every connection is either queued on the survivor or reset:
   // only then is "reset", "migrated" or "mixed" the kernel's answer.
-  wait_for([&] { return queued(survivor_ino) + resets() == kConns; },
+  wait_for([&] { return queued_on(survivor_ino) + resets() == kConns; },
            [&] {
              return "every connection to be queued on the survivor or reset (queued " +
-                    std::to_string(queued(survivor_ino)) + ", reset " + std::to_string(resets()) +
-                    " of " + std::to_string(kConns) + ")";
+                    std::to_string(queued_on(survivor_ino)) + ", reset " +
+                    std::to_string(resets()) + " of " + std::to_string(kConns) + ")";
            });
   int accepted = 0;
   while (Sock c = survivor.accept_nonblock()) accepted++;
@@ -131,7 +117,7 @@ Outcome syn_recv(Ctx& ctx, const std::string& migrate) {
   for (Sock& c : clients) check(static_cast<int>(::write(c.fd(), "x", 1)), "client write");
   auto resets = [&] {
     int n = 0;
-    for (const Sock& c : clients) n += is_reset(c);
+    for (const Sock& c : clients) n += was_reset(c);
     return n;
   };
   int accepted = 0;

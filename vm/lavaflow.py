@@ -39,20 +39,20 @@ class Flow:
         """What must hold before anything is built (the server answers, the token is good)."""
         getattr(self.backend, "check", lambda: None)()
 
-    def run(self, kernel, accel, cases, repeat, wait_scale=1):
+    def run(self, kernel, accel, cases, repeat, wait_scale=1, cpus=1):
         """The job for `kernel`; returns the device runner's exit status
         (errors.EXIT_*), EXIT_FAILED when the job failed or LAVA recorded a
         case otherwise."""
         with landing.lock(kernel):
-            return self._run(kernel, accel, cases, repeat, wait_scale)
+            return self._run(kernel, accel, cases, repeat, wait_scale, cpus)
 
-    def _run(self, kernel, accel, cases, repeat, wait_scale):
+    def _run(self, kernel, accel, cases, repeat, wait_scale, cpus):
         series = kernel["series"]
         out = landing.start(kernel)
         try:
             initrd = guest.initrd(kernel, name="lava-initrd.gz")
             kernel_url, ramdisk_url = self.backend.urls(kernel, initrd)
-            job = lavajob.qemu_job(kernel, kernel_url, ramdisk_url, guest.GUEST_CPUS, cases,
+            job = lavajob.qemu_job(kernel, kernel_url, ramdisk_url, cpus, cases,
                                    repeat, no_kvm=accel != "kvm", wait_scale=wait_scale)
         except (modules.ModuleError, rootfs.RootfsError, lavajob.LavaJobError) as e:
             say(f"{series}: ERROR {e}")
@@ -79,7 +79,7 @@ class Flow:
         if failure and problem is None:
             problem = (f"LAVA job {job_id} failed ({failure}); the device's last lines: "
                        f"{lavalog.last_lines(console)}")
-        vm = {"accelerator": self.backend.accelerator(accel), "cpus": guest.GUEST_CPUS,
+        vm = {"accelerator": self.backend.accelerator(accel), "cpus": cpus,
               "boot_s": lavalog.boot_seconds(log) or total_s, "total_s": total_s,
               "lava": {"job": job_id, "where": self.backend.where, **about}}
         code = landing.land(kernel, console, vm, problem)

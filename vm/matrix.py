@@ -132,6 +132,7 @@ def parse_args():
 
 def main():
     a = parse_args()
+    cpus = guest.guest_cpus()
     if os.geteuid() != 0:
         fail("--kernel and --matrix need root (QEMU, private apt, lava-run)", EXIT_CANNOT_RUN)
     runner_args = ["--explore"] if a.explore else []
@@ -192,9 +193,10 @@ def main():
     guest_args = runner_args + ["--wait-scale", str(guest_scale)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.j)) as pool:
         if lab:
-            futures = [pool.submit(lab.run, k, accel, a.k, a.repeat, guest_scale) for k in kernels]
+            futures = [pool.submit(lab.run, k, accel, a.k, a.repeat, guest_scale, cpus)
+                       for k in kernels]
         else:
-            futures = [pool.submit(guest.run, k, accel, guest_args, a.record) for k in kernels]
+            futures = [pool.submit(guest.run, k, accel, guest_args, a.record, cpus) for k in kernels]
         statuses += [f.result() for f in futures]
     if a.matrix:
         # This matrix's runs only, not whatever else results/runs/ holds.

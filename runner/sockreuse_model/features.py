@@ -53,4 +53,20 @@ FEATURES = {f.name: f for f in (
             "net: core: enable SO_BINDTODEVICE for non-root users",
             "a process without CAP_NET_RAW may bind a socket to a device once",
             ("udp4.bindtodevice.unprivileged.*",)),
+    # R10
+    Feature("incoming_cpu_select",
+            "soreuseport: Fix socket selection for SO_INCOMING_CPU.",
+            "a SO_REUSEPORT group gives a packet to the member whose SO_INCOMING_CPU is the CPU "
+            "it arrives on, whatever order the option was set in (before, the hash ignored it)",
+            ("*.r10.incoming_cpu.*",)),
+    Feature("reuseport_migrate_prog",
+            "bpf: Support socket migration by eBPF.",
+            "an sk_reuseport program can be loaded for BPF_SK_REUSEPORT_SELECT_OR_MIGRATE and "
+            "decides where a closed listener's connections go",
+            ("tcp*.r10.migrate_prog.*",)),
+    Feature("udp_connected_leaves_group",
+            "ipv4/udp: Add 4-tuple hash for connected socket",
+            "a UDP socket bound to a specific address leaves its SO_REUSEPORT group when it "
+            "connects (and its IPv6 twin, 'ipv6/udp: Add 4-tuple hash for connected socket')",
+            ("udp*.r10.membership.connected_member.*",)),
 )}

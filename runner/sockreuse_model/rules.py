@@ -135,3 +135,51 @@ RULES.update({
     "R9.relisten-rejoins": "a SO_REUSEPORT listener shut down with shutdown() may listen() "
                            "again and rejoins its group",
 })
+
+# R10: which member of a SO_REUSEPORT group gets each datagram or connection
+# (suites/r10_*.cc; runner/sockreuse_model/r10_*.py).
+RULES.update({
+    "R10.program-picks": "a program attached to a SO_REUSEPORT group (classic, extended or "
+                         "sk_reuseport) picks each packet's member by the index it returns",
+    "R10.program-governs-group": "a program attached through any member governs the whole "
+                                 "group, and replaces the one attached before",
+    "R10.out-of-range-hash": "an index at or past the group's size falls back to the group's "
+                             "flow hash",
+    "R10.detach-restores-hash": "SO_DETACH_REUSEPORT_BPF removes the group's program, and the "
+                                "flow hash decides again",
+    "R10.attach-needs-reuseport": "a program attaches only to a socket with SO_REUSEPORT "
+                                  "(EINVAL)",
+    "R10.program-before-bind-own-group": "a socket that takes a program before bind gets a "
+                                         "group of its own and cannot join another group on "
+                                         "the port (EADDRINUSE)",
+    "R10.detach-needs-group": "SO_DETACH_REUSEPORT_BPF on a socket without SO_REUSEPORT is EINVAL",
+    "R10.detach-needs-program": "SO_DETACH_REUSEPORT_BPF on a group without a program is ENOENT",
+    "R10.hash-reciprocal-scale": "the group scales a flow's hash onto its member count, so a "
+                                 "member joining or leaving also moves flows between members "
+                                 "that stay",
+    "R10.incoming-cpu": "a member whose SO_INCOMING_CPU is the CPU a packet arrives on gets it, "
+                        "whatever order the option was set in; with no such member, the hash",
+    "R10.sockarray-select": "bpf_sk_select_reuseport picks the map slot's socket when it is a "
+                            "live member of the packet's group, else fails: ENOENT (empty slot "
+                            "or closed member), EBADFD (another group), EPROTOTYPE (other "
+                            "protocol), EAFNOSUPPORT (other family)",
+    "R10.sockarray-verdict": "an sk_reuseport program's SK_DROP drops the packet (a SYN is "
+                             "refused); SK_PASS with nothing selected leaves it to the hash",
+    "R10.sockarray-members-only": "a REUSEPORT_SOCKARRAY map takes only group members: a bound "
+                                  "UDP or a listening TCP socket with SO_REUSEPORT (EINVAL)",
+    "R10.select-or-migrate": "a BPF_SK_REUSEPORT_SELECT_OR_MIGRATE program decides where a "
+                             "closed or shut down listener's connections and requests go, "
+                             "whatever tcp_migrate_req says: the member it selects, the "
+                             "kernel's pick on SK_PASS, a reset on SK_DROP",
+    "R10.join-at-listen": "a TCP socket joins its group at listen(), a UDP one at bind(); a new "
+                          "member takes the next index",
+    "R10.leaver-takes-last": "a member that leaves (close, shutdown) has its index filled by the "
+                             "group's last member; a shut down listener that listens again "
+                             "rejoins at the end",
+    "R10.group-per-address-device": "sockets on different specific addresses, or bound to "
+                                    "different devices, of one port form separate groups",
+    "R10.connect-rehash-leaves": "a UDP member bound to the wildcard address leaves its group on "
+                                 "connect(), which rehashes it to a local address",
+    "R10.connected-leaves-group": "with the 4-tuple hash, a UDP member bound to a specific "
+                                  "address leaves its group when it connects",
+})

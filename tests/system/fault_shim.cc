@@ -20,6 +20,9 @@
 //                                on an inet socket never reports it readable,
 //                                inet_diag finds no socket, TCP_INFO says
 //                                ESTABLISHED; every wait must end in an error
+//   reuseport_bpf_noop           SO_ATTACH_REUSEPORT_CBPF and _EBPF report success
+//                                without attaching anything: a group keeps
+//                                selecting by its hash (R10)
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -79,6 +82,10 @@ int g_flaky_calls = 0;
 extern "C" int setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
   if (level == SOL_SOCKET && ((name == SO_REUSEADDR && env_has("SOCKREUSE_IGNORE", "reuseaddr")) ||
                               (name == SO_REUSEPORT && env_has("SOCKREUSE_IGNORE", "reuseport"))))
+    return 0;
+  if (level == SOL_SOCKET &&
+      (name == SO_ATTACH_REUSEPORT_CBPF || name == SO_ATTACH_REUSEPORT_EBPF) &&
+      env_has("SOCKREUSE_FAULT", "reuseport_bpf_noop"))
     return 0;
   static auto real = next<int (*)(int, int, int, const void*, socklen_t)>("setsockopt");
   return real(fd, level, name, value, len);

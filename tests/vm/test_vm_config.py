@@ -151,3 +151,20 @@ def test_a_failed_kvm_probe_is_remembered_and_can_be_overridden(tmp_path, monkey
         assert accel == "tcg" and "earlier run" in why
     monkeypatch.setenv("SOCKREUSE_ACCEL", "kvm")
     assert qemu.probe_kvm(no_kernel, no_initrd, str(tmp_path))[0] == "kvm"
+
+
+def test_guest_vcpus_are_a_parameter():
+    import qemu
+    kernel = {"vmlinuz": "/boot/vmlinuz"}
+    for cpus in (1, 2):
+        cmd = qemu.command(kernel, "initrd", "tcg", "console.log", cpus=cpus)
+        assert cmd[cmd.index("-smp") + 1] == str(cpus)
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_guest_vcpu_count_is_one_line(value):
+    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "matrix.py"), "--kernel", "6.1"],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, SOCKREUSE_GUEST_CPUS=value))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stderr.startswith(f"sockreuse: SOCKREUSE_GUEST_CPUS='{value}' is not a positive")
