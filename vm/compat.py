@@ -22,7 +22,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sockreuse_runner import claims as seed_claims  # noqa: E402
 from sockreuse_runner.rules import rule_key  # noqa: E402
 
-sys.path.insert(0, os.path.join(REPO, "explore"))
+# Appended, not put first: explore/ has a compat.py of its own, and
+# compat_html.py's `import compat` must find this one.
+sys.path.append(os.path.join(REPO, "explore"))
 from explorer import crosskernel as explorer_compat  # noqa: E402
 
 VERDICTS = ("pass", "fail", "new", "error", "skip")
@@ -139,13 +141,16 @@ def grid(kernels):
 
 
 def causes(rows_by_rule):
-    """One Cause per distinct note, unexplained changes first, then by size."""
-    by_note = OrderedDict()
+    """One Cause per kernel change (the commit subject its notes start with;
+    rows of different suites may add different details), unexplained changes
+    first, then by size."""
+    by_change = OrderedDict()
     for rows in rows_by_rule.values():
         for row in rows:
             if row.change:
-                by_note.setdefault(row.change.note, Cause(row.change.note)).rows.append(row)
-    return sorted(by_note.values(), key=lambda c: (c.explained, -len(c.rows), c.note))
+                cause = Cause(row.change.note)
+                by_change.setdefault(cause.title, cause).rows.append(row)
+    return sorted(by_change.values(), key=lambda c: (c.explained, -len(c.rows), c.note))
 
 
 def unexplained(kernels):

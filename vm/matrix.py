@@ -202,8 +202,13 @@ def main():
         # This matrix's runs only, not whatever else results/runs/ holds.
         runs = [os.path.join(RUNS, r) for r in [os.uname().release] + [k["release"] for k in kernels]]
         report = ["explore", "compat.py"] if a.explore else ["vm", "compat.py"]
-        subprocess.run(["/usr/bin/python3", os.path.join(REPO, *report), "--runs", *runs],
-                       cwd=REPO)
+        r = subprocess.run(["/usr/bin/python3", os.path.join(REPO, *report), "--runs", *runs],
+                           cwd=REPO)
+        if r.returncode != 0:
+            # The runs passed, but a matrix without its report is not done.
+            say(f"ERROR the compatibility report ({'/'.join(report)}) failed "
+                f"(exit {r.returncode}); the runs' results are in results/runs/")
+            statuses.append(EXIT_FAILED)
     ran = len(kernels) + (1 if a.matrix else 0)
     bad = sum(1 for s in statuses if s != EXIT_PASS)
     say(f"done: {ran} kernel(s) ran, {bad} did not pass (failed, errored, had new cases or "

@@ -107,7 +107,9 @@ def test_causes_are_one_entry_per_note_unexplained_first():
     rows = compat.OrderedDict(R1=[
         compat.Row("a", "R1", [rec("x"), rec("y", "fix A (7.0)"), rec("y", "fix A (7.0)")]),
         compat.Row("b", "R1", [rec("x"), rec("x"), rec("y", "fix B (6.12)")]),
-        compat.Row("c", "R1", [rec("x"), rec("y", "fix A (7.0)"), rec("y", "fix A (7.0)")]),
+        # Another suite's note for the same change adds other details.
+        compat.Row("c", "R1", [rec("x"), rec("y", "fix A (7.0; finding 3)"),
+                               rec("y", "fix A (7.0; finding 3)")]),
         compat.Row("d", "R1", [rec("x"), rec("y"), rec("x")]),
         compat.Row("e", "R1", [rec("x"), None, rec("x")])])
     for row in rows["R1"]:
@@ -132,6 +134,16 @@ def test_html_is_self_contained(report):
     refs = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', page) + re.findall(r"url\(([^)]*)\)", page)
     assert refs, "expected links to the results.json files"
     assert all(not re.match(r"^(https?:)?//", r) and r.endswith("results.json") for r in refs)
+
+
+def test_the_report_runs_as_the_matrix_runs_it(report, tmp_path):
+    """vm/matrix.py runs vm/compat.py as a script: its imports must resolve to
+    vm/'s modules (explore/ has a compat.py of its own)."""
+    runs = sorted(str(p) for p in (report.parent / "runs").iterdir())
+    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "compat.py"), "--runs", *runs,
+                        "--out", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "index.html").is_file() and (tmp_path / "compat.md").is_file()
 
 
 def test_no_results_is_a_clear_error(tmp_path):
