@@ -293,14 +293,18 @@ def main(argv=None):
         first_errors.setdefault(why.split(":")[0], (k, why))
     extra = {"select": a.select, "differing": len(differing), "errors": len(errors),
              "skipped": len(skipped), "wall_s": round(wall, 1),
-             "rate": int(len(keys) / ran_s) if ran_s > 0 else 0, "shards": a.jobs,
+             # Outcomes read from a guest's run say nothing of this host's rate.
+             "rate": None if a.from_outcomes else int(len(keys) / ran_s) if ran_s > 0 else 0,
+             "shards": None if a.from_outcomes else a.jobs,
              "skip_reason": next(iter(skipped.values()), None),
              "error_examples": list(first_errors.values())[:10]}
     report.write_json(os.path.join(results_dir, "explore.json"), doc)
     report.write_summary(os.path.join(results_dir, "summary.md"), report.markdown(doc, extra))
 
-    print(f"sockreuse: explorer: {len(keys)} sequences on {release} in {ran_s:.1f} s "
-          f"({extra['rate']} sequences/s, {a.jobs} shards; {wall:.1f} s in all); "
+    ran = (f"outcomes read from {os.path.basename(a.from_outcomes)} ({wall:.1f} s here; the "
+           "run's own rate is in its log)" if a.from_outcomes else
+           f"in {ran_s:.1f} s ({extra['rate']} sequences/s, {a.jobs} shards; {wall:.1f} s in all)")
+    print(f"sockreuse: explorer: {len(keys)} sequences on {release}, {ran}; "
           f"baseline {base_name}: "
           f"{len(differing)} differ in {len(diffs)} patterns, {len(errors)} errors, "
           f"{len(skipped)} skipped")

@@ -62,7 +62,9 @@ def markdown(doc, extra):
                  + (f" (selection `-k {extra['select']}`)" if extra.get("select") else "")
                  + f": {extra['differing']} differ in {plural(len(doc['differences']), 'pattern')}, "
                  f"{extra['errors']} harness errors, {extra['skipped']} skipped; "
-                 f"{extra['wall_s']} s ({extra['rate']} sequences/s, {extra['shards']} shards).")
+                 + (f"{extra['wall_s']} s ({extra['rate']} sequences/s, {extra['shards']} shards)."
+                    if extra.get("rate") is not None else
+                    f"outcomes from another run (a guest's), compared here in {extra['wall_s']} s."))
     if k.get("warning"):
         lines += ["", f"**WARNING:** {k['warning']}"]
     if extra.get("skip_reason"):

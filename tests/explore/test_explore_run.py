@@ -94,3 +94,20 @@ def test_ignored_so_reuseport_is_reported_as_a_few_patterns(recorded, tmp_path):
         assert d["pattern"].endswith("sequences") and d["count"] > 0
     section = open(tmp_path / "summary.md").read()
     assert f" differ in {len(doc['differences'])} patterns" in section
+
+
+def test_the_cross_kernel_section_runs_as_the_matrix_runs_it(tmp_path):
+    """vm/matrix.py --explore runs explore/compat.py as a script: its imports
+    (the report's atomic writes live in runner/) must resolve from there."""
+    keys = ["tcp bound before any4 none none any4 none none same",
+            "tcp bound before any4 none none any4 none none other"]
+    for release, token in (("5.10.0-1", "bind:EADDRINUSE"), ("6.1.0-1", "ok")):
+        run_dir = tmp_path / "runs" / release
+        run_dir.mkdir(parents=True)
+        with gzip.open(run_dir / "explore-outcomes.txt.gz", "wt") as f:
+            f.writelines(f"{k}\t{token}\n" for k in keys)
+    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "explore", "compat.py"), "--runs",
+                        *[str(d) for d in sorted((tmp_path / "runs").iterdir())],
+                        "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.load(open(tmp_path / "out" / "explore.json"))["differing"] == 2
