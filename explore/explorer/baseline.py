@@ -6,12 +6,13 @@ order. The key is the sequence's values separated by spaces, in the order of
 explore/space.yaml's dimensions (explorer.space.parse_key reads it)."""
 import lzma
 import os
-import re
+
+from sockreuse_runner import kernel
+from sockreuse_runner.errors import RunnerError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DIR = os.path.join(REPO, "results", "explore")
 SUFFIX = ".txt.xz"
-SERIES = re.compile(r"^(\d+)\.(\d+)\.txt\.xz$")
 MAX_BYTES = 1 << 20
 GENERATED = ("# kernel:", "# recorded from:", "# sequences:", "# format:", "#   ")
 
@@ -21,28 +22,21 @@ class BaselineError(Exception):
 
 
 def series_of(release):
-    m = re.match(r"(\d+)\.(\d+)", release)
-    if not m:
-        raise BaselineError(f"cannot read a kernel version from release '{release}'")
-    return int(m.group(1)), int(m.group(2))
+    try:
+        return kernel.series(release)
+    except RunnerError as e:
+        raise BaselineError(str(e)) from None
 
 
 def select(release, directory=DIR):
     """(path, warning): the exact release's baseline, the series', or the
     nearest older series' with a warning; (None, None) when none fits."""
-    for name in (release + SUFFIX, "%d.%d" % series_of(release) + SUFFIX):
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            return path, None
-    mine = series_of(release)
-    older = []
-    for name in os.listdir(directory) if os.path.isdir(directory) else []:
-        m = SERIES.match(name)
-        if m and (int(m.group(1)), int(m.group(2))) < mine:
-            older.append(((int(m.group(1)), int(m.group(2))), name))
-    if not older:
-        return None, None
-    path = os.path.join(directory, max(older)[1])
+    try:
+        path, nearest = kernel.find(release, directory, SUFFIX)
+    except RunnerError as e:
+        raise BaselineError(str(e)) from None
+    if not nearest:
+        return path, None
     return path, (f"no explorer baseline for kernel {release}: comparing with the nearest "
                   f"older series, {os.path.relpath(path, REPO)}; differences may be real kernel "
                   "changes. Record one: ./run_tests.sh --explore --record")

@@ -17,11 +17,15 @@ PEER_NETS = {
 }
 
 
+def _unmapped(addr):
+    """The address as the kernel routes it: a v4-mapped one as its IPv4."""
+    ip = ip_of(addr)
+    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped is not None else ip
+
+
 def device_of(ip):
     """The server device an address belongs to ('lo' for loopback), or None."""
-    ip = ip_of(ip)
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = _unmapped(ip)
     if ip.is_loopback:
         return "lo"
     for dev, addrs in SERVER_ADDRESSES.items():
@@ -32,9 +36,7 @@ def device_of(ip):
 
 def route_device(peer):
     """The device the server namespace reaches a peer address through."""
-    ip = ip_of(peer)
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = _unmapped(peer)
     if ip.is_loopback:
         return "lo"
     for dev, nets in PEER_NETS.items():

@@ -5,9 +5,6 @@ import re
 
 from .errors import EXIT_USAGE, RunnerError
 
-SERIES_FILE = re.compile(r"^(\d+)\.(\d+)\.yaml$")
-
-
 def series(release):
     m = re.match(r"(\d+)\.(\d+)", release)
     if not m:
@@ -28,24 +25,31 @@ def own_table(release, expected_dir):
     return os.path.join(expected_dir, series_name(release) + ".yaml")
 
 
-def select(release, expected_dir):
-    """Returns (path, warning); path is None when nothing fits."""
-    exact = os.path.join(expected_dir, release + ".yaml")
-    if os.path.isfile(exact):
-        return exact, None
-    own = os.path.join(expected_dir, series_name(release) + ".yaml")
-    if os.path.isfile(own):
-        return own, None
+def find(release, directory, suffix):
+    """(path, nearest): the exact release's file, its series', or the nearest
+    older series' (nearest True); (None, False) when none fits. Expected
+    tables and explorer baselines are both chosen this way."""
+    for name in (release + suffix, series_name(release) + suffix):
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            return path, False
+    pattern = re.compile(r"^(\d+)\.(\d+)" + re.escape(suffix) + "$")
     mine = series(release)
     older = []
-    for name in os.listdir(expected_dir) if os.path.isdir(expected_dir) else []:
-        m = SERIES_FILE.match(name)
+    for name in os.listdir(directory) if os.path.isdir(directory) else []:
+        m = pattern.match(name)
         if m and (int(m.group(1)), int(m.group(2))) < mine:
             older.append(((int(m.group(1)), int(m.group(2))), name))
     if not older:
-        return None, None
-    _, name = max(older)
-    path = os.path.join(expected_dir, name)
+        return None, False
+    return os.path.join(directory, max(older)[1]), True
+
+
+def select(release, expected_dir):
+    """Returns (path, warning); path is None when nothing fits."""
+    path, nearest = find(release, expected_dir, ".yaml")
+    if not nearest:
+        return path, None
     warning = (f"no expected table for kernel {release} (series {series_name(release)}): "
                f"comparing with the nearest older series, {path}; differences may be real "
                f"kernel changes. Record one: ./run_tests.sh --record")
