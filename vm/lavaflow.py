@@ -39,7 +39,7 @@ class Flow:
         """What must hold before anything is built (the server answers, the token is good)."""
         getattr(self.backend, "check", lambda: None)()
 
-    def run(self, kernel, accel, cases, repeat, wait_scale=1, cpus=1):
+    def run(self, kernel, accel, cases, repeat, wait_scale, cpus):
         """The job for `kernel`; returns the device runner's exit status
         (errors.EXIT_*), EXIT_FAILED when the job failed or LAVA recorded a
         case otherwise."""

@@ -86,8 +86,9 @@ def run(url, job, tmp_path):
     flow = lavaflow.mode(url)
     flow.check()
     p = params(job)
+    extra = job["context"]["extra_options"]
     return flow.run(kernel_of(job, tmp_path), "tcg", p["CASES"] or None, p["REPEAT"],
-                    p.get("WAIT_SCALE", 1))
+                    p.get("WAIT_SCALE", 1), int(extra[extra.index("-smp") + 1]))
 
 
 def without_urls(job):
