@@ -38,6 +38,17 @@ class LabError(Exception):
     pass
 
 
+def make_home():
+    """A configuration directory named for this process; those of processes
+    that are gone (a SIGKILLed run cannot tidy) are removed first."""
+    os.makedirs(HOMES, exist_ok=True)
+    for name in os.listdir(HOMES):
+        pid = name.split("-")[1] if name.count("-") >= 2 else ""
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            shutil.rmtree(os.path.join(HOMES, name), ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"lavacli-{os.getpid()}-", dir=HOMES)
+
+
 class Lavacli:
     """lavacli with an identity made from the environment."""
 
@@ -49,8 +60,7 @@ class Lavacli:
         config = yaml.safe_dump({"default": {"uri": self.url, "username": self.user,
                                              "token": self.token, "timeout": 30}})
         read, write = os.pipe()
-        os.makedirs(HOMES, exist_ok=True)
-        home = tempfile.mkdtemp(prefix="lavacli-", dir=HOMES)
+        home = make_home()
         self.homes.add(home)
         try:
             # lavacli reads $XDG_CONFIG_HOME/lavacli.yaml: a link to the pipe's read end.
