@@ -17,7 +17,8 @@
 #   ./run_tests.sh --kernel SERIES  the suite inside a VM booting another kernel (vm/kernels.conf)
 #   ./run_tests.sh --kernel PATH --modules DIR   ... booting your own vmlinuz
 #   ./run_tests.sh --matrix         host + every configured kernel; report in results/compat/
-#                                   (with --kernel or --matrix, -j N is guests side by side)
+#                                   (with --kernel or --matrix, -j N is guests side by side;
+#                                   default: cores / vCPUs a guest (2), at least 1; a lab: all)
 #   ./run_tests.sh --rootfs OUT     the rootfs the guests boot, for a LAVA lab (cpio.gz);
 #                                   with --kernel, that kernel's modules appended
 #   ./run_tests.sh --kernel S --lava local   the guest as a LAVA job, run here by lava-run
@@ -54,6 +55,7 @@ positive_int() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || die "$1 wants a positive whole n
 
 mode=suite
 jobs=$(nproc)
+jobs_given=0
 pytest_args=()
 vm_args=()
 rootfs_out=
@@ -65,8 +67,8 @@ while [ $# -gt 0 ]; do
   given+=("$1")
   case "$1" in
     --selftest) mode=selftest ;;
-    -j) [ $# -ge 2 ] || die "-j needs a number of workers"; jobs=$2; shift ;;
-    -j*) jobs=${1#-j} ;;
+    -j) [ $# -ge 2 ] || die "-j needs a number of workers"; jobs=$2; jobs_given=1; shift ;;
+    -j*) jobs=${1#-j}; jobs_given=1 ;;
     --repeat) [ $# -ge 2 ] || die "--repeat needs a number of runs"; positive_int --repeat "$2"
       pytest_args+=("$1" "$2"); shift ;;
     --wait-scale) [ $# -ge 2 ] || die "--wait-scale needs a number"
@@ -184,7 +186,9 @@ elif [ "${explore:-}" = 1 ]; then
 fi
 
 if [ "$mode" = vm ]; then
-  exec "$PY" vm/matrix.py "${vm_args[@]}" -j "$jobs" "${pytest_args[@]}"
+  # Without -j, vm/matrix.py fits the guests' vCPUs to the cores.
+  [ "$jobs_given" = 1 ] && vm_args+=(-j "$jobs")
+  exec "$PY" vm/matrix.py "${vm_args[@]}" "${pytest_args[@]}"
 fi
 
 if [ "$mode" = rootfs ]; then

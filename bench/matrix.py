@@ -31,7 +31,7 @@ def run(jobs):
 
 def main():
     if os.geteuid() != 0:
-        sys.exit("bench/matrix.py: needs root (guests share the host root)")
+        sys.exit("bench/matrix.py: needs root (QEMU guests, private apt)")
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     walls = {1: [], 2: []}
     per_kernel = {1: {}, 2: {}}

@@ -34,6 +34,14 @@ def guest_cpus():
     return int(text)
 
 
+def guests_at_once(cpus):
+    """Local guests side by side when -j is not given: as many as the cores
+    hold at `cpus` vCPUs each, at least one. Guests that together ask for
+    more vCPUs than there are cores slow each other more than they overlap
+    (README, Measurements: bench/matrix.py)."""
+    return max(1, (os.cpu_count() or 1) // cpus)
+
+
 def boot_files(kernel, runner_args, record):
     """A cpio of this run's settings for the rootfs's init: the runner
     arguments (one a line), an --expect table, and when recording the series

@@ -107,7 +107,7 @@ def parse_args():
     p.add_argument("--modules")
     p.add_argument("--matrix", action="store_true")
     p.add_argument("--lava", metavar="local|URL")
-    p.add_argument("-j", type=int, default=os.cpu_count() or 2)
+    p.add_argument("-j", type=int)
     p.add_argument("--record", action="store_true")
     p.add_argument("--expect")
     p.add_argument("-k")
@@ -158,6 +158,8 @@ def main():
     if lab:
         lab.check()
     conf = fetch.load_conf()
+    if a.j is None:  # a lab's devices do not share this machine's cores
+        a.j = guest.guests_at_once(cpus) if lab is None or lab.local else len(conf)
     statuses = []
     if a.matrix:
         kernels = []

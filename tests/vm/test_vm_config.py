@@ -168,3 +168,10 @@ def test_a_bad_guest_vcpu_count_is_one_line(value):
                        env=dict(os.environ, SOCKREUSE_GUEST_CPUS=value))
     assert r.returncode == 2, r.stdout + r.stderr
     assert r.stderr.startswith(f"sockreuse: SOCKREUSE_GUEST_CPUS='{value}' is not a positive")
+
+
+@pytest.mark.parametrize("cores,cpus,at_once", [(2, 2, 1), (2, 1, 2), (8, 2, 4), (1, 2, 1),
+                                                (None, 2, 1)])
+def test_guests_side_by_side_fit_the_cores(monkeypatch, cores, cpus, at_once):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert guest.guests_at_once(cpus) == at_once
