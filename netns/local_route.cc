@@ -5,21 +5,11 @@
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
 
-#include <memory>
-#include <stdexcept>
-
-#include "netns/error.h"
+#include "netns/nl.h"
 #include "netns/rtnl.h"
 
 namespace sr {
 namespace {
-
-struct SockDel {
-  void operator()(nl_sock* s) const { nl_socket_free(s); }
-};
-struct AddrDel {
-  void operator()(nl_addr* a) const { nl_addr_put(a); }
-};
 
 struct Wanted {
   nl_addr* dst;
@@ -46,23 +36,16 @@ int on_message(nl_msg* msg, void* arg) {
 }  // namespace
 
 bool has_local_route(const std::string& ip, const std::string& dev) {
-  nl_addr* raw = nullptr;
-  int rc = nl_addr_parse(ip.c_str(), AF_UNSPEC, &raw);
-  if (rc < 0) throw NlError("parse address " + ip, -rc);
-  std::unique_ptr<nl_addr, AddrDel> dst(raw);
+  NlAddrPtr dst = parse_address(ip, AF_UNSPEC);
   Wanted want{dst.get(), ifindex(dev)};
 
-  std::unique_ptr<nl_sock, SockDel> sk(nl_socket_alloc());
-  if (!sk) throw std::runtime_error("nl_socket_alloc: out of memory");
-  rc = nl_connect(sk.get(), NETLINK_ROUTE);
-  if (rc < 0) throw NlError("connect NETLINK_ROUTE", -rc);
+  NlSockPtr sk = route_socket();
   nl_socket_modify_cb(sk.get(), NL_CB_VALID, NL_CB_CUSTOM, on_message, &want);
   rtmsg request{};
   request.rtm_family = static_cast<unsigned char>(nl_addr_get_family(dst.get()));
-  rc = nl_send_simple(sk.get(), RTM_GETROUTE, NLM_F_DUMP, &request, sizeof request);
-  if (rc < 0) throw NlError("request the routes", -rc);
-  rc = nl_recvmsgs_default(sk.get());
-  if (rc < 0) throw NlError("dump the routes", -rc);
+  nl_check(nl_send_simple(sk.get(), RTM_GETROUTE, NLM_F_DUMP, &request, sizeof request),
+           "request the routes");
+  nl_check(nl_recvmsgs_default(sk.get()), "dump the routes");
   return want.found;
 }
 

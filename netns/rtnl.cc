@@ -17,22 +17,13 @@
 
 #include "netns/error.h"
 #include "netns/namespace.h"
+#include "netns/nl.h"
 
 namespace sr {
 namespace {
 
-void nl_check(int rc, const std::string& what) {
-  if (rc < 0) throw NlError(what, -rc);
-}
-
-struct LinkDel {
-  void operator()(rtnl_link* l) const { rtnl_link_put(l); }
-};
 struct AddrDel {
   void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
-};
-struct NlAddrDel {
-  void operator()(nl_addr* a) const { nl_addr_put(a); }
 };
 struct NeighDel {
   void operator()(rtnl_neigh* n) const { rtnl_neigh_put(n); }
@@ -40,32 +31,17 @@ struct NeighDel {
 struct VethDel {
   void operator()(rtnl_link* l) const { rtnl_link_veth_release(l); }
 };
-using LinkPtr = std::unique_ptr<rtnl_link, LinkDel>;
 using VethPtr = std::unique_ptr<rtnl_link, VethDel>;
 using AddrPtr = std::unique_ptr<rtnl_addr, AddrDel>;
-using NlAddrPtr = std::unique_ptr<nl_addr, NlAddrDel>;
-
-NlAddrPtr parse(const std::string& text, int family) {
-  nl_addr* a = nullptr;
-  nl_check(nl_addr_parse(text.c_str(), family, &a), "parse address " + text);
-  return NlAddrPtr(a);
-}
 
 }  // namespace
 
-Rtnl::Rtnl() : sk_(nl_socket_alloc()) {
-  if (!sk_) throw std::runtime_error("nl_socket_alloc: out of memory");
-  int rc = nl_connect(sk_, NETLINK_ROUTE);
-  if (rc < 0) {
-    nl_socket_free(sk_);
-    nl_check(rc, "connect NETLINK_ROUTE");
-  }
-}
+Rtnl::Rtnl() : sk_(route_socket().release()) {}
 
 Rtnl::~Rtnl() { nl_socket_free(sk_); }
 
 void Rtnl::add_veth(const VethEnd& here, const VethEnd& peer, const NetNs& peer_ns) {
-  NlAddrPtr lladdr = parse(here.mac, AF_LLC), peer_lladdr = parse(peer.mac, AF_LLC);
+  NlAddrPtr lladdr = parse_address(here.mac, AF_LLC), peer_lladdr = parse_address(peer.mac, AF_LLC);
   VethPtr link(rtnl_link_veth_alloc());
   if (!link) throw std::runtime_error("rtnl_link_veth_alloc: out of memory");
   rtnl_link* other = rtnl_link_veth_get_peer(link.get());
@@ -90,15 +66,13 @@ void Rtnl::set_up(const std::string& name) {
 }
 
 bool Rtnl::is_oper_up(const std::string& name) {
-  rtnl_link* raw = nullptr;
-  nl_check(rtnl_link_get_kernel(sk_, 0, name.c_str(), &raw), "query link " + name);
-  LinkPtr link(raw);
+  LinkPtr link = kernel_link(sk_, name);
   constexpr uint8_t kOperUp = 6;  // IF_OPER_UP; <linux/if.h> clashes with <net/if.h>
   return rtnl_link_get_operstate(link.get()) == kOperUp;
 }
 
 bool Rtnl::is_local(const std::string& ip) {
-  NlAddrPtr dst = parse(ip, AF_UNSPEC);
+  NlAddrPtr dst = parse_address(ip, AF_UNSPEC);
   rtnl_route* raw = nullptr;
   int rc = rtnl_route_lookup(sk_, dst.get(), &raw);
   if (rc < 0) return false;
@@ -108,7 +82,7 @@ bool Rtnl::is_local(const std::string& ip) {
 }
 
 void Rtnl::add_address(const std::string& dev, const std::string& cidr) {
-  NlAddrPtr local = parse(cidr, AF_UNSPEC);
+  NlAddrPtr local = parse_address(cidr, AF_UNSPEC);
   AddrPtr addr(rtnl_addr_alloc());
   rtnl_addr_set_ifindex(addr.get(), ifindex(dev));
   nl_check(rtnl_addr_set_local(addr.get(), local.get()), "set local " + cidr);
@@ -123,7 +97,7 @@ void Rtnl::add_address(const std::string& dev, const std::string& cidr) {
     uint32_t bcast = host | (prefix >= 32 ? 0 : (0xffffffffu >> prefix));
     std::string text = std::to_string(bcast >> 24) + "." + std::to_string((bcast >> 16) & 255) +
                        "." + std::to_string((bcast >> 8) & 255) + "." + std::to_string(bcast & 255);
-    NlAddrPtr b = parse(text, AF_INET);
+    NlAddrPtr b = parse_address(text, AF_INET);
     nl_check(rtnl_addr_set_broadcast(addr.get(), b.get()), "set broadcast " + text);
   } else {
     rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
@@ -133,7 +107,7 @@ void Rtnl::add_address(const std::string& dev, const std::string& cidr) {
 
 void Rtnl::add_neighbour(const std::string& dev, const std::string& ip, const std::string& mac) {
   std::unique_ptr<rtnl_neigh, NeighDel> n(rtnl_neigh_alloc());
-  NlAddrPtr dst = parse(ip, AF_UNSPEC), ll = parse(mac, AF_LLC);
+  NlAddrPtr dst = parse_address(ip, AF_UNSPEC), ll = parse_address(mac, AF_LLC);
   rtnl_neigh_set_ifindex(n.get(), ifindex(dev));
   nl_check(rtnl_neigh_set_dst(n.get(), dst.get()), "neighbour " + ip);
   rtnl_neigh_set_lladdr(n.get(), ll.get());

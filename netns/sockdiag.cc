@@ -7,15 +7,12 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
-#include <memory>
 #include <stdexcept>
+
+#include "netns/nl.h"
 
 namespace sr {
 namespace {
-
-struct SockDel {
-  void operator()(nl_sock* s) const { nl_socket_free(s); }
-};
 
 int collect(nl_msg* msg, void* arg) {
   auto* out = static_cast<std::vector<TcpSockInfo>*>(arg);
@@ -40,8 +37,7 @@ int collect(nl_msg* msg, void* arg) {
 // merges objects with the same addresses and ports, so two SO_REUSEPORT
 // listeners would come back as one.
 std::vector<TcpSockInfo> tcp_sockets(int family, uint32_t state_mask) {
-  std::unique_ptr<nl_sock, SockDel> sk(nl_socket_alloc());
-  if (!sk) throw std::runtime_error("nl_socket_alloc: out of memory");
+  NlSockPtr sk = nl_socket();
   int rc = idiagnl_connect(sk.get());
   if (rc < 0) throw std::runtime_error(std::string("connect inet_diag: ") + nl_geterror(rc));
   std::vector<TcpSockInfo> out;
