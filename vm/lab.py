@@ -38,14 +38,20 @@ class LabError(Exception):
     pass
 
 
-def make_home():
-    """A configuration directory named for this process; those of processes
-    that are gone (a SIGKILLed run cannot tidy) are removed first."""
-    os.makedirs(HOMES, exist_ok=True)
+def remove_stale_homes():
+    """Removes the configuration directories of processes that are gone (a
+    SIGKILLed run cannot tidy its own)."""
+    if not os.path.isdir(HOMES):
+        return
     for name in os.listdir(HOMES):
         pid = name.split("-")[1] if name.count("-") >= 2 else ""
         if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
             shutil.rmtree(os.path.join(HOMES, name), ignore_errors=True)
+
+
+def make_home():
+    """A configuration directory named for this process."""
+    os.makedirs(HOMES, exist_ok=True)
     return tempfile.mkdtemp(prefix=f"lavacli-{os.getpid()}-", dir=HOMES)
 
 
@@ -55,6 +61,7 @@ class Lavacli:
     def __init__(self, url, user, token):
         self.url, self.user, self.token = url, user, token
         self.homes = set()
+        remove_stale_homes()
 
     def __call__(self, *args, stdin=None, timeout=120):
         config = yaml.safe_dump({"default": {"uri": self.url, "username": self.user,

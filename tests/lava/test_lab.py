@@ -234,12 +234,13 @@ def test_a_stopped_run_cancels_the_job_it_submitted(tmp_path):
     assert os.listdir(tmp_path / "lavacli") == []
 
 
-def test_a_killed_runs_configuration_directories_go_with_the_next_call(lab_env):
+def test_a_killed_runs_configuration_directories_go_with_the_next_run(lab_env):
     gone = lab_env / "lavacli" / "lavacli-99999999-abc"  # above any pid_max
     live = lab_env / "lavacli" / f"lavacli-{os.getppid()}-abc"
     for d in (gone, live):
         d.mkdir(parents=True)
         (d / "lavacli.yaml").symlink_to("/dev/fd/9")
-    home = lab.make_home()
+    lab.Lavacli("http://lava.example", "ci", TOKEN)
     assert not gone.exists() and live.exists()
+    home = lab.make_home()
     assert os.path.basename(home).startswith(f"lavacli-{os.getpid()}-")
