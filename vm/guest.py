@@ -108,7 +108,7 @@ def _run(kernel, accel, runner_args, record, cpus):
         problem = f"qemu failed: {err.strip().splitlines()[-1][:300]}"
     vm = {"accelerator": accel, "cpus": cpus, "boot_s": total_s if boot_s is None else boot_s,
           "total_s": total_s}
-    code = landing.land(kernel, [l.rstrip("\r") for l in lines], vm, problem,
+    code, _ = landing.land(kernel, [l.rstrip("\r") for l in lines], vm, problem,
                         record and not explore)
     if explore and code == EXIT_PASS:
         code = explore_on_host(kernel, out, runner_args, record)

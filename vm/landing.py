@@ -8,30 +8,35 @@ import os
 
 import bundle
 import fetch
+import rootfs
 from progress import say
 from sockreuse_runner import files as atomic
 from sockreuse_runner.errors import EXIT_FAILED
 
 RUNS = os.path.join(fetch.REPO, "results", "runs")
 EXPECTED = os.path.join(fetch.REPO, "results", "expected")
-GUEST_PREFIX = "/opt/sockreuse"  # the repository's place in the rootfs
+GUEST_PREFIX = "/" + rootfs.PREFIX  # the repository's place in the rootfs
 STALE = ("results.json", "junit.xml", "results.ktap", "summary.md", "vm.json", "console.log",
          "recorded.yaml", "explore.json", "explore-outcomes.txt.gz")
 # What the explorer sends back from a guest; the host compares and explains it.
 OUTCOMES = "explore-outcomes.txt.gz"
 
 
+def run_dir(kernel):
+    return os.path.join(RUNS, kernel["release"])
+
+
 def lock(kernel):
     """The run's directory, locked here on the host for the whole boot (a
     lock inside the device would not be seen here): two runs of one kernel
     take turns."""
-    out = os.path.join(RUNS, kernel["release"])
+    out = run_dir(kernel)
     return atomic.FolderLock(out, f"the results of {kernel['release']}", say)
 
 
 def start(kernel):
     """The run's directory, emptied of an earlier run's files."""
-    out = os.path.join(RUNS, kernel["release"])
+    out = run_dir(kernel)
     os.makedirs(out, exist_ok=True)
     for name in STALE:
         if os.path.exists(os.path.join(out, name)):
@@ -61,9 +66,10 @@ def land(kernel, console_lines, vm, problem=None, record=False):
     """Writes the results found in `console_lines`, the console log and
     vm.json (`vm`: accelerator, boot_s, total_s and anything else worth
     keeping); says how it went. Returns the runner's exit status (errors.EXIT_*),
-    EXIT_FAILED when the device gave none. `problem`: why
+    EXIT_FAILED when the device gave none, and results.json's document (None
+    when the device sent none). `problem`: why
     the device may not have finished (hung, ...), reported if no results."""
-    out = os.path.join(RUNS, kernel["release"])
+    out = run_dir(kernel)
     console = os.path.join(out, "console.log")
     atomic.write_atomic(console, "".join(line + "\n" for line in console_lines))
     code, doc = None, None
@@ -99,7 +105,7 @@ def land(kernel, console_lines, vm, problem=None, record=False):
     else:
         say(f"{kernel['series']}: " + summary_line(kernel, vm["accelerator"], vm["boot_s"],
                                                     vm["total_s"], doc))
-    return EXIT_FAILED if problem else code
+    return (EXIT_FAILED if problem else code), doc
 
 
 def relay(series, line):

@@ -3,8 +3,6 @@ that boots the sockreuse rootfs on a QEMU device (lava/jobs/qemu.yaml). Its
 results land in results/runs/<release>/ as a local guest's do, from the
 report files the device prints, and are checked case by case against the
 test cases LAVA recorded."""
-import json
-import os
 import re
 import time
 
@@ -48,7 +46,7 @@ class Flow:
 
     def _run(self, kernel, accel, cases, repeat, wait_scale, cpus):
         series = kernel["series"]
-        out = landing.start(kernel)
+        landing.start(kernel)
         try:
             initrd = guest.initrd(kernel, name="lava-initrd.gz")
             kernel_url, ramdisk_url = self.backend.urls(kernel, initrd)
@@ -63,10 +61,8 @@ class Flow:
         def relay(entry):
             if entry["lvl"] == "target":
                 landing.relay(series, str(entry["msg"]))
-            elif entry["lvl"] == "info" and str(entry["msg"]).startswith("start: "):
-                words = str(entry["msg"]).split()
-                if "." not in words[1]:  # a top-level action: deploy, boot, test
-                    say(f"{series}: LAVA {words[2]}")
+            elif name := lavalog.phase(entry):  # a top-level action: deploy, boot, test
+                say(f"{series}: LAVA {name}")
 
         try:
             log, results, job_id, problem, about = self.backend.execute(kernel, job, accel, relay)
@@ -82,11 +78,8 @@ class Flow:
         vm = {"accelerator": self.backend.accelerator(accel), "cpus": cpus,
               "boot_s": lavalog.boot_seconds(log) or total_s, "total_s": total_s,
               "lava": {"job": job_id, "where": self.backend.where, **about}}
-        code = landing.land(kernel, console, vm, problem)
-        path = os.path.join(out, "results.json")
-        if os.path.isfile(path):
-            with open(path) as f:
-                doc = json.load(f)
+        code, doc = landing.land(kernel, console, vm, problem)
+        if doc is not None:
             bad = lavalog.disagreements(doc, results, console)
             if bad:
                 say(f"{series}: ERROR LAVA job {job_id} recorded {len(bad)} of "

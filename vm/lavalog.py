@@ -11,6 +11,7 @@ import yaml
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lava"))
 
 import cases  # noqa: E402  (lava/cases.py: the verdict -> LAVA result mapping)
+import qemu  # noqa: E402
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -86,11 +87,19 @@ def seconds_between(log, first, then):
     return None
 
 
+def phase(entry):
+    """A top-level LAVA action starting ("start: 2 boot-image-retry ..."), or None."""
+    msg = str(entry.get("msg", ""))
+    if entry.get("lvl") == "info" and msg.startswith("start: ") and "." not in msg.split()[1]:
+        return msg.split()[2]
+    return None
+
+
 def boot_seconds(log):
     """From LAVA starting the boot action to the rootfs's init reporting in."""
     return seconds_between(
         log, lambda e: e["lvl"] == "info" and str(e["msg"]).startswith("start: ") and "boot" in str(e["msg"]),
-        lambda e: e["lvl"] == "target" and "sockreuse-guest: up" in str(e["msg"]))
+        lambda e: e["lvl"] == "target" and qemu.BOOTED in str(e["msg"]))
 
 
 def disagreements(doc, lava_results, console_lines):

@@ -14,6 +14,7 @@ import time
 import yaml
 
 import fetch
+import guest
 import lavajob
 import lavalog
 from progress import say
@@ -22,7 +23,7 @@ PACKAGES = ["lava-dispatcher", "python3-jinja2"]
 WORK = os.path.join(fetch.CACHE, "lava")
 # Beyond the guest's own bound: the overlay disk (libguestfs boots an
 # appliance, about 15-40 s under TCG) and LAVA's own set-up and tear-down.
-TIMEOUT_S = int(os.environ.get("SOCKREUSE_GUEST_TIMEOUT", "900")) + 300
+TIMEOUT_S = guest.GUEST_TIMEOUT_S + 300
 
 
 def _die_with_parent():
@@ -48,14 +49,6 @@ def guestfs_env(accel, conf):
     for d in ("LIBGUESTFS_CACHEDIR", "TMPDIR"):
         os.makedirs(env[d], exist_ok=True)
     return env
-
-
-def phase(entry):
-    """A top-level LAVA action starting ("start: 2 boot-image-retry ..."), or None."""
-    msg = str(entry.get("msg", ""))
-    if entry.get("lvl") == "info" and msg.startswith("start: ") and "." not in msg.split()[1]:
-        return msg.split()[2]
-    return None
 
 
 class Local:
