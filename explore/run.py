@@ -175,7 +175,7 @@ def main(argv=None):
              EXIT_NO_MATCH)
     release = a.kernel_release or os.uname().release
     try:
-        series = "%d.%d" % baseline.series_of(release)
+        series = baseline.series_of(release)
         if a.outcomes_only:
             base_path, warning = None, None
         elif a.expect:

@@ -22,8 +22,9 @@ class BaselineError(Exception):
 
 
 def series_of(release):
+    """The release's series name ("6.12")."""
     try:
-        return kernel.series(release)
+        return kernel.series_name(release)
     except RunnerError as e:
         raise BaselineError(str(e)) from None
 
