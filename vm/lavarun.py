@@ -5,9 +5,7 @@ lava-run runs in a PID namespace of its own whose parent (unshare) dies
 with us and then stops lava-run, which cancels the job: when lava-run ends,
 the kernel ends every process left in the namespace, the job's QEMU
 included, so no guest outlives a killed run."""
-import ctypes
 import os
-import signal
 import subprocess
 import time
 
@@ -17,6 +15,7 @@ import fetch
 import guest
 import lavajob
 import lavalog
+import qemu
 from progress import say
 
 PACKAGES = ["lava-dispatcher", "python3-jinja2"]
@@ -24,10 +23,6 @@ WORK = os.path.join(fetch.CACHE, "lava")
 # Beyond the guest's own bound: the overlay disk (libguestfs boots an
 # appliance, about 15-40 s under TCG) and LAVA's own set-up and tear-down.
 TIMEOUT_S = guest.GUEST_TIMEOUT_S + 300
-
-
-def _die_with_parent():
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def guestfs_env(accel, conf):
@@ -90,7 +85,7 @@ class Local:
         t0 = time.monotonic()
         with open(paths["log.yaml"], "w") as log:  # lava-run logs on stderr
             p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                 stderr=log, env=env, preexec_fn=_die_with_parent)
+                                 stderr=log, env=env, preexec_fn=qemu.die_with_parent)
             follower = _Follower(paths["log.yaml"], relay)
             try:
                 while p.poll() is None:
@@ -108,29 +103,26 @@ class Local:
                     except subprocess.TimeoutExpired:
                         p.kill()
                         p.wait()
-            follower.poll()
+            follower.poll(final=True)
         leftover = f"/var/lib/lava/dispatcher/tmp/sockreuse-{kernel['release']}-{job_id}"
         if os.path.isdir(leftover):
             subprocess.run(["rm", "-rf", leftover])
-        text = open(paths["log.yaml"], errors="replace").read()
-        log = lavalog.entries(text)
+        log = follower.log
         if not log and p.returncode not in (0, 1):
+            text = open(paths["log.yaml"], errors="replace").read()
             problem = problem or f"lava-run failed (exit {p.returncode}): {text.strip()[-300:]}"
         return log, lavalog.results_in_log(log), job_id, problem, {"log": paths["log.yaml"]}
 
 
 class _Follower:
-    """Relays a growing LAVA log as it is written: the phases and the
-    device's own progress lines."""
+    """Relays a growing LAVA log as it is written (the phases and the
+    device's own progress lines) and keeps its entries, so that the log is
+    parsed once."""
 
     def __init__(self, path, relay):
-        self.path, self.relay, self.seen, self.partial = path, relay, 0, b""
+        self.tail, self.relay, self.log = qemu.LineTail(path), relay, []
 
-    def poll(self):
-        with open(self.path, "rb") as f:
-            f.seek(self.seen)
-            chunk = f.read()
-        self.seen += len(chunk)
-        *lines, self.partial = (self.partial + chunk).split(b"\n")
-        for entry in lavalog.entries(b"\n".join(lines).decode(errors="replace")):
+    def poll(self, final=False):
+        for entry in lavalog.entries("\n".join(self.tail.lines(final))):
+            self.log.append(entry)
             self.relay(entry)

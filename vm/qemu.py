@@ -18,8 +18,30 @@ PR_SET_PDEATHSIG = 1
 PROBE_TIMEOUT_S = 20
 
 
-def _die_with_parent():
+def die_with_parent():
+    """preexec_fn: a child that outlives a killed run is killed with it."""
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class LineTail:
+    """The complete lines a growing file has gained since the last call; a
+    last line without its newline waits for the next call, or for final."""
+
+    def __init__(self, path):
+        self.path, self.seen, self.partial = path, 0, b""
+
+    def lines(self, final=False):
+        if not os.path.exists(self.path):
+            return []
+        with open(self.path, "rb") as f:
+            f.seek(self.seen)
+            chunk = f.read()
+        self.seen += len(chunk)
+        *lines, self.partial = (self.partial + chunk).split(b"\n")
+        if final and self.partial:
+            lines.append(self.partial)
+            self.partial = b""
+        return [line.decode(errors="replace") for line in lines]
 
 
 def command(kernel, initrd, accel, console, cpus=1, cmdline_extra=""):
@@ -42,20 +64,12 @@ def run(cmd, timeout_s, console=None, on_line=None):
     console line goes to on_line as it appears."""
     t0 = time.monotonic()
     booted = None
-    seen = 0
-    partial = b""
+    tail = LineTail(console) if console else None
 
     def follow():
-        nonlocal booted, seen, partial
-        if not console or not os.path.exists(console):
-            return
-        with open(console, "rb") as f:
-            f.seek(seen)
-            chunk = f.read()
-        seen += len(chunk)
-        *lines, partial = (partial + chunk).split(b"\n")
-        for raw in lines:
-            line = raw.decode(errors="replace").rstrip("\r")
+        nonlocal booted
+        for line in tail.lines() if tail else []:
+            line = line.rstrip("\r")
             if booted is None and BOOTED in line:
                 booted = time.monotonic() - t0
             if on_line:
@@ -63,7 +77,7 @@ def run(cmd, timeout_s, console=None, on_line=None):
 
     with tempfile.TemporaryFile() as err:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=err, preexec_fn=_die_with_parent)
+                             stderr=err, preexec_fn=die_with_parent)
         try:
             while p.poll() is None:
                 if time.monotonic() - t0 > timeout_s:
