@@ -12,7 +12,7 @@ import yaml
 
 from . import kinds
 from .bindcheck import Port, check, update_bucket
-from .sockets import Sock, ip_of, v6only_on_bind
+from .sockets import Sock, ip_of, unmapped, v6only_on_bind
 from .topology import device_of, route_device, source_for
 
 
@@ -60,7 +60,7 @@ def _connect_refused(sock, peer, ctx):
     if not sock.dev:
         return None
     dest = ip_of(peer)
-    v4 = dest.ipv4_mapped if dest.version == 6 and dest.ipv4_mapped else dest
+    v4 = unmapped(peer)
     if v4.is_loopback and sock.dev != "lo" and dest.version == 4 and ctx.on("R6.route-by-device"):
         return "connect:EINVAL", ["R6.route-by-device"]
     if dest.version == 6 and dest.ipv4_mapped is None and route_device(peer) != sock.dev \

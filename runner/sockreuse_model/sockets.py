@@ -12,6 +12,13 @@ from dataclasses import dataclass, field, replace
 # Addresses repeat across hundreds of thousands of predictions: parse each once.
 ip_of = functools.lru_cache(maxsize=None)(ipaddress.ip_address)
 
+
+def unmapped(addr):
+    """The address as the kernel routes it: a v4-mapped one as its IPv4."""
+    ip = ip_of(addr)
+    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped is not None else ip
+
+
 FLAG_WORDS = {"reuseaddr", "reuseport", "v6only", "dualstack", "listen", "uid65534"}
 TIMED = {"reuseaddr", "reuseport", "dev"}
 

@@ -4,7 +4,7 @@ reaches. Routing decides some outcomes (a connection that arrives on
 another device than its listener's is refused)."""
 import ipaddress
 
-from .sockets import ip_of
+from .sockets import ip_of, unmapped
 
 SERVER_ADDRESSES = {
     "s0": ("198.51.100.1", "2001:db8:1::1"),
@@ -17,15 +17,9 @@ PEER_NETS = {
 }
 
 
-def _unmapped(addr):
-    """The address as the kernel routes it: a v4-mapped one as its IPv4."""
-    ip = ip_of(addr)
-    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped is not None else ip
-
-
 def device_of(ip):
     """The server device an address belongs to ('lo' for loopback), or None."""
-    ip = _unmapped(ip)
+    ip = unmapped(ip)
     if ip.is_loopback:
         return "lo"
     for dev, addrs in SERVER_ADDRESSES.items():
@@ -36,7 +30,7 @@ def device_of(ip):
 
 def route_device(peer):
     """The device the server namespace reaches a peer address through."""
-    ip = _unmapped(peer)
+    ip = unmapped(peer)
     if ip.is_loopback:
         return "lo"
     for dev, nets in PEER_NETS.items():
@@ -47,9 +41,8 @@ def route_device(peer):
 
 def source_for(peer):
     """The local address the server namespace sends from to reach a peer."""
-    ip = ip_of(peer)
-    mapped = ip.version == 6 and ip.ipv4_mapped is not None
-    v4 = ip.ipv4_mapped if mapped else ip
+    v4 = unmapped(peer)
+    mapped = v4.version != ip_of(peer).version
     if v4.is_loopback:
         return str(peer)
     dev = route_device(peer)
