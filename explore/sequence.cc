@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "fixtures/connection.h"
 #include "fixtures/outcome.h"
 #include "fixtures/skip.h"
 #include "fixtures/socket.h"
@@ -179,13 +180,6 @@ int connect_bounded(int fd, const SockAddr& to) {
   socklen_t n = sizeof err;
   check(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n), "getsockopt SO_ERROR");
   return err;
-}
-
-int tcp_state(int fd) {
-  tcp_info info{};
-  socklen_t n = sizeof info;
-  check(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &n), "getsockopt TCP_INFO");
-  return info.tcpi_state;
 }
 
 // Closes with a reset: the connection leaves no TIME_WAIT behind.

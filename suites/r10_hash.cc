@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "fixtures/connection.h"
 #include "fixtures/flows.h"
 #include "netns/error.h"
 
@@ -26,9 +27,8 @@ constexpr int kFlows = 128;
 
 enum class Change { none, joins, last_leaves, first_leaves };
 
-void reset_on_close(std::vector<Sock>& socks) {
-  linger l{1, 0};
-  for (Sock& s : socks) check(setsockopt(s.fd(), SOL_SOCKET, SO_LINGER, &l, sizeof l), "SO_LINGER");
+void reset_on_close(const std::vector<Sock>& socks) {
+  for (const Sock& s : socks) sr::reset_on_close(s);
 }
 
 // Member of each flow (index into `members`), after sending all flows once.
