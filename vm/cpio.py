@@ -56,11 +56,8 @@ def _parents(prefix):
     return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def write_gz(path, data, level=6):
+def gz(data, level=6):
     """gzip, which every kernel with an initramfs can unpack, at a level that
-    keeps building quick; the file appears only when complete."""
-    tmp = path + ".part"
-    with open(tmp, "wb") as raw:
-        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=level, mtime=0) as f:
-            f.write(data)
-    os.replace(tmp, path)
+    keeps building quick; no time or name in the header, so the same archive
+    gives the same bytes."""
+    return gzip.compress(data, compresslevel=level, mtime=0)

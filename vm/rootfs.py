@@ -39,6 +39,7 @@ import cpio  # noqa: E402
 import fetch  # noqa: E402
 import libs  # noqa: E402
 import modules  # noqa: E402
+from sockreuse_runner import files as atomic  # noqa: E402
 
 REPO = fetch.REPO
 CACHE = os.path.join(fetch.CACHE, "rootfs")
@@ -255,7 +256,7 @@ def _build(progress):
     os.makedirs(CACHE, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sockreuse-rootfs-") as root:
         stage(entries, root)
-        cpio.write_gz(ARTEFACT, cpio.archive(root))
+        atomic.write_atomic(ARTEFACT, cpio.gz(cpio.archive(root)))
     with open(stamp, "w") as f:
         f.write(digest)
     with open(os.path.join(CACHE, "build.json"), "w") as f:
@@ -269,15 +270,10 @@ def _build(progress):
 def with_modules(kernel, out, extra=b""):
     """The rootfs with `kernel`'s modules (and `extra`, a cpio of boot-time
     files) appended: the kernel unpacks one archive after the other."""
-    tmp = out + ".part"
-    shutil.copy(build(), tmp)
-    for blob in (modules.archive(kernel), extra):
-        if blob:
-            cpio.write_gz(tmp + ".gz", blob)
-            with open(tmp, "ab") as f, open(tmp + ".gz", "rb") as g:
-                f.write(g.read())
-            os.remove(tmp + ".gz")
-    os.replace(tmp, out)
+    with open(build(), "rb") as f:
+        parts = [f.read()]
+    parts += [cpio.gz(blob) for blob in (modules.archive(kernel), extra) if blob]
+    atomic.write_atomic(out, b"".join(parts))
     return out
 
 
