@@ -32,7 +32,7 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 PY=/usr/bin/python3  # Debian's interpreter: it sees python3-pytest and friends
 
-# Exit statuses (runner/sockreuse_runner/errors.py holds the table --help prints).
+# Exit statuses (sockreuse/errors.py holds the table --help prints).
 EXIT_USAGE=2
 EXIT_CANNOT_RUN=4
 
@@ -43,8 +43,8 @@ usage() {
   echo
   echo "Exit status:"
   if [ -x "$PY" ]; then
-    "$PY" -c 'import sys; sys.path.insert(0, "runner")
-from sockreuse_runner.errors import EXIT_TABLE
+    "$PY" -c '
+from sockreuse.errors import EXIT_TABLE
 for code, meaning in EXIT_TABLE: print(f"  {code}  {meaning}")'
   else
     echo "  see results/README.md"
@@ -88,7 +88,7 @@ while [ $# -gt 0 ]; do
     --matrix) mode=vm; vm_args+=("$1") ;;
     --lava) [ $# -ge 2 ] || die "--lava needs 'local' or a LAVA server's URL"; lava=$2; shift ;;
     --rootfs) [ $# -ge 2 ] || die "--rootfs needs a file to write"; rootfs_out=$2; shift ;;
-    --explore) explore=1 ;;  # the explorer (explore/run.py) instead of the suite, see below
+    --explore) explore=1 ;;  # the explorer (sockreuse/explore/driver.py) instead of the suite, see below
     -h|--help) usage; exit 0 ;;
     *) die "unknown option '$1' (see ./run_tests.sh --help)" ;;
   esac
@@ -178,21 +178,21 @@ if ! { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_log" 2>&1 
 fi
 
 # --explore: every two-socket sequence of explore/space.yaml instead of the
-# suite's cases; with --kernel or --matrix, in the guests (vm/matrix.py).
+# suite's cases; with --kernel or --matrix, in the guests (sockreuse/boot/matrix.py).
 if [ "${explore:-}" = 1 ] && [ "$mode" = vm ]; then
   vm_args+=(--explore)
 elif [ "${explore:-}" = 1 ]; then
-  exec "${wrap[@]}" "$PY" explore/run.py -j "$jobs" "${pytest_args[@]}"
+  exec "${wrap[@]}" "$PY" -m sockreuse.explore.driver -j "$jobs" "${pytest_args[@]}"
 fi
 
 if [ "$mode" = vm ]; then
-  # Without -j, vm/matrix.py fits the guests' vCPUs to the cores.
+  # Without -j, sockreuse/boot/matrix.py fits the guests' vCPUs to the cores.
   [ "$jobs_given" = 1 ] && vm_args+=(-j "$jobs")
-  exec "$PY" vm/matrix.py "${vm_args[@]}" "${pytest_args[@]}"
+  exec "$PY" -m sockreuse.boot.matrix "${vm_args[@]}" "${pytest_args[@]}"
 fi
 
 if [ "$mode" = rootfs ]; then
-  exec "$PY" vm/rootfs.py "$rootfs_out" "${vm_args[@]}"
+  exec "$PY" -m sockreuse.kernels.rootfs "$rootfs_out" "${vm_args[@]}"
 fi
 
 if [ "$mode" = selftest ]; then

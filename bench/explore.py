@@ -17,8 +17,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
-import fetch  # noqa: E402
+from sockreuse.kernels import fetch
 
 RATE = re.compile(r"explorer: (\d+) sequences on \S+ in ([\d.]+) s \((\d+) sequences/s, "
                   r"(\d+) shards; ([\d.]+) s in all\)")

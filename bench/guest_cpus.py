@@ -23,8 +23,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
-import fetch  # noqa: E402
+from sockreuse.kernels import fetch
 
 MATRIX = ["/usr/bin/python3", os.path.join(ROOT, "vm", "matrix.py")]
 TWO_CPU_CASES = "incoming_cpu or processing_cpu"

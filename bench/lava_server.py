@@ -21,9 +21,8 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
 
-import fetch  # noqa: E402
+from sockreuse.kernels import fetch
 
 # Debian's tools, not whatever python3 comes first on PATH.
 ENV = dict(os.environ, PATH="/usr/sbin:/usr/bin:/sbin:/bin", DEBIAN_FRONTEND="noninteractive")

@@ -11,9 +11,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
 
-import rootfs  # noqa: E402
+from sockreuse.kernels import rootfs
 
 
 def main():

@@ -10,8 +10,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
-import fetch  # noqa: E402
+from sockreuse.kernels import fetch
 
 
 def main():

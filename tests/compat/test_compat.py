@@ -5,14 +5,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
 
-import compat  # noqa: E402
+from sockreuse.report import compat, compat_report
 
 CASES = [  # id, rule, outcome per kernel (None = not run), verdict per kernel, note
     ("tcp4.default.same_addr", "R1", ["EADDRINUSE"] * 3, ["pass"] * 3, None),
@@ -67,7 +65,7 @@ def report(tmp_path_factory):
     claims.write_text('- {seed: "001", claim: "Linux has no SO_REUSEPORT", '
                       'case: unix.reuseport.stream, claimed: EOPNOTSUPP}\n')
     out = base / "out"
-    compat.main(["--runs", *[str(runs / r) for r, _ in KERNELS], "--out", str(out),
+    compat_report.main(["--runs", *[str(runs / r) for r, _ in KERNELS], "--out", str(out),
                  "--claims", str(claims)])
     return out
 
@@ -137,24 +135,23 @@ def test_html_is_self_contained(report):
 
 
 def test_the_report_runs_as_the_matrix_runs_it(report, tmp_path):
-    """vm/matrix.py runs vm/compat.py as a script: its imports must resolve to
-    vm/'s modules (explore/ has a compat.py of its own)."""
+    """The matrix runs the report as a module of its own (python3 -m)."""
     runs = sorted(str(p) for p in (report.parent / "runs").iterdir())
-    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "compat.py"), "--runs", *runs,
-                        "--out", str(tmp_path)], capture_output=True, text=True)
+    r = subprocess.run(["/usr/bin/python3", "-m", "sockreuse.report.compat_report", "--runs", *runs,
+                        "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     assert (tmp_path / "index.html").is_file() and (tmp_path / "compat.md").is_file()
 
 
 def test_no_results_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit) as e:
-        compat.main(["--runs", str(tmp_path), "--out", str(tmp_path / "o")])
+        compat_report.main(["--runs", str(tmp_path), "--out", str(tmp_path / "o")])
     assert "no results.json" in str(e.value)
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "results.json").write_text("{not json")
     with pytest.raises(SystemExit) as e:
-        compat.main(["--runs", str(bad), "--out", str(tmp_path / "o")])
+        compat_report.main(["--runs", str(bad), "--out", str(tmp_path / "o")])
     assert str(bad / "results.json") in str(e.value)
 
 

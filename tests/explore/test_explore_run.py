@@ -12,7 +12,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "build", "sockreuse_explore")
 SHIM = os.path.join(ROOT, "build", "fault_shim.so")
-RUN = [os.path.join("/usr/bin/python3"), os.path.join(ROOT, "explore", "run.py")]
+RUN = ["/usr/bin/python3", "-m", "sockreuse.explore.driver"]
 # Every state, timing and EUID, TCP and UDP, over a part of the addresses:
 # 58,752 sequences, a few seconds on the host.
 SLICE = "(a1:any4 or a1:s0_4 or a1:any6 or a1:maps0) and (a2:any4 or a2:s0_4 or a2:any6only)"
@@ -97,8 +97,7 @@ def test_ignored_so_reuseport_is_reported_as_a_few_patterns(recorded, tmp_path):
 
 
 def test_the_cross_kernel_section_runs_as_the_matrix_runs_it(tmp_path):
-    """vm/matrix.py --explore runs explore/compat.py as a script: its imports
-    (the report's atomic writes live in runner/) must resolve from there."""
+    """The matrix runs the cross-kernel section as a module of its own."""
     keys = ["tcp bound before any4 none none any4 none none same",
             "tcp bound before any4 none none any4 none none other"]
     for release, token in (("5.10.0-1", "bind:EADDRINUSE"), ("6.1.0-1", "ok")):
@@ -106,8 +105,8 @@ def test_the_cross_kernel_section_runs_as_the_matrix_runs_it(tmp_path):
         run_dir.mkdir(parents=True)
         with gzip.open(run_dir / "explore-outcomes.txt.gz", "wt") as f:
             f.writelines(f"{k}\t{token}\n" for k in keys)
-    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "explore", "compat.py"), "--runs",
+    r = subprocess.run(["/usr/bin/python3", "-m", "sockreuse.explore.crosskernel", "--runs",
                         *[str(d) for d in sorted((tmp_path / "runs").iterdir())],
-                        "--out", str(tmp_path / "out")], capture_output=True, text=True)
+                        "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.load(open(tmp_path / "out" / "explore.json"))["differing"] == 2

@@ -4,12 +4,10 @@ with every other dimension "any"."""
 import itertools
 import os
 import random
-import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "explore"))
 
-from explorer import patterns  # noqa: E402
+from sockreuse.explore import patterns
 
 DIMS = ["proto", "state", "a1", "o1", "a2", "o2"]
 VALUES = {"proto": ["tcp", "udp"], "state": ["bound", "listen", "timewait"],

@@ -1,14 +1,12 @@
 """The space file, keys, -k selection, baselines and the cross-kernel
 section, without running anything."""
 import os
-import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "explore"))
 
-from explorer import baseline, crosskernel, select, space  # noqa: E402
+from sockreuse.explore import baseline, crosskernel, select, space
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,13 @@
 --lava builds from the QEMU template; validated with LAVA's own schema."""
 import os
 import re
-import sys
 
 import pytest
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
 
-import lavajob  # noqa: E402
+from sockreuse.lava import lavajob
 
 try:
     from lava_common.schemas import validate

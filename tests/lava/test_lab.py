@@ -18,16 +18,14 @@ import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
-sys.path.insert(0, HERE)
 
-import bundle  # noqa: E402
-import fakelava  # noqa: E402
-import guest  # noqa: E402
-import lab  # noqa: E402
-import landing  # noqa: E402
-import lavaflow  # noqa: E402
-import lavalog  # noqa: E402
+from sockreuse.boot import bundle
+from tests.lava import fakelava
+from sockreuse.boot import guest
+from sockreuse.lava import lab
+from sockreuse.boot import landing
+from sockreuse.lava import lavaflow
+from sockreuse.lava import lavalog
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/lavacli"),
                                 reason="lavacli is not installed (apt-get install lavacli)")
@@ -210,7 +208,7 @@ def test_a_job_that_never_finishes_is_cancelled(lab_env, capsys, monkeypatch):
 DRIVER = """
 import pathlib, sys
 import pytest
-import test_lab
+from tests.lava import test_lab
 where = pathlib.Path(sys.argv[1])
 test_lab.set_up(where, pytest.MonkeyPatch())
 test_lab.run(sys.argv[2], test_lab.recorded()[0][0], where)
@@ -220,8 +218,8 @@ test_lab.run(sys.argv[2], test_lab.recorded()[0][0], where)
 def test_a_stopped_run_cancels_the_job_it_submitted(tmp_path):
     job, log = recorded()[0]
     with fakelava.FakeLava(log, token=TOKEN, finishes=False) as server:
-        p = subprocess.Popen([sys.executable, "-c", DRIVER, str(tmp_path), server.url], cwd=HERE,
-                             env=dict(os.environ, PYTHONPATH=HERE), stdout=subprocess.PIPE,
+        p = subprocess.Popen([sys.executable, "-c", DRIVER, str(tmp_path), server.url], cwd=ROOT,
+                             env=dict(os.environ), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         t0 = time.monotonic()
         while not server.served and time.monotonic() - t0 < 60:

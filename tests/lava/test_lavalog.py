@@ -3,18 +3,15 @@ device's report files, LAVA's test cases and their agreement, and why a job
 failed."""
 import json
 import os
-import sys
 
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
-sys.path.insert(0, os.path.join(ROOT, "lava"))
 
-import bundle  # noqa: E402
-import cases  # noqa: E402
-import lavalog  # noqa: E402
+from sockreuse.boot import bundle
+from sockreuse.lava import cases
+from sockreuse.lava import lavalog
 
 FIXTURES = os.path.join(HERE, "fixtures")
 

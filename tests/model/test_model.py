@@ -9,18 +9,16 @@ import json
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "runner"))
 
-from sockreuse_model import FEATURES, RULES, predict  # noqa: E402
-from sockreuse_model import explorer as model_explorer  # noqa: E402
-from sockreuse_model.infer import infer  # noqa: E402
-from sockreuse_model.sequences import explore_params  # noqa: E402
+from sockreuse.model import FEATURES, RULES, predict
+from sockreuse.model import explore_check
+from sockreuse.model.infer import infer
+from sockreuse.model.sequences import explore_params
 
 SUITE = os.path.join(ROOT, "build", "sockreuse_suite")
 TABLES = sorted(glob.glob(os.path.join(ROOT, "results", "expected", "*.yaml")))
@@ -89,7 +87,7 @@ SERIES = [os.path.basename(p)[:-5] for p in TABLES]
 def test_every_explorer_sequence_is_explained(space_doc, series):
     """The model, with the table's features, predicts the explorer's whole
     space on that kernel: 489,600 sequences it holds no outcome of."""
-    wrong = model_explorer.unexplained(space_doc, baseline(series), series_features(series))
+    wrong = explore_check.unexplained(space_doc, baseline(series), series_features(series))
     assert len(wrong) == 0, list(wrong.items())[:5]
 
 
@@ -123,7 +121,7 @@ def test_features_are_detected_from_behaviour(observations, space_doc):
         name = os.path.basename(path)
         rows = [{"id": i, "params": p, "observed": e, "verdict": "pass"}
                 for t, i, p, e, _ in observations if t == name]
-        found = model_explorer.infer_features(space_doc, baseline(name[:-5]), infer(rows)[0])
+        found = explore_check.infer_features(space_doc, baseline(name[:-5]), infer(rows)[0])
         assert found == sorted(yaml.safe_load(open(path))["features"]), name
 
 
@@ -142,8 +140,7 @@ def test_every_feature_changes_some_prediction(observations, explorer_sample):
 
 def test_the_model_holds_no_case_outcome(cases):
     """Rules, not rows: no case id appears anywhere in the model's source."""
-    source = "".join(open(p).read() for p in glob.glob(os.path.join(ROOT, "runner",
-                                                                    "sockreuse_model", "*.py")))
+    source = "".join(open(p).read() for p in glob.glob(os.path.join(ROOT, "sockreuse", "model", "*.py")))
     named = [i for i in cases if re.search(re.escape(i) + r"\b", source)]
     assert named == []
 

@@ -1,12 +1,12 @@
 """Every kind of bad input gets one clear line starting with `sockreuse:` and
-the documented exit status (runner/sockreuse_runner/errors.py)."""
+the documented exit status (sockreuse/errors.py)."""
 import os
 import shutil
 import subprocess
 
 import pytest
 
-from conftest import BUILD, ROOT, load_results, run_runner
+from tests.system.harness import BUILD, ROOT, load_results, run_runner
 
 SHIM = os.path.join(BUILD, "fault_shim.so")
 SAME_ADDR = "tcp4.default.same_addr"
@@ -113,9 +113,7 @@ def test_run_tests_sh_bad_options(args, message):
 
 
 def test_help_lists_every_exit_status():
-    import sys
-    sys.path.insert(0, os.path.join(ROOT, "runner"))
-    from sockreuse_runner.errors import EXIT_TABLE
+    from sockreuse.errors import EXIT_TABLE
     r = subprocess.run([os.path.join(ROOT, "run_tests.sh"), "--help"], capture_output=True,
                        text=True)
     assert r.returncode == 0

@@ -1,8 +1,8 @@
 """A full run changes nothing on the host: links, addresses, routes,
 namespaces, nsfs mounts, net.* sysctls, processes and temporary files are the
 same before and after."""
-from conftest import load_results, run_runner
-from host_state import differences, snapshot
+from tests.system.harness import load_results, run_runner
+from tests.system.host_state import differences, snapshot
 
 
 def test_full_run_leaves_the_host_as_it_was(recorded_table, tmp_path):

@@ -6,8 +6,8 @@ import signal
 import subprocess
 import time
 
-from conftest import ROOT, runner_cmd
-from host_state import differences, snapshot, suite_processes
+from tests.system.harness import ROOT, runner_cmd
+from tests.system.host_state import differences, snapshot, suite_processes
 
 KILLS = 20
 

@@ -4,7 +4,7 @@ and --record says which features it inferred."""
 import json
 import os
 
-from conftest import BUILD, load_results, run_runner
+from tests.system.harness import BUILD, load_results, run_runner
 
 SHIM = os.path.join(BUILD, "fault_shim.so")
 

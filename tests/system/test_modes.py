@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-from conftest import ROOT, SUITE, load_results, runner_cmd
+from tests.system.harness import ROOT, SUITE, load_results, runner_cmd
 
 
 @pytest.fixture

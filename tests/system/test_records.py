@@ -11,7 +11,7 @@ import time
 
 import yaml
 
-from conftest import ROOT, SUITE, load_results, run_runner, runner_cmd
+from tests.system.harness import ROOT, SUITE, load_results, run_runner, runner_cmd
 
 SAME_ADDR = "tcp4.default.same_addr"
 

@@ -5,7 +5,7 @@ every R10 case whose outcome a program decides must then fail, and only cases
 whose expected outcome a group without a program gives too may still pass."""
 import os
 
-from conftest import BUILD, load_results, run_runner
+from tests.system.harness import BUILD, load_results, run_runner
 
 SHIM = os.path.join(BUILD, "fault_shim.so")
 # What a SO_REUSEPORT group without a program does: its hash spreads the flows

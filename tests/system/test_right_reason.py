@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, SUITE, load_results, run_runner
+from tests.system.harness import BUILD, SUITE, load_results, run_runner
 
 SHIM = os.path.join(BUILD, "fault_shim.so")
 

@@ -5,7 +5,7 @@ import json
 import os
 import re
 
-from conftest import BUILD, load_results, run_runner
+from tests.system.harness import BUILD, load_results, run_runner
 
 SHIM = os.path.join(BUILD, "fault_shim.so")
 

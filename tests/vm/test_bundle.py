@@ -1,13 +1,11 @@
 """vm/bundle.py: report files over a console, and what a console does to them."""
 import os
-import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
 
-import bundle  # noqa: E402
+from sockreuse.boot import bundle
 
 
 def printed(tmp_path, exit_code=1):

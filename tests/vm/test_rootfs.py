@@ -5,17 +5,15 @@ prints the report files the host reads back. Booting it under QEMU is
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
 
-import bundle  # noqa: E402
-import libs  # noqa: E402
-import modules  # noqa: E402
-import rootfs  # noqa: E402
+from sockreuse.boot import bundle
+from sockreuse.kernels import libs
+from sockreuse.kernels import modules
+from sockreuse.kernels import rootfs
 
 SUITE = os.path.join(ROOT, "build", "sockreuse_suite")
 needs_build = pytest.mark.skipif(not os.access(SUITE, os.X_OK), reason="no build/sockreuse_suite yet")
@@ -36,9 +34,10 @@ def test_every_library_the_binaries_load_goes_in(plan):
 @needs_build
 def test_the_runner_finds_its_files_where_it_does_on_the_host(plan):
     for path in ("build/sockreuse_suite", "runner/conftest.py", "results/seed_claims.yaml",
-                 "results/vocabulary.yaml", "runner/sockreuse_model/rules.py",
-                 "build/sockreuse_explore", "explore/run.py", "explore/explorer/space.py",
-                 "explore/space.yaml", "vm/bundle.py", "lava/lava-report"):
+                 "results/vocabulary.yaml", "sockreuse/model/rules.py",
+                 "build/sockreuse_explore", "sockreuse/explore/driver.py",
+                 "sockreuse/explore/space.py", "explore/space.yaml", "sockreuse/boot/bundle.py",
+                 "lava/lava-report"):
         assert f"{rootfs.PREFIX}/{path}" in plan
     assert any(p.startswith(f"{rootfs.PREFIX}/results/expected/") for p in plan)
     assert plan["init"] == ("file", os.path.join(ROOT, "vm", "guest", "init"))

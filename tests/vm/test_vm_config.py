@@ -3,21 +3,19 @@ settings. No download here; .ci/run boots a guest end to end
 (./run_tests.sh --kernel 6.1)."""
 import os
 import subprocess
-import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "vm"))
 
-import fetch  # noqa: E402
-import guest  # noqa: E402
-import modules  # noqa: E402
+from sockreuse.kernels import fetch
+from sockreuse.boot import guest
+from sockreuse.kernels import modules
 
 
 def matrix(*args):
-    return subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "matrix.py"), *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(["/usr/bin/python3", "-m", "sockreuse.boot.matrix", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def test_every_series_names_a_suite_and_a_package():
@@ -31,7 +29,7 @@ def test_archive_comes_from_the_host_sources_not_the_project():
     uri, keyring = fetch.host_archive()
     assert uri.startswith(("http://", "https://", "file:/"))
     assert os.path.isfile(keyring)
-    for path in ("vm/kernels.conf", "vm/fetch.py"):
+    for path in ("vm/kernels.conf", "sockreuse/kernels/fetch.py"):
         assert uri not in open(os.path.join(ROOT, path)).read()
 
 
@@ -73,8 +71,8 @@ def test_bad_rootfs_and_lava_options(args, message):
 
 
 def test_rootfs_wants_a_file_in_an_existing_directory(tmp_path):
-    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "rootfs.py"),
-                        str(tmp_path / "no" / "x.cpio.gz")], capture_output=True, text=True)
+    r = subprocess.run(["/usr/bin/python3", "-m", "sockreuse.kernels.rootfs",
+                        str(tmp_path / "no" / "x.cpio.gz")], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 2 and "give a file name in an existing directory" in r.stderr
 
 
@@ -137,7 +135,7 @@ def test_guest_arguments_reach_the_runner_one_a_line(tmp_path):
 
 def test_a_failed_kvm_probe_is_remembered_and_can_be_overridden(tmp_path, monkeypatch):
     import json
-    import qemu
+    from sockreuse.boot import qemu
     monkeypatch.delenv("SOCKREUSE_ACCEL", raising=False)
     no_kernel = {}  # booting it would fail: the answer must come without a boot
 
@@ -154,7 +152,7 @@ def test_a_failed_kvm_probe_is_remembered_and_can_be_overridden(tmp_path, monkey
 
 
 def test_guest_vcpus_are_a_parameter():
-    import qemu
+    from sockreuse.boot import qemu
     kernel = {"vmlinuz": "/boot/vmlinuz"}
     for cpus in (1, 2):
         cmd = qemu.command(kernel, "initrd", "tcg", "console.log", cpus=cpus)
@@ -163,8 +161,8 @@ def test_guest_vcpus_are_a_parameter():
 
 @pytest.mark.parametrize("value", ["0", "two", "-1"])
 def test_a_bad_guest_vcpu_count_is_one_line(value):
-    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "matrix.py"), "--kernel", "6.1"],
-                       capture_output=True, text=True, timeout=120,
+    r = subprocess.run(["/usr/bin/python3", "-m", "sockreuse.boot.matrix", "--kernel", "6.1"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120,
                        env=dict(os.environ, SOCKREUSE_GUEST_CPUS=value))
     assert r.returncode == 2, r.stdout + r.stderr
     assert r.stderr.startswith(f"sockreuse: SOCKREUSE_GUEST_CPUS='{value}' is not a positive")

@@ -1,0 +1,1 @@
+"""Booting a kernel under QEMU with the rootfs, running the suite in it, landing its results."""

@@ -1,0 +1,126 @@
+"""A local guest: the rootfs (vm/rootfs.py) with the kernel's modules and
+this run's arguments appended, booted under QEMU; its results come back over
+the serial console, as from a LAVA device.
+
+Why the console and not a writable 9p share for the results: the console is
+the one channel every device has (a LAVA board has no share), so local
+guests exercise exactly the path lab results take; the guest needs no 9p or
+virtio modules and can write nothing on the host; and a results file half
+written by a crashing guest cannot pass for a result, the checksum says so."""
+import os
+import subprocess
+import tempfile
+
+from sockreuse.kernels import cpio
+from sockreuse.kernels import fetch
+from sockreuse.boot import landing
+from sockreuse.kernels import modules
+from sockreuse.boot import qemu
+from sockreuse.kernels import rootfs
+from sockreuse.progress import fail, say
+from sockreuse.errors import EXIT_FAILED, EXIT_PASS
+
+GUEST_TIMEOUT_S = int(os.environ.get("SOCKREUSE_GUEST_TIMEOUT", "900"))
+
+
+def guest_cpus():
+    """vCPUs per guest: SOCKREUSE_GUEST_CPUS, default 2, so that the R10
+    SO_INCOMING_CPU and SKF_AD_CPU cases, which send from two CPUs, give
+    verdicts in every guest instead of skipping (the cost: README, Measurements)."""
+    text = os.environ.get("SOCKREUSE_GUEST_CPUS", "2")
+    if not text.isdigit() or int(text) < 1:
+        fail(f"SOCKREUSE_GUEST_CPUS='{text}' is not a positive number of vCPUs per guest "
+             "(default 2)")
+    return int(text)
+
+
+def guests_at_once(cpus):
+    """Local guests side by side when -j is not given: as many as the cores
+    hold at `cpus` vCPUs each, at least one. Guests that together ask for
+    more vCPUs than there are cores slow each other more than they overlap
+    (README, Measurements: bench/matrix.py)."""
+    return max(1, (os.cpu_count() or 1) // cpus)
+
+
+def boot_files(kernel, runner_args, record):
+    """A cpio of this run's settings for the rootfs's init: the runner
+    arguments (one a line), an --expect table, and when recording the series
+    table to start from."""
+    args = list(runner_args)
+    with tempfile.TemporaryDirectory(prefix="sockreuse-boot-") as stage:
+        etc = os.path.join(stage, "etc", "sockreuse")
+        os.makedirs(etc)
+        if "--expect" in args:
+            at = args.index("--expect") + 1
+            with open(args[at], "rb") as src, open(os.path.join(etc, "expect.yaml"), "wb") as dst:
+                dst.write(src.read())
+            args[at] = "/etc/sockreuse/expect.yaml"
+        if record:
+            args += landing.recording_args(kernel)
+            table = landing.series_table(kernel)
+            if os.path.isfile(table):
+                dest = os.path.join(stage, args[-1].lstrip("/"))
+                os.makedirs(os.path.dirname(dest))
+                with open(table, "rb") as src, open(dest, "wb") as dst:
+                    dst.write(src.read())
+        with open(os.path.join(etc, "run.args"), "w") as f:
+            f.write("".join(a + "\n" for a in args))
+        return cpio.archive(stage)
+
+
+def initrd(kernel, extra=b"", name="initrd.gz"):
+    """The rootfs with `kernel`'s modules (and `extra`) appended, in the
+    kernel's cache directory."""
+    workdir = os.path.join(fetch.CACHE, "vm", kernel["release"])
+    os.makedirs(workdir, exist_ok=True)
+    return rootfs.with_modules(kernel, os.path.join(workdir, name), extra)
+
+
+def run(kernel, accel, runner_args, record, cpus):
+    """Boots `kernel` with the suite (or with runner_args[0] == "--explore",
+    the explorer); returns its exit status (errors.EXIT_*)."""
+    with landing.lock(kernel):
+        return _run(kernel, accel, list(runner_args) + ["--no-lock"], record, cpus)
+
+
+def _run(kernel, accel, runner_args, record, cpus):
+    out = landing.start(kernel)
+    explore = runner_args[:1] == ["--explore"]
+    try:
+        # The explorer in a guest only runs the sequences; the host compares,
+        # explains and records from their outcomes (xz and the model are slow
+        # under TCG).
+        image = initrd(kernel, boot_files(kernel, runner_args + ["--outcomes-only"], False)
+                       if explore else boot_files(kernel, runner_args, record))
+    except (modules.ModuleError, rootfs.RootfsError) as e:
+        say(f"{kernel['series']}: ERROR {e}")
+        return EXIT_FAILED
+    console = os.path.join(out, "console.log")
+    say(f"{kernel['series']}: booting {kernel['release']} ({accel}, {cpus} vCPU)")
+    cmd = qemu.command(kernel, image, accel, console, cpus)
+    rc, total_s, err, boot_s = qemu.run(cmd, GUEST_TIMEOUT_S, console,
+                                        lambda line: landing.relay(kernel["series"], line))
+    lines = open(console, errors="replace").read().splitlines() if os.path.exists(console) else []
+    problem = None
+    if rc is None:
+        problem = f"guest did not finish within {GUEST_TIMEOUT_S} s (hung); console: {console}"
+    elif rc != 0 and err.strip():
+        problem = f"qemu failed: {err.strip().splitlines()[-1][:300]}"
+    vm = {"accelerator": accel, "cpus": cpus, "boot_s": total_s if boot_s is None else boot_s,
+          "total_s": total_s}
+    code, _ = landing.land(kernel, [l.rstrip("\r") for l in lines], vm, problem,
+                        record and not explore)
+    if explore and code == EXIT_PASS:
+        code = explore_on_host(kernel, out, runner_args, record)
+    return code
+
+
+def explore_on_host(kernel, out, runner_args, record):
+    """The guest's explorer outcomes compared, explained (and with --record
+    recorded) here, as the explorer does for a run of its own."""
+    passed = [a for a in runner_args[1:] if a != "--no-lock"]
+    return subprocess.run(["/usr/bin/python3", "-m", "sockreuse.explore.driver",
+                           *(["--record"] if record else []), "--no-lock",
+                           "--kernel-release", kernel["release"], "--results-dir", out,
+                           "--from-outcomes", os.path.join(out, landing.OUTCOMES),
+                           *passed], cwd=fetch.REPO).returncode

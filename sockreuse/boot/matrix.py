@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""The suite under other kernels: `--kernel SERIES`, `--kernel PATH --modules
+DIR`, or `--matrix` (the host and every kernel in vm/kernels.conf, guests in
+parallel). Each guest boots the sockreuse rootfs (vm/rootfs.py); results land
+in results/runs/<guest uname -r>/ as for a host run, with vm.json beside
+them; --matrix then writes results/compat/. With --lava local or --lava URL
+the guests are LAVA jobs instead (vm/lavarun.py, vm/lab.py)."""
+import argparse
+import concurrent.futures
+import os
+import subprocess
+import sys
+
+
+from sockreuse.kernels import choose, fetch
+from sockreuse.boot import guest
+from sockreuse.boot import landing
+from sockreuse.boot import qemu
+from sockreuse.kernels import rootfs
+from sockreuse.progress import fail, say
+from sockreuse.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW,
+                                     EXIT_PASS, EXIT_USAGE)
+
+REPO = fetch.REPO
+RUNS = landing.RUNS
+PACKAGES = ["qemu-system-x86", "busybox-static", "kmod"]
+# Under TCG a guest runs a case's waits several times slower than the host.
+TCG_WAIT_FACTOR = 4
+
+
+def ensure_packages(packages):
+    missing = [p for p in packages if subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True
+    ).stdout.find("install ok installed") < 0]
+    if not missing:
+        return
+    say(f"installing {' '.join(missing)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+                       capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        fail(f"could not install {' '.join(missing)}; run: apt-get install {' '.join(missing)}",
+             EXIT_CANNOT_RUN)
+
+
+def run_host(runner_args):
+    say(f"host: running {os.uname().release}")
+    cmd = ["/usr/bin/python3", "-m", "pytest", "runner/", "-p", "no:cacheprovider", "-q",
+           *runner_args]
+    if runner_args[:1] == ["--explore"]:
+        cmd = ["/usr/bin/python3", "-m", "sockreuse.explore.driver", *runner_args[1:]]
+    r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    last = [l for l in (r.stdout + r.stderr).splitlines() if l.startswith("sockreuse:")]
+    say("host: " + (last[-1] if last else f"exit {r.returncode}"))
+    return r.returncode
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's own complaint is a usage block; this project's is one line."""
+
+    def error(self, message):
+        fail(f"{message} (see ./run_tests.sh --help)")
+
+
+def overall(statuses):
+    """One exit status for several kernels: the worst of them, where a failure
+    outranks cases without rows, which outrank a pass."""
+    for code in (EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_USAGE, EXIT_NEW):
+        if code in statuses:
+            return code
+    return EXIT_FAILED if any(s != EXIT_PASS for s in statuses) else EXIT_PASS
+
+
+def parse_args():
+    p = Parser(prog="run_tests.sh", description=__doc__)
+    p.add_argument("--kernel")
+    p.add_argument("--modules")
+    p.add_argument("--matrix", action="store_true")
+    p.add_argument("--lava", metavar="local|URL")
+    p.add_argument("-j", type=int)
+    p.add_argument("--record", action="store_true")
+    p.add_argument("--expect")
+    p.add_argument("-k")
+    p.add_argument("--repeat")
+    p.add_argument("--wait-scale", type=float,
+                   default=float(os.environ.get("SOCKREUSE_WAIT_SCALE") or 1))
+    p.add_argument("--allow-new", action="store_true")
+    p.add_argument("--explore", action="store_true", help="the explorer instead of the suite")
+    a = p.parse_args()
+    if not a.wait_scale > 0:
+        fail("--wait-scale wants a positive number (1: 10 s per wait)")
+    if a.lava is not None:
+        if a.record or a.expect:
+            fail("--record and --expect work with local guests only: drop --lava to record "
+                 "(the tables come with the rootfs a LAVA job boots)")
+        if not a.kernel and not a.matrix:
+            fail("--lava needs --kernel S or --matrix")
+        if a.explore:
+            fail("--explore runs in local guests only: drop --lava")
+    return a
+
+
+def main():
+    a = parse_args()
+    cpus = guest.guest_cpus()
+    if os.geteuid() != 0:
+        fail("--kernel and --matrix need root (QEMU, private apt, lava-run)", EXIT_CANNOT_RUN)
+    runner_args = ["--explore"] if a.explore else []
+    if a.k and "\n" in a.k:
+        fail("-k takes an expression on one line")
+    if a.k:
+        runner_args += ["-k", a.k]
+    if a.expect:
+        if not os.path.isfile(a.expect):
+            fail(f"--expect {a.expect}: no such table")
+        runner_args += ["--expect", os.path.abspath(a.expect)]
+    if a.repeat:
+        runner_args += ["--repeat", a.repeat]
+    if a.allow_new:
+        runner_args += ["--allow-new"]
+    if not os.access(os.path.join(REPO, "build", "sockreuse_suite"), os.X_OK):
+        fail("no build/sockreuse_suite: run ./run_tests.sh once first")
+    lab = None
+    if a.lava is not None:
+        from sockreuse.lava import lavaflow  # only this mode needs LAVA's packages
+        lab = lavaflow.mode(a.lava)
+    ensure_packages(PACKAGES + (lab.packages if lab else []))
+    if lab:
+        lab.check()
+    conf = fetch.load_conf()
+    if a.j is None:  # a lab's devices do not share this machine's cores
+        a.j = guest.guests_at_once(cpus) if lab is None or lab.local else len(conf)
+    statuses = []
+    if a.matrix:
+        kernels = []
+        # One series that cannot be fetched must not stop the others.
+        for series in conf:
+            try:
+                kernels.append(fetch.fetch(series, conf, say))
+            except fetch.FetchError as e:
+                say(f"{series}: ERROR {e}")
+                statuses.append(EXIT_FAILED)
+    else:
+        kernels = [choose.kernel_from_args(a.kernel, a.modules, conf)]
+    os.makedirs(RUNS, exist_ok=True)
+    if not kernels:
+        fail("no guest kernel could be fetched (see above)")
+    try:
+        rootfs.build(say)
+    except rootfs.RootfsError as e:
+        fail(str(e), EXIT_CANNOT_RUN)
+    probe_dir = os.path.join(fetch.CACHE, "vm")
+    os.makedirs(probe_dir, exist_ok=True)
+    # The probe boots the bare rootfs: its init says it is up before loading
+    # anything it lacks.
+    accel, why = qemu.probe_kvm(kernels[0], lambda: rootfs.ARTEFACT, probe_dir)
+    say(f"accelerator: {accel} ({why})")
+    if a.matrix:
+        statuses.append(run_host(runner_args + ["--wait-scale", str(a.wait_scale)]
+                                 + (["--record"] if a.record else [])))
+    # A guest here under TCG (lava-run's too) needs more time; a lab's device
+    # runs at its own speed.
+    emulated = accel == "tcg" and (lab is None or lab.local)
+    guest_scale = a.wait_scale * (TCG_WAIT_FACTOR if emulated else 1)
+    guest_args = runner_args + ["--wait-scale", str(guest_scale)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.j)) as pool:
+        if lab:
+            futures = [pool.submit(lab.run, k, accel, a.k, a.repeat, guest_scale, cpus)
+                       for k in kernels]
+        else:
+            futures = [pool.submit(guest.run, k, accel, guest_args, a.record, cpus) for k in kernels]
+        statuses += [f.result() for f in futures]
+    if a.matrix:
+        # This matrix's runs only, not whatever else results/runs/ holds.
+        runs = [os.path.join(RUNS, r) for r in [os.uname().release] + [k["release"] for k in kernels]]
+        report = "sockreuse.explore.crosskernel" if a.explore else "sockreuse.report.compat_report"
+        r = subprocess.run(["/usr/bin/python3", "-m", report, "--runs", *runs],
+                           cwd=REPO)
+        if r.returncode != 0:
+            # The runs passed, but a matrix without its report is not done.
+            say(f"ERROR the compatibility report ({report}) failed "
+                f"(exit {r.returncode}); the runs' results are in results/runs/")
+            statuses.append(EXIT_FAILED)
+    ran = len(kernels) + (1 if a.matrix else 0)
+    bad = sum(1 for s in statuses if s != EXIT_PASS)
+    say(f"done: {ran} kernel(s) ran, {bad} did not pass (failed, errored, had new cases or "
+        "could not be fetched)")
+    sys.exit(overall(statuses))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Booting a guest kernel under QEMU: KVM where it really works (probed with
+a short bounded boot), TCG otherwise. Every qemu process dies with its
+parent and is killed at its time limit."""
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+from sockreuse import files
+
+PR_SET_PDEATHSIG = 1
+PROBE_TIMEOUT_S = 20
+
+
+def die_with_parent():
+    """preexec_fn: a child that outlives a killed run is killed with it."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class LineTail:
+    """The complete lines a growing file has gained since the last call; a
+    last line without its newline waits for the next call, or for final."""
+
+    def __init__(self, path):
+        self.path, self.seen, self.partial = path, 0, b""
+
+    def lines(self, final=False):
+        if not os.path.exists(self.path):
+            return []
+        with open(self.path, "rb") as f:
+            f.seek(self.seen)
+            chunk = f.read()
+        self.seen += len(chunk)
+        *lines, self.partial = (self.partial + chunk).split(b"\n")
+        if final and self.partial:
+            lines.append(self.partial)
+            self.partial = b""
+        return [line.decode(errors="replace") for line in lines]
+
+
+def command(kernel, initrd, accel, console, cpus=1, cmdline_extra=""):
+    """The guest talks to the host only over its serial console (a file):
+    no disks, no shares, no network. cpus: vm/guest.py's guest_cpus()."""
+    accel_args = (["-enable-kvm", "-cpu", "host"] if accel == "kvm"
+                  else ["-accel", "tcg", "-cpu", "max"])
+    return ["qemu-system-x86_64", *accel_args, "-m", "1G", "-smp", str(cpus), "-no-reboot",
+            "-display", "none", "-monitor", "none", "-serial", f"file:{console}",
+            "-nic", "none", "-kernel", kernel["vmlinuz"], "-initrd", initrd,
+            "-append", f"console=ttyS0 panic=-1 quiet {cmdline_extra}".strip()]
+
+
+BOOTED = "sockreuse-guest: up"
+
+
+def run(cmd, timeout_s, console=None, on_line=None):
+    """Runs qemu; returns (exit code or None on timeout, seconds, stderr,
+    seconds until the guest's init reported in on the console). Each complete
+    console line goes to on_line as it appears."""
+    t0 = time.monotonic()
+    booted = None
+    tail = LineTail(console) if console else None
+
+    def follow():
+        nonlocal booted
+        for line in tail.lines() if tail else []:
+            line = line.rstrip("\r")
+            if booted is None and BOOTED in line:
+                booted = time.monotonic() - t0
+            if on_line:
+                on_line(line)
+
+    with tempfile.TemporaryFile() as err:
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=err, preexec_fn=die_with_parent)
+        try:
+            while p.poll() is None:
+                if time.monotonic() - t0 > timeout_s:
+                    raise subprocess.TimeoutExpired(cmd, timeout_s)
+                follow()
+                time.sleep(0.2)
+        except (subprocess.TimeoutExpired, KeyboardInterrupt):
+            p.kill()
+            p.wait()
+            follow()
+            return None, time.monotonic() - t0, "", booted
+        follow()
+        err.seek(0)
+        return p.returncode, time.monotonic() - t0, err.read().decode(errors="replace"), booted
+
+
+def _probe_key():
+    """What decides whether KVM can run a stock kernel here: the host kernel
+    (and its hypervisor) and the QEMU build."""
+    try:
+        out = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
+                             text=True).stdout
+    except FileNotFoundError:
+        out = ""
+    return f"{os.uname().release} | {out.splitlines()[0] if out else '?'}"
+
+
+def probe_kvm(kernel, make_initrd, workdir):
+    """'kvm' if a guest boots to init under KVM within the bound, else 'tcg'.
+    SOCKREUSE_ACCEL=kvm|tcg skips the probe. A failed probe is remembered for
+    this host kernel and QEMU build, since it costs the whole bound each time;
+    a working KVM answers within seconds, so success is probed every run.
+    make_initrd() builds the probe's initramfs and returns its path; it runs
+    only when a probe boot is needed."""
+    forced = os.environ.get("SOCKREUSE_ACCEL")
+    if forced in ("kvm", "tcg"):
+        return forced, "SOCKREUSE_ACCEL"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "tcg", "no usable /dev/kvm"
+    memo = os.path.join(workdir, "kvm-probe.json")
+    key = _probe_key()
+    try:
+        with open(memo) as f:
+            past = json.load(f)
+        if past.get("key") == key:
+            return "tcg", f"{past['why']}, on an earlier run (remove {memo} to probe again)"
+    except (OSError, ValueError, KeyError):
+        pass
+    console = os.path.join(workdir, "kvm-probe.log")
+    rc, secs, err, _ = run(command(kernel, make_initrd(), "kvm", console, [], "sockreuse.probe"),
+                           PROBE_TIMEOUT_S)
+    text = open(console, errors="replace").read() if os.path.exists(console) else ""
+    if "probe ok" in text:
+        return "kvm", f"KVM guest booted in {secs:.1f} s"
+    why = "hung" if rc is None else (err.strip().splitlines() or [f"exit {rc}"])[-1]
+    why = f"KVM probe failed ({why[:120]})"
+    files.write_atomic(memo, json.dumps({"key": key, "why": why}))
+    return "tcg", f"{why}: using TCG"

@@ -1,0 +1,1 @@
+"""The expected side: tables (base and deltas), their choice for a kernel, the outcome vocabulary, the seed claims."""

@@ -1,0 +1,1 @@
+"""The explorer: the space of bind sequences, baselines, and differences described as patterns."""

@@ -1,0 +1,327 @@
+#!/usr/bin/python3
+"""./run_tests.sh --explore: every sequence of explore/space.yaml (or the -k
+slice) on the running kernel, compared with the nearest baseline under
+results/explore/; writes results/runs/<release>/explore.json, the Explorer
+section of summary.md and explore-outcomes.txt.gz (every sequence's key and
+outcome). Exits 0 when nothing differs, 1 when something differs or broke."""
+import argparse
+import gzip
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+from sockreuse.paths import REPO
+
+import yaml
+
+from sockreuse.explore import baseline, explore_report, patterns, select, space
+from sockreuse.model import explore_check
+from sockreuse.expect import table_choice
+from sockreuse import files
+from sockreuse.expect import tables
+from sockreuse.expect import vocabulary
+from sockreuse.errors import EXIT_FAILED
+from sockreuse.errors import EXIT_USAGE
+
+# Every bad input is bad usage (runner/sockreuse_runner/errors.py has the table).
+EXIT_NO_MATCH = EXIT_NO_BASELINE = EXIT_NO_BINARY = EXIT_USAGE
+OUTCOMES = "explore-outcomes.txt.gz"
+EXPECTED = os.path.join(REPO, "results", "expected")
+
+
+def model_section(sp_path, release, observed):
+    """explore.json's `model`: how many sequences the model of the rules does
+    not explain, as minimal patterns, with the features it used (the kernel's
+    expected table's, or inferred from these outcomes when it has none)."""
+    with open(sp_path, encoding="utf-8") as f:
+        space_doc = yaml.safe_load(f)
+    path, _ = table_choice.select(release, EXPECTED)
+    declared = tables.load(path).features if path else None
+    if declared is None:
+        features = explore_check.infer_features(space_doc, observed)
+        source = "inferred from these outcomes"
+    else:
+        features, source = sorted(declared), f"declared by {os.path.basename(path)}"
+    wrong = explore_check.unexplained(space_doc, observed, features)
+    return {"features": features, "source": source, "unexplained": len(wrong)}, wrong
+
+
+def fail(msg, code):
+    print(f"sockreuse: {msg}", file=sys.stderr)
+    sys.exit(code)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="run_tests.sh --explore", description=__doc__)
+    p.add_argument("-k", dest="select", default="",
+                   help="run a slice: e.g. 'tcp and timewait and not euid:other'")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="shards (processes, each with its own topology)")
+    p.add_argument("--record", action="store_true",
+                   help="write the observed outcomes as this kernel's baseline")
+    p.add_argument("--expect", help="compare with (or record into) this baseline file")
+    p.add_argument("--baseline-dir", default=baseline.DIR)
+    p.add_argument("--results-dir", help="default results/runs/<release>")
+    p.add_argument("--kernel-release", help="pretend this `uname -r` (tests)")
+    p.add_argument("--explore-bin", default=os.path.join(REPO, "build", "sockreuse_explore"))
+    p.add_argument("--shuffle", type=int, metavar="SEED",
+                   help="run the sequences in a random order (self-test of order independence)")
+    p.add_argument("--wait-scale", help="multiply every harness wait bound (10 s) by this")
+    p.add_argument("--space", default=space.SPACE_FILE)
+    p.add_argument("--outcomes-only", action="store_true",
+                   help="run and write the outcomes, compare with nothing (a guest whose "
+                        "baseline the host records: vm/matrix.py)")
+    p.add_argument("--from-outcomes", metavar="FILE",
+                   help="take the outcomes from a run's explore-outcomes.txt.gz instead of "
+                        "running (with --record and --kernel-release: record a guest's run)")
+    # Accepted from run_tests.sh's shared option list; the explorer has no use for them.
+    p.add_argument("--allow-new", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--no-lock", action="store_true",
+                   help="do not lock the results folder (a guest whose host holds the lock)")
+    a = p.parse_args(argv)
+    if a.jobs < 1:
+        fail(f"-j wants a positive number of shards, not {a.jobs}", EXIT_USAGE)
+    if a.wait_scale is not None:
+        try:
+            ok = float(a.wait_scale) > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            fail(f"--wait-scale '{a.wait_scale}' is not a positive number", EXIT_USAGE)
+        os.environ["SOCKREUSE_WAIT_SCALE"] = a.wait_scale
+    return a
+
+
+def execute(binary, sp, keys, jobs, workdir):
+    """Runs the executor; returns {key: (status, token, control, detail)}."""
+    inp, out = os.path.join(workdir, "explore-input.txt"), os.path.join(workdir, "explore-out.txt")
+    with open(inp, "w") as f:
+        f.write("\n".join(space.legend(sp)) + "\n")
+        f.writelines(f"seq {i} {k}\n" for i, k in enumerate(keys))
+    r = subprocess.run([binary, "--input", inp, "--output", out, "--shards", str(jobs)])
+    if r.returncode != 0:
+        fail(f"the explorer executor failed (exit {r.returncode}); see the lines above",
+             EXIT_FAILED)
+    results = {}
+    with open(out) as f:
+        for line in f:
+            i, status, token, control, detail = line.rstrip("\n").split("\t", 4)
+            results[keys[int(i)]] = (status, token, control, detail)
+    os.remove(inp)
+    os.remove(out)
+    if len(results) != len(keys):
+        fail(f"the executor returned {len(results)} results for {len(keys)} sequences",
+             EXIT_FAILED)
+    return results
+
+
+def read_outcomes(path, keys):
+    """A run's outcomes file as executor results (every one status ok)."""
+    got = {}
+    try:
+        with gzip.open(path, "rt") as f:
+            for line in f:
+                if not line.startswith("#"):
+                    k, _, token = line.rstrip("\n").partition("\t")
+                    got[k] = ("ok", token, "ok", "")
+    except OSError as e:
+        fail(f"{path}: cannot read the outcomes: {e}", EXIT_USAGE)
+    missing = [k for k in keys if k not in got]
+    if missing:
+        fail(f"{path} has no outcome for {len(missing)} sequences (first: '{missing[0]}')",
+             EXIT_USAGE)
+    return got
+
+
+def write_outcomes(path, keys, observed):
+    with gzip.open(path, "wt", compresslevel=1) as f:
+        f.write("# key TAB outcome token (explore/space.yaml; README \"Explorer\")\n")
+        f.writelines(f"{k}\t{observed[k]}\n" for k in keys if k in observed)
+
+
+def harness_problem(status, token, control, detail, vocab):
+    """Why a result cannot stand as an observation, or None (as the suite's
+    verdict.py does for a case)."""
+    if status == "error":
+        return detail
+    if not vocab.knows(token):
+        return f"outcome token '{token}' is not in {os.path.relpath(vocab.path, REPO)}"
+    if vocabulary.is_conflict(token) and control != "ok":
+        return (f"positive control failed: with the blocker gone the same call gave "
+                f"'{control or 'nothing'}'")
+    return None
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    t0 = time.monotonic()
+    if not a.from_outcomes and not os.access(a.explore_bin, os.X_OK):
+        fail(f"no explorer binary at {a.explore_bin}: build it with ./run_tests.sh",
+             EXIT_NO_BINARY)
+    try:
+        sp = space.load(a.space)
+        pred = select.compile_expr(a.select, sp.dims, sp.values)
+    except (space.SpaceError, select.SelectError) as e:
+        fail(str(e), EXIT_USAGE)
+    combos = list(sp.sequences())
+    order = [" ".join(c) for c in combos]
+    keys = [k for c, k in zip(combos, order) if pred(c)] if a.select else order
+    if not keys:
+        fail(f"-k '{a.select}' selects no sequence of {os.path.relpath(a.space, REPO)}",
+             EXIT_NO_MATCH)
+    release = a.kernel_release or os.uname().release
+    try:
+        series = baseline.series_of(release)
+        if a.outcomes_only:
+            base_path, warning = None, None
+        elif a.expect:
+            base_path, warning = os.path.abspath(a.expect), None
+        else:
+            base_path, warning = baseline.select(release, a.baseline_dir)
+        if base_path and os.path.isfile(base_path):
+            expected, comments = baseline.read(base_path)
+        elif a.record or a.outcomes_only:
+            expected, comments = {}, []
+        else:
+            fail(f"no explorer baseline for kernel {release} in "
+                 f"{os.path.relpath(a.baseline_dir, REPO)}: record one with ./run_tests.sh "
+                 "--explore --record (then review it)", EXIT_NO_BASELINE)
+    except baseline.BaselineError as e:
+        fail(str(e), EXIT_USAGE)
+    if warning:
+        print(f"\nsockreuse: WARNING: {warning}\n", file=sys.stderr)
+    results_dir = a.results_dir or os.path.join(REPO, "results", "runs", release)
+    os.makedirs(results_dir, exist_ok=True)
+    if not a.no_lock:  # held until the process ends, like the suite's own run
+        files.FolderLock(results_dir, "the results folder").__enter__()
+
+    run_keys = list(keys)
+    if a.shuffle is not None:
+        random.Random(a.shuffle).shuffle(run_keys)
+    if a.from_outcomes:
+        results = read_outcomes(a.from_outcomes, keys)
+    else:
+        print(f"sockreuse: running {len(keys)} explorer sequences in {a.jobs} shards",
+              file=sys.stderr, flush=True)
+        t_exec = time.monotonic()
+        with tempfile.TemporaryDirectory(dir=results_dir) as work:
+            results = execute(a.explore_bin, sp, run_keys, a.jobs, work)
+    # The executor's own rate: sequences run per second, input and output included.
+    ran_s = time.monotonic() - (t_exec if not a.from_outcomes else t0)
+
+    vocab = vocabulary.load()
+    known_tokens = {}
+
+    class CachedVocab:  # one regex search per distinct token, not per sequence
+        path = vocab.path
+
+        @staticmethod
+        def knows(token):
+            if token not in known_tokens:
+                known_tokens[token] = vocab.knows(token)
+            return known_tokens[token]
+    observed, errors, skipped = {}, {}, {}
+    for k in keys:
+        status, token, control, detail = results[k]
+        if status == "skip":
+            skipped[k] = detail
+            continue
+        problem = harness_problem(status, token, control, detail, CachedVocab)
+        if problem:
+            errors[k] = problem
+        else:
+            observed[k] = token
+    outcomes_path = os.path.join(results_dir, OUTCOMES)
+    if not a.from_outcomes or os.path.abspath(a.from_outcomes) != outcomes_path:
+        write_outcomes(outcomes_path, keys, observed)
+
+    base_name = baseline.name_of(base_path) if base_path else None
+    if a.record:
+        path = base_path if (a.expect or (base_path and warning is None)) else \
+            os.path.join(a.baseline_dir, series + baseline.SUFFIX)
+        if errors:
+            fail(f"{len(errors)} sequences had harness errors; nothing recorded "
+                 f"(first: {next(iter(errors.items()))})", EXIT_FAILED)
+        old = dict(expected) if path == base_path else {}
+        merged = dict(old)
+        merged.update(observed)
+        known = set(order)
+        stale = [k for k in merged if k not in known]
+        for k in stale:
+            del merged[k]
+        try:
+            size = baseline.write(path, series, release, merged, order,
+                                  comments if path == base_path else ())
+        except baseline.BaselineError as e:
+            fail(str(e), EXIT_FAILED)
+        changed = sum(1 for k in observed if old.get(k) != observed[k])
+        print(f"sockreuse: wrote {os.path.relpath(path, REPO)}: {len(merged)} sequences, "
+              f"{changed} changed, {len(stale)} removed, {size} bytes; review the changes "
+              "(the patterns below) before committing")
+        expected, base_name = old, (baseline.name_of(path) + " (before recording)")
+
+    differing = {}
+    points = [tuple(k.split(" ")) for k in keys]
+    for i, k in enumerate(keys):
+        if k in skipped:
+            continue
+        if k in errors:
+            differing[i] = ("error", expected.get(k, "none"))
+        elif expected.get(k) != observed[k] and expected:
+            differing[i] = (observed[k], expected.get(k, "none"))
+    diffs = []
+    if differing:
+        u = patterns.Universe(sp.dims, points)
+        diffs = explore_report.differences(sp, u, differing, release, base_name)
+    model, wrong = ({"skipped": "outcomes only"}, {}) if a.outcomes_only else \
+        model_section(a.space, release, observed)
+    if wrong:
+        index = {k: i for i, k in enumerate(keys)}
+        model["patterns"] = explore_report.differences(
+            sp, patterns.Universe(sp.dims, points),
+            {index[k]: pair for k, pair in wrong.items()}, release, "model's")
+    doc = {"kernel": {"release": release, "series": series, "warning": warning},
+           "sequences": len(keys) - len(skipped), "baseline": base_name,
+           "differences": diffs, "model": model}
+    wall = time.monotonic() - t0
+    first_errors = {}
+    for k, why in errors.items():
+        first_errors.setdefault(why.split(":")[0], (k, why))
+    extra = {"select": a.select, "differing": len(differing), "errors": len(errors),
+             "skipped": len(skipped), "wall_s": round(wall, 1),
+             # Outcomes read from a guest's run say nothing of this host's rate.
+             "rate": None if a.from_outcomes else int(len(keys) / ran_s) if ran_s > 0 else 0,
+             "shards": None if a.from_outcomes else a.jobs,
+             "skip_reason": next(iter(skipped.values()), None),
+             "error_examples": list(first_errors.values())[:10]}
+    explore_report.write_json(os.path.join(results_dir, "explore.json"), doc)
+    explore_report.write_summary(os.path.join(results_dir, "summary.md"), explore_report.markdown(doc, extra))
+
+    ran = (f"outcomes read from {os.path.basename(a.from_outcomes)} ({wall:.1f} s here; the "
+           "run's own rate is in its log)" if a.from_outcomes else
+           f"in {ran_s:.1f} s ({extra['rate']} sequences/s, {a.jobs} shards; {wall:.1f} s in all)")
+    print(f"sockreuse: explorer: {len(keys)} sequences on {release}, {ran}; "
+          f"baseline {base_name}: "
+          f"{len(differing)} differ in {len(diffs)} patterns, {len(errors)} errors, "
+          f"{len(skipped)} skipped")
+    for d in diffs[:40]:
+        print(f"  {d['pattern']}")
+    if len(diffs) > 40:
+        print(f"  ... and {len(diffs) - 40} more patterns in explore.json")
+    if "unexplained" in model:
+        print(f"sockreuse: the model explains {len(observed) - model['unexplained']} of "
+              f"{len(observed)} sequences (features {', '.join(model['features']) or 'none'}, "
+              f"{model['source']})")
+    for d in model.get("patterns", [])[:20]:
+        print(f"  unexplained: {d['pattern']}")
+    print(f"report: {os.path.relpath(results_dir, os.getcwd())}/explore.json")
+    if a.record:
+        return 0
+    return EXIT_FAILED if differing or errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Debian kernel packages for other series, fetched with a private apt
+configuration into .cache/: the host's apt sources, /boot and /lib/modules
+are never touched. The archive's address is read from the host's own apt
+sources at run time."""
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import yaml
+
+from sockreuse import files
+
+from sockreuse.paths import REPO
+CACHE = os.path.join(REPO, ".cache")
+APT_DIR = os.path.join(CACHE, "apt")
+KERNELS = os.path.join(CACHE, "kernels")
+CONF = os.environ.get("SOCKREUSE_KERNELS_CONF") or os.path.join(REPO, "vm", "kernels.conf")
+LISTS_MAX_AGE_S = 24 * 3600
+
+
+class FetchError(Exception):
+    pass
+
+
+def load_conf(path=CONF):
+    with open(path) as f:
+        conf = yaml.safe_load(f)
+    return {str(k): v for k, v in conf.items()}
+
+
+def host_archive():
+    """(uri, keyring) of the host's Debian archive, from its deb822 or
+    one-line sources."""
+    for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+        for stanza in open(path).read().split("\n\n"):
+            fields = dict(re.findall(r"^([\w-]+):\s*(.+)$", stanza, re.M))
+            suites = fields.get("Suites", "").split()
+            if fields.get("Types", "").startswith("deb") and any(
+                    s in ("bookworm", "bookworm-updates") for s in suites):
+                return fields["URIs"].split()[0], fields.get(
+                    "Signed-By", "/usr/share/keyrings/debian-archive-keyring.gpg")
+    for path in ["/etc/apt/sources.list", *glob.glob("/etc/apt/sources.list.d/*.list")]:
+        if not os.path.isfile(path):
+            continue
+        for line in open(path):
+            m = re.match(r"^deb\s+(\[[^\]]*\]\s+)?(\S+)\s+bookworm\s", line)
+            if m:
+                return m.group(2), "/usr/share/keyrings/debian-archive-keyring.gpg"
+    raise FetchError("cannot find the Debian archive in the host's apt sources "
+                     "(/etc/apt/sources.list*)")
+
+
+def apt_options():
+    return ["-o", f"Dir::Etc::SourceList={APT_DIR}/sources.list",
+            "-o", "Dir::Etc::SourceParts=/dev/null",
+            "-o", f"Dir::State::Lists={APT_DIR}/lists",
+            "-o", f"Dir::Cache={APT_DIR}/cache",
+            "-o", f"Dir::State::Status={APT_DIR}/status",
+            "-o", "Dir::Etc::Preferences=/dev/null",
+            "-o", f"Dir::Etc::PreferencesParts={APT_DIR}/preferences.d",
+            "-o", "APT::Architecture=amd64",
+            "-o", "Debug::NoLocking=1"]
+
+
+def _run(cmd, what, cwd=None):
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+    if r.returncode != 0:
+        raise FetchError(f"{what} failed: {(r.stderr or r.stdout).strip()[-400:]}")
+    return r.stdout
+
+
+def update_lists(conf):
+    uri, keyring = host_archive()
+    for d in ("lists/partial", "cache/archives/partial", "preferences.d"):
+        os.makedirs(os.path.join(APT_DIR, d), exist_ok=True)
+    open(os.path.join(APT_DIR, "status"), "a").close()
+    suites = sorted({v["suite"] for v in conf.values()})
+    sources = "".join(f"deb [signed-by={keyring}] {uri} {s} main\n" for s in suites)
+    path = os.path.join(APT_DIR, "sources.list")
+    old = open(path).read() if os.path.isfile(path) else ""
+    stamp = os.path.join(APT_DIR, "updated")
+    fresh = os.path.isfile(stamp) and time.time() - os.path.getmtime(stamp) < LISTS_MAX_AGE_S
+    if old == sources and fresh:
+        return
+    files.write_atomic(path, sources)
+    _run(["apt-get", *apt_options(), "update", "-qq"], "private apt-get update")
+    files.write_atomic(stamp, "")
+
+
+def newest(series, entry):
+    names = _run(["apt-cache", *apt_options(), "pkgnames", "linux-image-"], "apt-cache pkgnames")
+    rx = re.compile("^" + entry["package"] + "$")
+    found = sorted((n for n in names.split() if rx.match(n)),
+                   key=lambda n: [int(x) for x in re.findall(r"\d+", n)])
+    if not found:
+        raise FetchError(f"no package in Debian {entry['suite']} matches "
+                         f"{entry['package']} (has the suite moved to another kernel?): "
+                         "update that line of vm/kernels.conf")
+    return found[-1]
+
+
+def with_kernel_depends(package):
+    """The image package plus the packages it splits into (7.2: binary, modules)."""
+    out = _run(["apt-cache", *apt_options(), "depends", package], f"apt-cache depends {package}")
+    deps = re.findall(r"Depends: (linux-(?:binary|modules|image)-\S+)", out)
+    return [package, *deps]
+
+
+def locate(root):
+    """(release, vmlinuz, modules dir) inside an extracted package tree."""
+    for moddir in sorted(glob.glob(os.path.join(root, "lib/modules/*")) +
+                         glob.glob(os.path.join(root, "usr/lib/modules/*"))):
+        release = os.path.basename(moddir)
+        for vmlinuz in (os.path.join(root, "boot", f"vmlinuz-{release}"),
+                        os.path.join(moddir, "vmlinuz")):
+            if os.path.isfile(vmlinuz):
+                return release, vmlinuz, moddir
+    raise FetchError(f"no vmlinuz with a modules directory under {root}")
+
+
+def cached(series):
+    """The cached kernel of a series, or None when there is none or its files
+    are gone (a cache copied from another checkout points into that one)."""
+    try:
+        with open(os.path.join(KERNELS, series, "kernel.json")) as f:
+            info = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if os.path.isfile(info.get("vmlinuz", "")) and os.path.isdir(info.get("moddir", "")):
+        return info
+    return None
+
+
+def fetch(series, conf, progress=print):
+    """Returns {"series", "release", "vmlinuz", "moddir", "root"}, downloading
+    and extracting only what the cache does not already hold."""
+    if series not in conf:
+        raise FetchError(f"unknown kernel series '{series}' (configured: "
+                         f"{', '.join(conf)}; see vm/kernels.conf)")
+    dest = os.path.join(KERNELS, series)
+    info_path = os.path.join(dest, "kernel.json")
+    info = cached(series)
+    if info:
+        return info
+    update_lists(conf)
+    package = newest(series, conf[series])
+    packages = with_kernel_depends(package)
+    debs = os.path.join(dest, "debs")
+    root = os.path.join(dest, "root")
+    shutil.rmtree(dest, ignore_errors=True)
+    os.makedirs(debs)
+    progress(f"{series}: downloading {', '.join(packages)}")
+    _run(["apt-get", *apt_options(), "download", *packages], "apt-get download", cwd=debs)
+    for deb in sorted(glob.glob(os.path.join(debs, "*.deb"))):
+        _run(["dpkg-deb", "-x", deb, root], f"dpkg-deb -x {deb}")
+    release, vmlinuz, moddir = locate(root)
+    base = os.path.dirname(os.path.dirname(os.path.dirname(moddir)))  # the tree above lib/modules
+    if not os.path.isfile(os.path.join(moddir, "modules.dep")):
+        _run(["depmod", "-b", base, release], f"depmod for {release}")
+    for deb in glob.glob(os.path.join(debs, "*.deb")):
+        os.remove(deb)  # the extracted tree is what is kept
+    info = {"series": series, "release": release, "vmlinuz": vmlinuz, "moddir": moddir,
+            "base": base, "package": package}
+    files.write_atomic(info_path, json.dumps(info, indent=1) + "\n")
+    return info

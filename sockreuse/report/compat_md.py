@@ -1,0 +1,67 @@
+"""compat.md: the compatibility report as Markdown, for a CI artefact or a
+pull request. Same content as the page, without the interactive diff view."""
+import os
+
+
+from sockreuse.report.compat import finding_sentence
+from sockreuse import files
+
+
+def write(path, report):
+    kernels, grid, causes, claims = (report[k] for k in ("kernels", "grid", "causes", "claims"))
+    out_dir = os.path.dirname(os.path.abspath(path))
+    rel = lambda p: os.path.relpath(p, out_dir)  # noqa: E731
+    lines = ["# sockreuse compatibility report", "", "## Findings", ""]
+    lines += [f"- **the model does not explain** `{c['id']}` on {k.release}: observed "
+              f"`{c['observed']}`, predicted `{c['model']['predicted']}` "
+              f"({' > '.join(c['model']['rules'])})" for k, c in report["unexplained"]]
+    lines += [f"- {'**unexplained** ' if not c.explained else ''}{finding_sentence(c, kernels)}"
+              for c in causes] or ["- None: every case has the same outcome on every kernel."]
+    lines += ["", "| kernel | table | accelerator | pass | fail | new | error | skip | results |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for k in kernels:
+        s = k.doc["summary"]
+        lines.append(f"| {k.release}{' (host)' if k.host else ''} | {k.table} | {k.accel} | "
+                     f"{s['pass']} | {s['fail']} | {s['new']} | {s['error']} | {s['skip']} | "
+                     f"[results.json]({rel(k.path)}) |")
+    lines += ["", "## Per rule (pass / cases run)", "",
+              "| rule | " + " | ".join(k.release for k in kernels) + " | changed rows |",
+              "|---|" + "---|" * (len(kernels) + 1)]
+    for rule, rows in grid.items():
+        cols = []
+        for i in range(len(kernels)):
+            ran = [r.cells[i] for r in rows if r.cells[i]]
+            cols.append(f"{sum(c['verdict'] == 'pass' for c in ran)}/{len(ran)}")
+        lines.append(f"| {rule} | " + " | ".join(cols) + f" | {sum(1 for r in rows if r.change)} |")
+    lines += ["", "## Behaviour changes by cause", ""]
+    for c in causes:
+        before, after = c.split
+        features = c.features(kernels)
+        lines += [f"### {c.title}", "", f"{c.note}", ""]
+        if features:
+            lines += [f"The model's feature {', '.join(features)} explains it.", ""]
+        lines += [
+                  f"Before: {', '.join(before)}. After: {', '.join(after)}.", "",
+                  "| case | " + " | ".join(k.release for k in kernels) + " |",
+                  "|---|" + "---|" * len(kernels)]
+        for r in c.rows:
+            lines.append(f"| `{r.id}` | " + " | ".join(
+                f"`{cell['observed']}`" if cell else "not run" for cell in r.cells) + " |")
+        lines.append("")
+    if not causes:
+        lines.append("None: every case has the same outcome on every kernel.")
+    lines += ["", "## All cases", "", "| case | " + " | ".join(k.release for k in kernels) + " |",
+              "|---|" + "---|" * len(kernels)]
+    for rule, rows in grid.items():
+        lines.append(f"| **{rule}** |" + " |" * len(kernels))
+        for r in rows:
+            cols = [f"{c['observed']}" + ("" if c["verdict"] == "pass" else f" ({c['verdict']})")
+                    if c else "not run" for c in r.cells]
+            lines.append(f"| {'⚠ ' if r.change else ''}`{r.id}` | " + " | ".join(cols) + " |")
+    lines += ["", "## Seed articles' claims", "",
+              "| seed | claim | case | claimed | " + " | ".join(k.release for k in kernels) + " |",
+              "|---|---|---|---|" + "---|" * len(kernels)]
+    for cl, per in claims:
+        lines.append(f"| {cl['seed']} | {cl['claim']} | `{cl['case']}` | `{cl['claimed']}` | "
+                     + " | ".join(txt for _, txt in per) + " |")
+    files.write_atomic(path, "\n".join(lines) + "\n")

@@ -1,0 +1,1 @@
+"""The pytest runner: one item per case, verdicts, and the per-run reports."""

@@ -1,0 +1,91 @@
+"""The suite binary's two interfaces: --list-cases (one JSON object per line)
+and a GoogleTest run that prints `SOCKREUSE-RESULT {json}` per case."""
+import json
+import os
+import subprocess
+import tempfile
+import threading
+
+from sockreuse.errors import EXIT_USAGE, RunnerError
+
+PREFIX = "SOCKREUSE-RESULT "
+CASE_TIMEOUT_S = 120  # at the default wait bound; scaled with it
+
+
+def case_timeout_s():
+    return CASE_TIMEOUT_S * float(os.environ.get("SOCKREUSE_WAIT_SCALE") or 1)
+
+
+def list_cases(binary):
+    if not os.access(binary, os.X_OK):
+        raise RunnerError(f"no suite binary at {binary}: build it with ./run_tests.sh "
+                          "(or pass --suite-bin)", EXIT_USAGE)
+    r = subprocess.run([binary, "--list-cases"], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise RunnerError(f"{binary} --list-cases failed (exit {r.returncode}): "
+                          f"{r.stderr.strip()[-300:]}", EXIT_USAGE)
+    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+
+
+def run_case(binary, gtest_name, repeat=1):
+    """Runs one case `repeat` times; returns the list of result dicts. A run
+    that printed no result (the binary crashed) becomes a status-error result."""
+    cmd = [binary, f"--gtest_filter={gtest_name}", "--gtest_brief=1"]
+    if repeat > 1:
+        cmd.append(f"--gtest_repeat={repeat}")
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=case_timeout_s() * repeat)
+    except subprocess.TimeoutExpired:
+        return [{"status": "error", "observed": "", "duration_ms": 0,
+                 "detail": f"suite binary did not finish within {case_timeout_s() * repeat:.0f} s"}]
+    results = [json.loads(line[len(PREFIX):]) for line in r.stdout.splitlines()
+               if line.startswith(PREFIX)]
+    if not results:
+        tail = (r.stderr.strip() or r.stdout.strip())[-500:]
+        return [{"status": "error", "observed": "", "duration_ms": 0,
+                 "detail": f"no result from the suite binary (exit {r.returncode}): {tail}"}]
+    return results
+
+
+def process_count(jobs, cases):
+    """Suite processes a batch of `cases` runs in: `jobs`, but never more than cases."""
+    return max(1, min(jobs, cases))
+
+
+def run_batch(binary, gtest_names, repeat=1, jobs=1, progress=None):
+    """Runs many cases in `jobs` processes of the suite binary at once (each
+    forks one child per case) and returns ({gtest name: [results]}, failure
+    text or None). Much cheaper than a process per case, and on kernels whose
+    topology setup waits on the link watcher (about 1 s before 6.x), running
+    cases side by side hides the waiting."""
+    jobs = process_count(jobs, len(gtest_names))
+    chunks = [gtest_names[i::jobs] for i in range(jobs)]
+    by_id, failures = {}, []
+    lock = threading.Lock()
+    total = len(gtest_names) * repeat
+
+    def one(names):
+        cmd = [binary, "--gtest_filter=" + ":".join(names), "--gtest_brief=1"]
+        if repeat > 1:
+            cmd.append(f"--gtest_repeat={repeat}")
+        # stderr goes to a file: read after stdout, a full pipe would block the suite.
+        with tempfile.TemporaryFile(mode="w+") as err:
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
+            for line in p.stdout:
+                if line.startswith(PREFIX):
+                    rec = json.loads(line[len(PREFIX):])
+                    with lock:
+                        by_id.setdefault(rec["id"], []).append(rec)
+                        done = sum(len(v) for v in by_id.values())
+                    if progress:
+                        progress(done, total)
+            if p.wait() < 0 or not any(n.split(".", 1)[1] in by_id for n in names):
+                err.seek(0)
+                failures.append(f"suite process exit {p.returncode}: {err.read().strip()[-500:]}")
+
+    threads = [threading.Thread(target=one, args=(c,)) for c in chunks if c]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return by_id, "; ".join(failures) or None
