@@ -3,6 +3,7 @@
 results.json documents made from them through verdict.decide."""
 from types import SimpleNamespace
 
+from sockreuse.expect.vocabulary import is_conflict
 from sockreuse.run import reports, verdict
 
 RELEASE = "6.18.44-unit"
@@ -25,7 +26,7 @@ def row(expected, note=None):
 
 def record(cid, rule, wanted, observed="ok", expected="ok", detail=""):
     """The results.json entry decide() gives for a case meant to end `wanted`."""
-    results = [run(observed, detail=detail,
+    results = [run(observed, detail=detail, control="ok" if is_conflict(observed) else None,
                    status={"error": "error", "skip": "skip"}.get(wanted, "ok"))]
     if wanted == "fail" and observed == expected:
         expected = f"not-{observed}"

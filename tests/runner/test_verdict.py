@@ -46,6 +46,14 @@ def test_skip_only_when_every_run_skipped_and_keeps_the_reason():
     assert (rec["verdict"], rec["detail"]) == ("skip", "needs CONFIG_NET_VRF")
 
 
+def test_a_case_that_skipped_in_only_some_runs_is_no_skip():
+    runs = [run("ok"), run("", status="skip", detail="no IPv6")]
+    assert decide(CASE, runs, row("ok"))["verdict"] == "fail"
+    rec = decide(CASE, runs, row("ok"), VOCAB)
+    assert rec["verdict"] == "error"
+    assert rec["detail"].startswith("outcome token '' is not in")
+
+
 def test_conflict_without_a_positive_control_is_an_error():
     rec = decide(CASE, [run("bind:EADDRINUSE", control=None, detail="d")],
                  row("bind:EADDRINUSE"), VOCAB)
@@ -80,9 +88,10 @@ def test_without_a_vocabulary_any_token_is_an_observation():
 
 
 def test_a_repeat_with_a_varying_outcome_fails_whatever_the_table_says():
-    runs = [run("ok"), run("bind:EADDRINUSE", control="ok"), run("ok")]
+    runs = [run("bind:EADDRINUSE", control="ok"), run("ok"), run("ok")]
     rec = decide(CASE, runs, row("ok"), VOCAB)
     assert (rec["verdict"], rec["observed"]) == ("fail", "varied")
+    # Most frequent first, whatever came first.
     assert rec["detail"] == "outcome varied over 3 runs: ok x2, bind:EADDRINUSE x1"
 
 
