@@ -37,8 +37,17 @@ def load(path=PATH):
     try:
         with open(path, encoding="utf-8") as f:
             raw = yaml.safe_load(f)
-    except (OSError, yaml.YAMLError) as e:
-        raise RunnerError(f"{path}: cannot read the outcome vocabulary: {e}", EXIT_USAGE)
+    except OSError as e:
+        raise RunnerError(f"{path}: cannot read the outcome vocabulary: {e.strerror}", EXIT_USAGE)
+    except yaml.YAMLError as e:
+        # PyYAML's own message spans lines; the runner's errors are one line.
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        raise RunnerError(f"{path}:{mark.line + 1 if mark else 1}: the outcome vocabulary is "
+                          f"not valid YAML ({getattr(e, 'problem', None) or 'syntax error'}): "
+                          "fix the file", EXIT_USAGE)
+    if not isinstance(raw, (list, type(None))):
+        raise RunnerError(f"{path}: the outcome vocabulary must be a list of entries, each "
+                          "`word` or `form` with `pattern`, and `meaning`", EXIT_USAGE)
     entries = []
     for i, item in enumerate(raw or [], 1):
         if not isinstance(item, dict) or "meaning" not in item or \
@@ -46,7 +55,11 @@ def load(path=PATH):
             raise RunnerError(f"{path}: entry {i} must have `meaning` and either `word`, or "
                               "`form` with `pattern`", EXIT_USAGE)
         name = str(item.get("word", item.get("form")))
-        pattern = re.compile(item["pattern"] if "form" in item else re.escape(name))
+        try:
+            pattern = re.compile(item["pattern"] if "form" in item else re.escape(name))
+        except (re.error, TypeError) as e:
+            raise RunnerError(f"{path}: entry {i} ({name}): `pattern` must be a regular "
+                              f"expression: {e}", EXIT_USAGE)
         entries.append(Entry(name, str(item["meaning"]), pattern))
     return Vocabulary(entries, path)
 
