@@ -5,7 +5,7 @@ host, for the whole space, and in one guest for a slice; plus the load
 average, since the machine is shared. Run as root after ./run_tests.sh and
 the baselines exist:
 
-    bench/explore.py [RUNS] [--guest SERIES] [--slice EXPR]"""
+    /usr/bin/python3 -m bench.explore [RUNS] [--guest SERIES] [--slice EXPR]"""
 import argparse
 import json
 import os
@@ -31,7 +31,7 @@ def cpu_children():
 def host_run(jobs):
     cpu0 = cpu_children()
     with tempfile.TemporaryDirectory() as out:
-        r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "explore", "run.py"),
+        r = subprocess.run(["/usr/bin/python3", "-m", "sockreuse.explore.driver",
                             "--outcomes-only", "-j", str(jobs), "--results-dir", out],
                            cwd=ROOT, capture_output=True, text=True)
     m = RATE.search(r.stdout)
@@ -45,7 +45,7 @@ def host_run(jobs):
 def guest_run(series, select):
     conf = fetch.load_conf()
     info = fetch.fetch(series, conf)
-    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "matrix.py"), "--kernel", series,
+    subprocess.run(["/usr/bin/python3", "-m", "sockreuse.boot.matrix", "--kernel", series,
                     "--explore", "-k", select], cwd=ROOT, capture_output=True, text=True)
     run_dir = os.path.join(ROOT, "results", "runs", info["release"])
     console = open(os.path.join(run_dir, "console.log"), errors="replace").read()

@@ -8,12 +8,12 @@ sees the same machine load. Variants:
   split  every guest one vCPU, then a second, short two-vCPU boot per guest
          that runs only the two-CPU cases (the two boots' times add up)
 
-Each runs the whole matrix (vm/matrix.py --matrix, guests two at a time, as
+Each runs the whole matrix (python3 -m sockreuse.boot.matrix --matrix, guests two at a time, as
 ./run_tests.sh --matrix does here); split's second boots also run two at a
 time. With --kernel SERIES, one guest instead of the matrix (much cheaper on
 a shared machine; split is then that guest's second boot). Prints the median
 wall time of each. Run as root after the kernels are fetched:
-bench/guest_cpus.py [--kernel SERIES] [ROUNDS]"""
+/usr/bin/python3 -m bench.guest_cpus [--kernel SERIES] [ROUNDS]"""
 import argparse
 import concurrent.futures
 import os
@@ -25,7 +25,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from sockreuse.kernels import fetch
 
-MATRIX = ["/usr/bin/python3", os.path.join(ROOT, "vm", "matrix.py")]
+MATRIX = ["/usr/bin/python3", "-m", "sockreuse.boot.matrix"]
 TWO_CPU_CASES = "incoming_cpu or processing_cpu"
 
 
@@ -34,7 +34,7 @@ def timed(cmd, cpus):
     t0 = time.perf_counter()
     r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     if r.returncode != 0:
-        sys.exit(f"bench/guest_cpus.py: {' '.join(cmd[2:])} ({cpus} vCPUs) did not pass:\n"
+        sys.exit(f"bench/guest_cpus.py: {' '.join(cmd[3:])} ({cpus} vCPUs) did not pass:\n"
                  f"{r.stdout[-2000:]}")
     return time.perf_counter() - t0
 

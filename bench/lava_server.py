@@ -7,7 +7,7 @@ removes the device and worker files it wrote (the packages and the
 instance's database stay). Run as root on a Debian 12
 machine where ./run_tests.sh --kernel 6.1 has run:
 
-    bench/lava_server.py
+    /usr/bin/python3 -m bench.lava_server
 
 Not a self-test: it installs system services and writes /etc/lava-server;
 tests/lava/ drive the same code against a stand-in server instead."""

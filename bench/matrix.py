@@ -3,7 +3,7 @@
 guests one at a time (-j1) and two at a time (-j2), interleaved so both see
 the same machine load. Prints the median wall time of each and the median
 boot-to-results time per kernel. Run as root after ./run_tests.sh --matrix
-has fetched the kernels: bench/matrix.py [ROUNDS]"""
+has fetched the kernels: /usr/bin/python3 -m bench.matrix [ROUNDS]"""
 import glob
 import json
 import os
@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def run(jobs):
     t0 = time.perf_counter()
-    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "matrix.py"), "--matrix",
+    r = subprocess.run(["/usr/bin/python3", "-m", "sockreuse.boot.matrix", "--matrix",
                         "-j", str(jobs)], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if r.returncode != 0:

@@ -2,7 +2,7 @@
 """Side-by-side: the whole suite through the runner at -j1 and -j2 (the
 README's ./run_tests.sh -j N, which runs N suite processes side by side),
 interleaved so both see the same machine load.
-Run as root after a build: bench/parallel.py [ROUNDS]. Prints medians."""
+Run as root after a build: /usr/bin/python3 -m bench.parallel [ROUNDS]. Prints medians."""
 import os
 import statistics
 import subprocess

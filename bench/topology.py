@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Side-by-side benchmark: the per-case topology built with netns/ (netlink,
 no subprocesses) against the same topology built with `ip` commands, and the
-suite's wall time. Run as root after a build: bench/topology.py [N]
+suite's wall time. Run as root after a build: /usr/bin/python3 -m bench.topology [N]
 
 Both variants run interleaved in one invocation (this machine is noisy), so
 the ratio compares like with like. Figures are medians.

@@ -2,7 +2,7 @@
 """Boot-to-results time per configured guest kernel, median of N boots,
 with the accelerator named: each boot runs the R1 cases (-k default) so the
 figure is dominated by booting, not by the suite. Run as root after
-./run_tests.sh --kernel <series> has fetched the kernels: bench/vm_boot.py [N]"""
+./run_tests.sh --kernel <series> has fetched the kernels: /usr/bin/python3 -m bench.vm_boot [N]"""
 import json
 import os
 import statistics
@@ -21,7 +21,7 @@ def main():
         info = fetch.fetch(series, conf)
         boots, totals, accel = [], [], "?"
         for _ in range(n):
-            r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "vm", "matrix.py"),
+            r = subprocess.run(["/usr/bin/python3", "-m", "sockreuse.boot.matrix",
                                 "--kernel", series, "-k", "default"],
                                cwd=ROOT, capture_output=True, text=True)
             vm = json.load(open(os.path.join(ROOT, "results", "runs", info["release"], "vm.json")))
