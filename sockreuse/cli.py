@@ -310,10 +310,19 @@ def check_conflicts(o):
             raise RunnerError("--rootfs goes alone or with --kernel (and --modules)")
 
 
-def configured_series():
-    """The series of vm/kernels.conf (read with PyYAML, installed by now)."""
-    from sockreuse.kernels import fetch
-    return list(fetch.load_conf())
+def check_kernel(o, mode_only):
+    """--kernel against vm/kernels.conf, which PyYAML reads: for --mode-of,
+    only when PyYAML is there (run_tests.sh may not have installed it yet;
+    the run after the installation checks it then)."""
+    if not o.kernel:
+        return
+    try:
+        from sockreuse.kernels import fetch
+    except ImportError:
+        if mode_only:
+            return
+        raise
+    kernel_kind(o.kernel, o.modules, list(fetch.load_conf()))
 
 
 def cores():
@@ -385,14 +394,14 @@ def main(argv=None):
     mode_only = argv[:1] == ["--mode-of"]
     try:
         o = parse(argv[1:] if mode_only else argv)
+        if o.mode != "help":
+            check_kernel(o, mode_only)
         if mode_only:
             print(" ".join(filter(None, [o.mode, o.lava_kind])))
             return 0
         if o.mode == "help":
             print(usage(), end="")
             return 0
-        if o.kernel:
-            kernel_kind(o.kernel, o.modules, configured_series())
     except RunnerError as e:
         print(f"sockreuse: {e}", file=sys.stderr)
         return e.code
