@@ -243,8 +243,8 @@ def parse(argv):
         return o
     check_values(o)
     check_conflicts(o)
-    o.mode = ("selftest" if o.selftest else "show-table" if o.show_table else
-              "rootfs" if o.rootfs else "vm" if o.kernel or o.matrix else
+    o.mode = ("selftest" if o.selftest else "show-table" if o.has("--show-table") else
+              "rootfs" if o.has("--rootfs") else "vm" if o.has("--kernel", "--matrix") else
               "explore" if o.explore else "suite")
     return o
 
@@ -260,7 +260,7 @@ def check_values(o):
         one_line(o.k)
     if o.lava is not None:
         o.lava_kind = lava_target(o.lava)
-    if o.rootfs:
+    if o.rootfs is not None:
         output_file("--rootfs", o.rootfs)
 
 
@@ -273,37 +273,37 @@ def alone(o, name, what):
 def check_conflicts(o):
     alone(o, "--selftest", "runs the project's own tests")
     alone(o, "--show-table", "prints one kernel series' expected table")
-    vm = o.kernel or o.matrix
+    vm = o.has("--kernel", "--matrix")
     if o.explore:
         for name in SUITE_ONLY:
             if o.has(name):
                 raise RunnerError(f"{name} is for the suite's cases; --explore runs the "
                                   "explorer (see --help)")
-    if o.matrix and o.kernel:
+    if o.has("--matrix") and o.has("--kernel"):
         raise RunnerError("--matrix runs every configured kernel and --kernel one: give one "
                           "of them")
-    if o.modules and not (o.kernel and os.path.isfile(o.kernel)):
+    if o.has("--modules") and not (o.kernel and os.path.isfile(o.kernel)):
         raise RunnerError("--modules goes with --kernel PATH (your own vmlinuz), not with a "
                           "series or alone")
-    if o.expect and o.matrix:
+    if o.has("--expect") and o.matrix:
         raise RunnerError("--expect names one table, but --matrix compares each kernel with "
                           "its own: drop one")
     for name in HOST_ONLY:
         if vm and o.has(name):
             raise RunnerError(f"{name} is for a run on this machine; --kernel and --matrix "
                               "choose it per guest")
-    if o.expect:
+    if o.expect is not None:
         # A guest compares with the table it is given; only a run here writes a new one.
         expect_table(o.expect, may_create=o.record and not vm)
-    if o.lava:
+    if o.has("--lava"):
         if not vm:
             raise RunnerError("--lava goes with --kernel S or --matrix")
         if o.explore:
             raise RunnerError("--explore runs in local guests only: drop --lava")
-        if o.record or o.expect:
+        if o.has("--record", "--expect"):
             raise RunnerError("--record and --expect work with local guests only: drop --lava "
                               "to record (the tables come with the rootfs a LAVA job boots)")
-    if o.rootfs:
+    if o.has("--rootfs"):
         if o.matrix:
             raise RunnerError("--rootfs takes one kernel's modules: use --kernel, not --matrix")
         if any(n not in ROOTFS_OPTIONS + ["--rootfs"] for n in o.order):
@@ -314,7 +314,7 @@ def check_kernel(o, mode_only):
     """--kernel against vm/kernels.conf, which PyYAML reads: for --mode-of,
     only when PyYAML is there (run_tests.sh may not have installed it yet;
     the run after the installation checks it then)."""
-    if not o.kernel:
+    if o.kernel is None:
         return
     try:
         from sockreuse.kernels import fetch

@@ -68,6 +68,9 @@ BAD = [
     (["--rootfs", "/nonexistent/x.cpio.gz"], "--rootfs /nonexistent/x.cpio.gz: give a file name "
                                              "in an existing directory"),
     (["--rootfs", "/tmp"], "give a file name in an existing directory"),
+    (["--rootfs", ""], "--rootfs : give a file name in an existing directory"),
+    (["--expect", ""], "--expect : no such table file"),
+    (["--lava", ""], "--lava : give `local`"),
     (["--rootfs", "x.cpio.gz", "--matrix"], "--rootfs takes one kernel's modules"),
     (["--rootfs", "x.cpio.gz", "-k", "x"], "--rootfs goes alone or with --kernel (and --modules)"),
     (["--rootfs", "x.cpio.gz", "--explore"], "--rootfs goes alone or with --kernel"),
@@ -215,6 +218,12 @@ def test_the_kernel_value_is_checked_against_the_configuration(tmp_path):
         cli.kernel_kind(str(vmlinuz), str(tmp_path), [])
     (tmp_path / "modules.dep").write_text("")
     assert cli.kernel_kind(str(vmlinuz), str(tmp_path), []) == "own"
+
+
+def test_an_empty_kernel_is_no_series():
+    assert cli.parse(["--kernel", ""]).mode == "vm"
+    r = mode_of("--kernel", "")
+    assert r.returncode == EXIT_USAGE and "unknown kernel series ''" in r.stderr
 
 
 def test_an_unknown_series_is_one_line_before_anything_runs():
