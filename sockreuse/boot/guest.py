@@ -18,7 +18,8 @@ from sockreuse.kernels import modules
 from sockreuse.boot import qemu
 from sockreuse.kernels import rootfs
 from sockreuse.progress import fail, say
-from sockreuse.errors import EXIT_FAILED, EXIT_PASS
+from sockreuse import cli
+from sockreuse.errors import EXIT_FAILED, EXIT_PASS, RunnerError
 
 GUEST_TIMEOUT_S = int(os.environ.get("SOCKREUSE_GUEST_TIMEOUT", "900"))
 
@@ -27,11 +28,11 @@ def guest_cpus():
     """vCPUs per guest: SOCKREUSE_GUEST_CPUS, default 2, so that the R10
     SO_INCOMING_CPU and SKF_AD_CPU cases, which send from two CPUs, give
     verdicts in every guest instead of skipping (the cost: README, Measurements)."""
-    text = os.environ.get("SOCKREUSE_GUEST_CPUS", "2")
-    if not text.isdigit() or int(text) < 1:
-        fail(f"SOCKREUSE_GUEST_CPUS='{text}' is not a positive number of vCPUs per guest "
-             "(default 2)")
-    return int(text)
+    try:
+        return cli.positive_int("SOCKREUSE_GUEST_CPUS", os.environ.get("SOCKREUSE_GUEST_CPUS", "2"),
+                                " of vCPUs per guest (default 2)")
+    except RunnerError as e:
+        fail(str(e), e.code)
 
 
 def guests_at_once(cpus):

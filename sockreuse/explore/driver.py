@@ -4,7 +4,6 @@ slice) on the running kernel, compared with the nearest baseline under
 results/explore/; writes results/runs/<release>/explore.json, the Explorer
 section of summary.md and explore-outcomes.txt.gz (every sequence's key and
 outcome). Exits 0 when nothing differs, 1 when something differs or broke."""
-import argparse
 import gzip
 import os
 import random
@@ -23,8 +22,9 @@ from sockreuse.expect import table_choice
 from sockreuse import files
 from sockreuse.expect import tables
 from sockreuse.expect import vocabulary
+from sockreuse import cli
 from sockreuse.errors import EXIT_FAILED
-from sockreuse.errors import EXIT_USAGE
+from sockreuse.errors import EXIT_USAGE, RunnerError
 
 # Every bad input is bad usage (runner/sockreuse_runner/errors.py has the table).
 EXIT_NO_MATCH = EXIT_NO_BASELINE = EXIT_NO_BINARY = EXIT_USAGE
@@ -55,10 +55,10 @@ def fail(msg, code):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="run_tests.sh --explore", description=__doc__)
+    p = cli.OneLineParser(prog="run_tests.sh --explore", description=__doc__)
     p.add_argument("-k", dest="select", default="",
                    help="run a slice: e.g. 'tcp and timewait and not euid:other'")
-    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+    p.add_argument("-j", "--jobs", default=str(os.cpu_count() or 1),
                    help="shards (processes, each with its own topology)")
     p.add_argument("--record", action="store_true",
                    help="write the observed outcomes as this kernel's baseline")
@@ -77,21 +77,14 @@ def parse_args(argv):
     p.add_argument("--from-outcomes", metavar="FILE",
                    help="take the outcomes from a run's explore-outcomes.txt.gz instead of "
                         "running (with --record and --kernel-release: record a guest's run)")
-    # Accepted from run_tests.sh's shared option list; the explorer has no use for them.
-    p.add_argument("--allow-new", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--no-lock", action="store_true",
                    help="do not lock the results folder (a guest whose host holds the lock)")
     a = p.parse_args(argv)
-    if a.jobs < 1:
-        fail(f"-j wants a positive number of shards, not {a.jobs}", EXIT_USAGE)
-    if a.wait_scale is not None:
-        try:
-            ok = float(a.wait_scale) > 0
-        except ValueError:
-            ok = False
-        if not ok:
-            fail(f"--wait-scale '{a.wait_scale}' is not a positive number", EXIT_USAGE)
-        os.environ["SOCKREUSE_WAIT_SCALE"] = a.wait_scale
+    try:
+        a.jobs = cli.positive_int("-j", a.jobs, " of shards")
+        cli.wait_scale_setting(a.wait_scale)
+    except RunnerError as e:
+        fail(str(e), e.code)
     return a
 
 

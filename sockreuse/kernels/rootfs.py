@@ -278,16 +278,19 @@ def with_modules(kernel, out, extra=b""):
 
 
 def main():
+    from sockreuse import cli
+    from sockreuse.errors import RunnerError
     from sockreuse.progress import fail
-    p = argparse.ArgumentParser(prog="run_tests.sh --rootfs", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = cli.OneLineParser(prog="run_tests.sh --rootfs", description=__doc__,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("out")
     p.add_argument("--kernel")
     p.add_argument("--modules")
     a = p.parse_args()
-    out = os.path.abspath(a.out)
-    if os.path.isdir(out) or not os.path.isdir(os.path.dirname(out)):
-        fail(f"--rootfs {a.out}: give a file name in an existing directory")
+    try:
+        out = cli.output_file("--rootfs", a.out)
+    except RunnerError as e:
+        fail(str(e), e.code)
     try:
         if a.kernel:
             kernel = choose.kernel_from_args(a.kernel, a.modules)

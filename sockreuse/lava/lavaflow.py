@@ -3,7 +3,6 @@ that boots the sockreuse rootfs on a QEMU device (lava/jobs/qemu.yaml). Its
 results land in results/runs/<release>/ as a local guest's do, from the
 report files the device prints, and are checked case by case against the
 test cases LAVA recorded."""
-import re
 import time
 
 from sockreuse.boot import guest
@@ -13,18 +12,20 @@ from sockreuse.lava import lavalog
 from sockreuse.kernels import modules
 from sockreuse.kernels import rootfs
 from sockreuse.progress import fail, say
-from sockreuse.errors import EXIT_FAILED
+from sockreuse import cli
+from sockreuse.errors import EXIT_FAILED, RunnerError
 
 
 def mode(arg):
-    if arg == "local":
+    try:
+        kind = cli.lava_target(arg)
+    except RunnerError as e:
+        fail(str(e), e.code)
+    if kind == "local":
         from sockreuse.lava import lavarun
         return Flow(lavarun.Local(), local=True)
-    if re.match(r"^https?://[^/\s]+", arg):
-        from sockreuse.lava import lab
-        return Flow(lab.Remote(arg), local=False)
-    fail(f"--lava {arg}: give `local` (lava-run on this machine) or a LAVA server's "
-         "XML-RPC address, like https://lava.example.org/RPC2")
+    from sockreuse.lava import lab
+    return Flow(lab.Remote(arg), local=False)
 
 
 class Flow:

@@ -2,7 +2,8 @@
 
     /usr/bin/python3 -m pytest runner/ [-k EXPR] [--record] [--expect FILE] ...
 
-./run_tests.sh is the usual way in; it checks its options before it gets here.
+./run_tests.sh is the usual way in (sockreuse/cli.py); the options are
+checked with its validators when the run's State is built (session.py).
 """
 import json
 import os
@@ -37,9 +38,9 @@ def pytest_addoption(parser):
     g.addoption("--results-dir", default=None, help="default results/runs/<release>")
     g.addoption("--kernel-release", default=None, help="pretend this `uname -r` (tests)")
     g.addoption("--record", action="store_true", help="write the observed outcomes as the table")
-    g.addoption("--repeat", type=int, default=1,
+    g.addoption("--repeat", default="1",
                 help="run every case N times; a case whose outcome varies fails")
-    g.addoption("--jobs", type=int, default=1,
+    g.addoption("--jobs", default="1",
                 help="suite processes running cases side by side (batch mode)")
     g.addoption("--per-item", action="store_true",
                 help="one suite process per case even without -n (batching is the default)")
@@ -139,7 +140,7 @@ def progress_writer(config):
 def run_selected_batch(config):
     st = config._sockreuse
     names = [c["gtest"] for c in st.selected]
-    jobs = suite.process_count(config.option.jobs, len(names))
+    jobs = suite.process_count(st.jobs, len(names))
     say = progress_writer(config)
     runs = f"{len(names)} cases" + (f" x {st.repeat} runs" if st.repeat > 1 else "")
     say(f"sockreuse: running {runs} in {jobs} suite process{'es' if jobs > 1 else ''}")
@@ -151,7 +152,7 @@ def run_selected_batch(config):
             last[0] = now
             say(f"sockreuse: {done}/{total} case runs, {now - st.started:.1f} s")
 
-    by_id, failure = suite.run_batch(st.binary, names, st.repeat, config.option.jobs, progress)
+    by_id, failure = suite.run_batch(st.binary, names, st.repeat, st.jobs, progress)
     st.batch = by_id
     st.batch_failure = f"no result from the suite binary: {failure or 'it skipped the case'}"
 

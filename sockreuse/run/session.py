@@ -5,25 +5,11 @@ import os
 import time
 
 from sockreuse.expect import table_choice, tables, vocabulary
+from sockreuse import cli
 from sockreuse.run import suite
 from sockreuse.errors import EXIT_USAGE, RunnerError
 
 from sockreuse.paths import REPO
-
-
-def wait_scale(option):
-    """The wait bound's scale, checked here so a bad value is one line, and
-    handed to the suite binary in its environment."""
-    text = option if option is not None else os.environ.get("SOCKREUSE_WAIT_SCALE", "1")
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1
-    if not value > 0 or value == float("inf"):
-        raise RunnerError(f"--wait-scale / SOCKREUSE_WAIT_SCALE '{text}' is not a positive "
-                          "number (1 is the default bound, 10 s per wait)")
-    os.environ["SOCKREUSE_WAIT_SCALE"] = text
-    return value
 
 
 class State:
@@ -33,13 +19,13 @@ class State:
         self.binary = os.path.abspath(opt.suite_bin)
         self.release = opt.kernel_release or os.uname().release
         self.record = opt.record
-        if opt.repeat < 1:
-            raise RunnerError(f"--repeat {opt.repeat}: give a number of runs, 1 or more")
-        self.repeat = opt.repeat
+        self.repeat = cli.positive_int("--repeat", opt.repeat)
+        self.jobs = cli.positive_int("--jobs", opt.jobs)
         self.warning = None
         self.seeded_from = None
         self.allow_new = opt.allow_new
-        self.wait_scale = wait_scale(opt.wait_scale)
+        # Checked here and handed to the suite binary in its environment.
+        self.wait_scale = cli.wait_scale_setting(opt.wait_scale)
         self.vocab = vocabulary.load()
         self.series = table_choice.series_name(self.release)
         self.expected_dir = opt.expected_dir
@@ -58,10 +44,7 @@ class State:
         series' table (a kernel without a table of its own gets one, seeded
         from the table it was compared with)."""
         if opt.expect:
-            self.table_path = os.path.abspath(opt.expect)
-            if not os.path.isfile(self.table_path) and not self.record:
-                raise RunnerError(f"--expect {opt.expect}: no such table file (record one "
-                                  "with --record --expect FILE, or give an existing table)")
+            self.table_path = os.path.abspath(cli.expect_table(opt.expect, self.record))
         else:
             self.table_path, self.warning = table_choice.select(self.release, opt.expected_dir)
             if self.table_path is None and not self.record:

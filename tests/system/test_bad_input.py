@@ -100,6 +100,8 @@ def test_missing_suite_binary(tmp_path):
     (["--repeat", "0"], "--repeat wants a positive whole number"),
     (["--wait-scale", "0"], "--wait-scale wants a positive number"),
     (["--wait-scale", "fast"], "--wait-scale wants a positive number"),
+    (["--explore", "--repeat", "2"], "--repeat is for the suite's cases; --explore runs"),
+    (["--show-table", "6.1", "-k", "x"], "--show-table prints one kernel series' expected table"),
     (["--expect", "/nonexistent/t.yaml"], "--expect /nonexistent/t.yaml: no such table file"),
     (["--matrix", "--kernel", "6.1"], "--matrix runs every configured kernel"),
     (["--matrix", "--expect", "x.yaml"], "--expect names one table"),
@@ -124,9 +126,15 @@ def test_help_lists_every_exit_status():
 
 
 def test_runner_bad_values_are_one_line(tmp_path):
-    for args, message in ((["--repeat", "0"], "--repeat 0: give a number of runs"),
-                          (["--wait-scale", "-2"], "'-2' is not a positive number")):
-        assert_one_line(run_runner(tmp_path, *args), 2, message)
+    # The runner run directly (as a guest runs it) checks with sockreuse/cli.py's validators.
+    for args, message, env in (
+            (["--repeat", "0"], "--repeat wants a positive whole number, not '0'", {}),
+            (["--repeat", "x"], "--repeat wants a positive whole number, not 'x'", {}),
+            (["--jobs", "0"], "--jobs wants a positive whole number, not '0'", {}),
+            (["--wait-scale", "-2"], "--wait-scale wants a positive number (1: 10 s per wait), "
+                                     "not '-2'", {}),
+            ([], "SOCKREUSE_WAIT_SCALE wants a positive number", {"SOCKREUSE_WAIT_SCALE": "x"})):
+        assert_one_line(run_runner(tmp_path, *args, env=env), 2, message)
 
 
 def test_missing_package_that_cannot_be_installed():

@@ -44,7 +44,9 @@ def test_private_apt_configuration_stays_in_the_cache():
     (["--kernel", "/nonexistent/vmlinuz"], "no such file"),
     (["--kernel", "/etc/hostname"], "needs --modules DIR"),
     (["--kernel", "6.1", "--lava", "ftp://lava"], "--lava ftp://lava: give `local`"),
-    (["--lava", "local"], "--lava needs --kernel S or --matrix"),
+    (["--lava", "local"], "--lava goes with --kernel S or --matrix"),
+    (["--matrix", "--expect", "x.yaml"], "--expect names one table"),
+    (["--rootfs", "x.cpio.gz"], "sockreuse.boot.matrix runs the suite in guests"),
     (["--kernel", "6.1", "--lava", "local", "--record"], "--record and --expect work with local"),
     (["--kernel", "6.1", "-k", "a\nb"], "-k takes an expression on one line"),
 ])
@@ -165,7 +167,8 @@ def test_a_bad_guest_vcpu_count_is_one_line(value):
                        cwd=ROOT, capture_output=True, text=True, timeout=120,
                        env=dict(os.environ, SOCKREUSE_GUEST_CPUS=value))
     assert r.returncode == 2, r.stdout + r.stderr
-    assert r.stderr.startswith(f"sockreuse: SOCKREUSE_GUEST_CPUS='{value}' is not a positive")
+    assert r.stderr.startswith("sockreuse: SOCKREUSE_GUEST_CPUS wants a positive whole number of "
+                               f"vCPUs per guest (default 2), not '{value}'")
 
 
 @pytest.mark.parametrize("cores,cpus,at_once", [(2, 2, 1), (2, 1, 2), (8, 2, 4), (1, 2, 1),
