@@ -8,10 +8,11 @@
 #   ./run_tests.sh -k timewait      only matching cases (pytest -k; -k R4: the cases of rule R4)
 #   ./run_tests.sh -j 1             cases one at a time (default: one suite process per core)
 #   ./run_tests.sh --repeat N       run every case N times; a case whose outcome varies fails
-#   ./run_tests.sh --record         write the observed outcomes as this kernel's own table
-#                                   (a kernel without one gets a new table, seeded from the
-#                                   nearest older one); with --expect FILE, write FILE instead
-#   ./run_tests.sh --expect FILE    compare with FILE instead of the selected table
+#   ./run_tests.sh --record         write this kernel's delta: the observed outcomes that differ
+#                                   from results/expected/base.yaml (a kernel without one gets a
+#                                   new delta); with --expect FILE, write FILE, a complete table
+#   ./run_tests.sh --expect FILE    compare with FILE (a complete table) instead of base + delta
+#   ./run_tests.sh --show-table S   print series S's effective table (base.yaml + S's delta)
 #   ./run_tests.sh --allow-new      cases without a table row do not fail the run
 #   ./run_tests.sh --wait-scale X   multiply every harness wait bound (10 s) by X
 #   ./run_tests.sh --kernel SERIES  the suite inside a VM booting another kernel (vm/kernels.conf)
@@ -89,6 +90,7 @@ while [ $# -gt 0 ]; do
     --lava) [ $# -ge 2 ] || die "--lava needs 'local' or a LAVA server's URL"; lava=$2; shift ;;
     --rootfs) [ $# -ge 2 ] || die "--rootfs needs a file to write"; rootfs_out=$2; shift ;;
     --explore) explore=1 ;;  # the explorer (sockreuse/explore/driver.py) instead of the suite, see below
+    --show-table) [ $# -ge 2 ] || die "--show-table needs a series"; exec /usr/bin/python3 -m sockreuse.expect.show_table "$2" ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option '$1' (see ./run_tests.sh --help)" ;;
   esac
