@@ -77,7 +77,7 @@ def land_guest(expected_dir, release, recorded_path, doc):
     and seeded by write_start_table) becomes the kernel's delta on the host,
     exactly as a --record run on the host would write it."""
     complete = tables.load_complete(recorded_path)
-    old = table_choice.effective(release, expected_dir)[0]
+    old = table_choice.effective(release, expected_dir, recording=True)[0]
     observed = {i: r.expected for i, r in complete.rows.items()}
     removed = set(old.rows) - set(observed) if old else set()
     rules = {c["id"]: c["rule"] for c in doc["cases"]}
@@ -89,7 +89,7 @@ def write_start_table(expected_dir, release, dest):
     """The complete table a guest's --record --expect starts from: the one
     the kernel is compared with, so cases the run skips keep their rows.
     False when there is no table."""
-    table = table_choice.effective(release, expected_dir)[0]
+    table = table_choice.effective(release, expected_dir, recording=True)[0]
     if table is None:
         return False
     tables.dump_complete(dest, {i: r.expected for i, r in table.rows.items()},
@@ -135,7 +135,7 @@ def write_delta(path, expected_dir, release, old, observed, removed, records, fe
         if token == base.rows[case_id].expected:
             continue
         prev = old_rows.get(case_id)
-        if prev is not None and prev.feature and prev.expected == token:
+        if prev and prev.feature not in (None, tables.UNEXPLAINED) and prev.expected == token:
             feature = prev.feature  # a reviewed row keeps its feature
         else:
             feature = attribute(case_id, params.get(case_id), token,
@@ -144,7 +144,7 @@ def write_delta(path, expected_dir, release, old, observed, removed, records, fe
             unexplained.append(case_id)
         rows[case_id] = (token, feature)
 
-    own = tables.load_delta(path) if os.path.isfile(path) else None
+    own = tables.load_delta(path, recording=True) if os.path.isfile(path) else None
     header = own.header if own else FRESH_HEADER.format(series=series, release=release)
     tables.dump_delta(path, own.kernel if own else series, features, rows, header,
                       own.notes if own else None)
@@ -171,7 +171,7 @@ def _drop_rows(expected_dir, case_ids, except_path):
         p = os.path.join(expected_dir, name)
         if name == tables.BASE or not name.endswith(".yaml") or p == except_path:
             continue
-        d = tables.load_delta(p)
+        d = tables.load_delta(p, recording=True)
         if case_ids & set(d.rows):
             rows = {i: (r.expected, r.feature) for i, r in d.rows.items() if i not in case_ids}
             tables.dump_delta(p, d.kernel, d.features, rows, d.header, d.notes)

@@ -63,7 +63,7 @@ def base_path(expected_dir):
     return os.path.join(expected_dir, tables.BASE)
 
 
-def effective(release, expected_dir, vocab=None):
+def effective(release, expected_dir, vocab=None, recording=False):
     """(table, base path, delta path, warning): the base overlaid by the
     delta select() chooses; table None when the folder has no base.yaml. A
     kernel older than every delta is compared with the base alone, loudly."""
@@ -72,7 +72,7 @@ def effective(release, expected_dir, vocab=None):
         return None, None, None, None
     delta_path, warning = select(release, expected_dir)
     base = tables.load_base(base_file, vocab)
-    delta = tables.load_delta(delta_path, base, vocab) if delta_path else None
+    delta = tables.load_delta(delta_path, base, vocab, recording) if delta_path else None
     if delta_path is None:
         warning = (f"no expected table for kernel {release} (series {series_name(release)}) "
                    f"nor any older series: comparing with {shown(base_file)} alone; "

@@ -168,9 +168,10 @@ def load_base(path, vocab=None):
     return load_complete(path, vocab, base=True)
 
 
-def load_delta(path, base=None, vocab=None):
+def load_delta(path, base=None, vocab=None, recording=False):
     """A series' delta; with base (a loaded base table), every row must be a
-    case of the base whose outcome it changes."""
+    case of the base whose outcome it changes. recording: for --record, which
+    rewrites them, rows still marked UNEXPLAINED load."""
     text, top, cases = _parse(path, ("kernel", "features", "cases"), "a delta table")
     table = Table(path=path, header=_header(text))
     if "kernel" not in top:
@@ -190,11 +191,11 @@ def load_delta(path, base=None, vocab=None):
         if feature is None:
             raise _bad(path, value, f"row '{case_id}' has no 'feature' (the feature of "
                                     "sockreuse/model/features.py that explains the difference)")
-        if feature == UNEXPLAINED:
+        if feature == UNEXPLAINED and not recording:
             raise _bad(path, value, f"row '{case_id}': feature {UNEXPLAINED}: no feature "
                                     "explains this outcome; review it against docs/rules.md, "
                                     "then name its feature or report it as a finding")
-        if feature not in FEATURES:
+        if feature not in FEATURES and feature != UNEXPLAINED:
             raise _bad(path, value, f"row '{case_id}': unknown feature '{feature}' (known: "
                                     f"{', '.join(sorted(FEATURES))})")
         if base is not None:

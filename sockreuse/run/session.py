@@ -70,7 +70,7 @@ class State:
             self.table = tables.load_complete(self.expect_path, vocab) if exists else None
         else:
             self.table, self.base_path, self.delta_path, self.warning = \
-                table_choice.effective(self.release, opt.expected_dir, vocab)
+                table_choice.effective(self.release, opt.expected_dir, vocab, self.record)
             if self.table is None and not self.record:
                 raise RunnerError(
                     f"no expected table for kernel {self.release} in {opt.expected_dir} (no "

@@ -36,7 +36,7 @@ def records(observed):
 
 
 def run(folder, release, observed, removed=(), features=("migrate_req_sysctl",)):
-    old = table_choice.effective(release, str(folder))[0]
+    old = table_choice.effective(release, str(folder), recording=True)[0]
     path = table_choice.own_table(release, str(folder))
     return record.write_delta(path, str(folder), release, old, observed, set(removed),
                               records(observed), list(features), {i: "R1" for i in observed})
@@ -185,3 +185,24 @@ def test_the_model_names_the_committed_feature_of_every_delta_row():
                 case_id, params[case_id], row.expected, base.rows[case_id].expected, d.features))
     assert len(named) > 50
     assert {k: v for k, v in named.items() if v[0] != v[1]} == {}
+
+
+def test_re_recording_over_an_unexplained_row_is_allowed(folder):
+    run(folder, "5.10.0-32", {"a.two": "bind:EADDRINUSE", "m.three": "reset"})
+    # The next recording loads the unreviewed delta, and the row stays marked.
+    old = table_choice.effective("5.10.0-32", str(folder), recording=True)[0]
+    assert old.rows["a.two"].feature == tables.UNEXPLAINED
+    diff = run(folder, "5.10.0-32", {"a.two": "ok", "m.three": "reset"})
+    assert "~ a.two: bind:EADDRINUSE -> ok" in diff
+    assert tables.load_delta(str(folder / "5.10.yaml")).rows.keys() == {"m.three"}
+
+
+def test_a_first_recording_writes_the_base_and_an_empty_delta(tmp_path):
+    folder = tmp_path / "expected"
+    folder.mkdir()
+    diff = run(folder, "6.18.44", {"a.one": "bind:EADDRINUSE", "a.two": "ok"})
+    assert diff[:2] == ["+ a.one: bind:EADDRINUSE", "+ a.two: ok"]
+    assert any("2 case(s) had no row in base.yaml: added there" in line for line in diff)
+    assert (folder / "base.yaml").read_text() == ('cases:\n  # R1\n  a.one: "bind:EADDRINUSE"\n'
+                                                  '  a.two: "ok"\n')
+    assert tables.load_delta(str(folder / "6.18.yaml")).rows == {}
