@@ -39,10 +39,10 @@ the expected table; or, with --selftest, runs the project's own tests.
   ./run_tests.sh -k timewait      only matching cases (pytest -k; -k R4: the cases of rule R4)
   ./run_tests.sh -j 1             cases one at a time (default: one suite process per core)
   ./run_tests.sh --repeat N       run every case N times; a case whose outcome varies fails
-  ./run_tests.sh --record         write the observed outcomes as this kernel's own table
-                                  (a kernel without one gets a new table, seeded from the
-                                  nearest older one); with --expect FILE, write FILE instead
-  ./run_tests.sh --expect FILE    compare with FILE instead of the selected table
+  ./run_tests.sh --record         write this kernel's delta: the observed outcomes that differ
+                                  from results/expected/base.yaml (a kernel without one gets a
+                                  new delta); with --expect FILE, write FILE, a complete table
+  ./run_tests.sh --expect FILE    compare with FILE (a complete table) instead of base + delta
   ./run_tests.sh --allow-new      cases without a table row do not fail the run
   ./run_tests.sh --wait-scale X   multiply every harness wait bound (10 s) by X
   ./run_tests.sh --kernel SERIES  the suite inside a VM booting another kernel (vm/kernels.conf)
@@ -54,12 +54,12 @@ the expected table; or, with --selftest, runs the project's own tests.
                                   with --kernel, that kernel's modules appended
   ./run_tests.sh --kernel S --lava local   the guest as a LAVA job, run here by lava-run
   ./run_tests.sh --kernel S --lava URL     ... submitted to a LAVA server (LAVA_USER,
-                                  LAVA_TOKEN, SOCKREUSE_LAVA_FILES_URL; see README)
+                                  LAVA_TOKEN, SOCKREUSE_LAVA_FILES_URL; see docs/lava.md)
   ./run_tests.sh --explore        every two-socket bind sequence (explore/space.yaml) instead
                                   of the cases, against results/explore/; -k dim:value selects
                                   (with --kernel or --matrix: in the guests)
-  ./run_tests.sh --show-table SERIES   the expected table of a kernel series, to read
-                                  (takes no other option)
+  ./run_tests.sh --show-table SERIES   print series S's effective table (base.yaml + its
+                                  delta); takes no other option
   ./run_tests.sh --help           this text"""
 
 # Every option: what its value is (for "OPTION needs ..."), or None for a flag.

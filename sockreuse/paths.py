@@ -5,3 +5,14 @@ import os
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(REPO, "results")
 BUILD = os.path.join(REPO, "build")
+
+
+def shown(path):
+    """A table's path as reports show it: relative to the repository, or its
+    name when it lies elsewhere (never a host's or a guest's absolute path)."""
+    if path is None:
+        return None
+    full = os.path.abspath(path)
+    if full.startswith(REPO + os.sep):
+        return os.path.relpath(full, REPO)
+    return os.path.basename(full)

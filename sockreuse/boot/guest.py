@@ -14,6 +14,7 @@ import tempfile
 from sockreuse.kernels import cpio
 from sockreuse.kernels import fetch
 from sockreuse.boot import landing
+from sockreuse.expect.record import write_start_table
 from sockreuse.kernels import modules
 from sockreuse.boot import qemu
 from sockreuse.kernels import rootfs
@@ -58,12 +59,9 @@ def boot_files(kernel, runner_args, record):
             args[at] = "/etc/sockreuse/expect.yaml"
         if record:
             args += landing.recording_args(kernel)
-            table = landing.series_table(kernel)
-            if os.path.isfile(table):
-                dest = os.path.join(stage, args[-1].lstrip("/"))
-                os.makedirs(os.path.dirname(dest))
-                with open(table, "rb") as src, open(dest, "wb") as dst:
-                    dst.write(src.read())
+            dest = os.path.join(stage, args[-1].lstrip("/"))
+            os.makedirs(os.path.dirname(dest))
+            write_start_table(landing.EXPECTED, kernel["release"], dest)
         with open(os.path.join(etc, "run.args"), "w") as f:
             f.write("".join(a + "\n" for a in args))
         return cpio.archive(stage)

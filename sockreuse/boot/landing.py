@@ -7,6 +7,7 @@ import json
 import os
 
 from sockreuse.boot import bundle
+from sockreuse.expect.record import land_guest
 from sockreuse.kernels import fetch
 from sockreuse.kernels import rootfs
 from sockreuse.progress import say
@@ -44,14 +45,11 @@ def start(kernel):
     return out
 
 
-def series_table(kernel):
-    return os.path.join(EXPECTED, f"{kernel['series']}.yaml")
-
-
 def recording_args(kernel):
-    """Runner arguments that record into the run's directory on the device,
-    where the report files travel back from; the series table, if any, is
-    the starting point (boot_files puts it there)."""
+    """Runner arguments that record a complete table into the run's
+    directory on the device, where the report files travel back from; the
+    table the kernel is compared with, if any, is the starting point
+    (boot_files puts it there, record.write_start_table)."""
     return ["--record", "--expect", f"{GUEST_PREFIX}/results/runs/{kernel['release']}/recorded.yaml"]
 
 
@@ -87,10 +85,14 @@ def land(kernel, console_lines, vm, problem=None, record=False):
     elif problem is None:
         tail = " | ".join(l.strip() for l in console_lines[-3:] if l.strip())
         problem = f"the device ended without results (panic or crash?): {tail[-300:]}"
-    if record and code == 0 and os.path.isfile(os.path.join(out, "recorded.yaml")):
+    if record and code == 0 and doc and os.path.isfile(os.path.join(out, "recorded.yaml")):
+        # The guest wrote a complete table; here it becomes the kernel's delta,
+        # as a --record run on the host writes it.
         with files.FolderLock(EXPECTED, "the expected tables", say):
-            files.copy_atomic(os.path.join(out, "recorded.yaml"), series_table(kernel))
-        say(f"{kernel['series']}: recorded {series_table(kernel)}")
+            lines = land_guest(EXPECTED, kernel["release"], os.path.join(out, "recorded.yaml"),
+                               doc)
+        for line in lines:
+            say(f"{kernel['series']}: {line}")
     vm = {"series": kernel["series"], "release": kernel["release"], **vm,
           "boot_s": round(vm["boot_s"], 1), "total_s": round(vm["total_s"], 1),
           "exit": code if code is not None else -1, "console_log": console, "error": problem}

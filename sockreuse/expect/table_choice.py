@@ -1,9 +1,12 @@
-"""Which expected table a kernel is compared with: the exact release, then its
-series (major.minor), then the nearest older series, loudly."""
+"""Which expected table a kernel is compared with: base.yaml overlaid by a
+delta, the exact release's, then its series' (major.minor), then the
+nearest older series', loudly."""
 import os
 import re
 
 from sockreuse.errors import EXIT_USAGE, RunnerError
+from sockreuse.expect import tables
+from sockreuse.paths import shown
 
 def series(release):
     m = re.match(r"(\d+)\.(\d+)", release)
@@ -17,8 +20,8 @@ def series_name(release):
 
 
 def own_table(release, expected_dir):
-    """The table --record writes for a kernel: its exact-release table where one
-    exists, else its series' table (which may not exist yet)."""
+    """The delta --record writes for a kernel: its exact-release delta where one
+    exists, else its series' delta (which may not exist yet)."""
     exact = os.path.join(expected_dir, release + ".yaml")
     if os.path.isfile(exact):
         return exact
@@ -46,11 +49,32 @@ def find(release, directory, suffix):
 
 
 def select(release, expected_dir):
-    """Returns (path, warning); path is None when nothing fits."""
+    """Returns (delta path, warning); the path is None when no delta fits."""
     path, nearest = find(release, expected_dir, ".yaml")
     if not nearest:
         return path, None
     warning = (f"no expected table for kernel {release} (series {series_name(release)}): "
-               f"comparing with the nearest older series, {path}; differences may be real "
+               f"comparing with the nearest older series, {shown(path)}; differences may be real "
                f"kernel changes. Record one: ./run_tests.sh --record")
     return path, warning
+
+
+def base_path(expected_dir):
+    return os.path.join(expected_dir, tables.BASE)
+
+
+def effective(release, expected_dir, vocab=None, recording=False):
+    """(table, base path, delta path, warning): the base overlaid by the
+    delta select() chooses; table None when the folder has no base.yaml. A
+    kernel older than every delta is compared with the base alone, loudly."""
+    base_file = base_path(expected_dir)
+    if not os.path.isfile(base_file):
+        return None, None, None, None
+    delta_path, warning = select(release, expected_dir)
+    base = tables.load_base(base_file, vocab)
+    delta = tables.load_delta(delta_path, base, vocab, recording) if delta_path else None
+    if delta_path is None:
+        warning = (f"no expected table for kernel {release} (series {series_name(release)}) "
+                   f"nor any older series: comparing with {shown(base_file)} alone; "
+                   "differences may be real kernel changes. Record one: ./run_tests.sh --record")
+    return tables.merge(base, delta), base_file, delta_path, warning

@@ -39,7 +39,7 @@ def model_section(sp_path, release, observed):
     with open(sp_path, encoding="utf-8") as f:
         space_doc = yaml.safe_load(f)
     path, _ = table_choice.select(release, EXPECTED)
-    declared = tables.load(path).features if path else None
+    declared = tables.load_delta(path).features if path else None
     if declared is None:
         features = explore_check.infer_features(space_doc, observed)
         source = "inferred from these outcomes"

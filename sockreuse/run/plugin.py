@@ -179,14 +179,14 @@ class CaseItem(pytest.Item):
             pytest.skip(rec["detail"])
         if v == "new" and not st.record:
             # Skipped in pytest's own tally too: a case without a row is no pass.
-            pytest.skip(f"new: no row in {os.path.basename(st.table_path or '-')}; observed "
-                        f"{rec['observed']}")
+            pytest.skip(f"new: no row in {st.table_label}; observed {rec['observed']}")
         if v == "error":
             raise CaseFailed(f"harness error: {rec['detail']}")
         if v == "fail" and not (st.record and rec["observed"] != "varied"):
             raise CaseFailed(f"observed {rec['observed']}, expected {rec['expected']} "
-                             f"(rule {rec['rule']}, table {os.path.basename(st.table_path or '-')})"
-                             f": {rec['detail']}")
+                             f"(rule {rec['rule']}, table {st.table_label}"
+                             + (f", feature {rec['feature']}" if rec["feature"] else "")
+                             + f"): {rec['detail']}")
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CaseFailed):
@@ -237,7 +237,7 @@ def explain(st, cases):
         source = "inferred from this run"
     else:
         features, evidence = sorted(declared), None
-        source = f"declared by {os.path.basename(st.table_path)}"
+        source = f"declared by {os.path.basename(st.delta_path or st.expect_path)}"
     unexplained = infer.annotate(cases, features)
     st.features, st.unexplained = features, unexplained
     return {"features": features, "source": source, "unexplained": len(unexplained),
@@ -259,7 +259,7 @@ def pytest_sessionfinish(session, exitstatus):
     cases = [st.records[i] for i in sorted(st.records)]
     model_doc = explain(st, cases)
     doc = {
-        "kernel": {"release": st.release, "table": st.table_path if st.table else None,
+        "kernel": {"release": st.release, "table": st.table_doc() if st.table else None,
                    "table_warning": st.warning},
         "mode": os.environ.get("SOCKREUSE_MODE", "root"),
         "repeat": st.repeat,

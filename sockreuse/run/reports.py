@@ -8,6 +8,7 @@ from collections import Counter, OrderedDict
 from sockreuse import files
 from sockreuse.expect import claims
 from sockreuse.expect.rule_ids import rule_key
+from sockreuse.model.features import cause
 
 VERDICTS = ("pass", "fail", "new", "error", "skip")
 
@@ -25,18 +26,21 @@ def summarize(cases, wall_s):
     return out
 
 
-from sockreuse.paths import REPO
+def table_phrase(table, quote=""):
+    """kernel.table (session.State.table_doc) in words: the base and the delta
+    laid over it, by repository-relative path."""
+    if not table:
+        return "none"
+    parts = [f"{quote}{p}{quote}" for p in (table["base"], table["delta"]) if p]
+    return " + ".join(parts) + (" (complete table)" if table.get("complete") else "")
 
 
 def headline(doc):
     """The one line a person needs: kernel, table, counts, time."""
     k, s = doc["kernel"], doc["summary"]
-    table = k["table"]
-    if table and os.path.abspath(table).startswith(REPO + os.sep):
-        table = os.path.relpath(table, REPO)
-    return (f"{s['total']} cases on {k['release']} (table {table or 'none'}, {doc['mode']} "
-            f"mode): {s['pass']} pass, {s['fail']} fail, {s['new']} new, {s['error']} error, "
-            f"{s['skip']} skip in {s['wall_s']} s")
+    return (f"{s['total']} cases on {k['release']} (table {table_phrase(k['table'])}, "
+            f"{doc['mode']} mode): {s['pass']} pass, {s['fail']} fail, {s['new']} new, "
+            f"{s['error']} error, {s['skip']} skip in {s['wall_s']} s")
 
 
 def write_all(out_dir, doc, claims_path):
@@ -55,7 +59,7 @@ def junit(doc):
                        time=str(s["wall_s"]))
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="kernel", value=doc["kernel"]["release"])
-    ET.SubElement(props, "property", name="table", value=str(doc["kernel"]["table"]))
+    ET.SubElement(props, "property", name="table", value=table_phrase(doc["kernel"]["table"]))
     for c in doc["cases"]:
         tc = ET.SubElement(suite, "testcase", classname=c["rule"], name=c["id"],
                            time=str(round(c["duration_ms"] / 1000, 4)))
@@ -116,16 +120,25 @@ def markdown(doc, seed_claims):
     if notable:
         # What needs a person comes first: failures, then errors, then new rows.
         order = {"fail": 0, "error": 1, "new": 2}
+        # cause: the feature of the delta row the case was compared with.
         out += ["## Cases that need a look", "",
-                "| case | rule | verdict | observed | expected | detail |",
-                "|---|---|---|---|---|---|"]
+                "| case | rule | verdict | observed | expected | cause | detail |",
+                "|---|---|---|---|---|---|---|"]
         for c in sorted(notable, key=lambda c: (order[c["verdict"]], c["id"])):
+            why = cause(c["feature"]) if c.get("feature") else ""
             out.append(f"| `{c['id']}` | {c['rule']} | {c['verdict']} | `{c['observed']}` | "
-                       f"`{c['expected']}` | {c['detail'].replace('|', '/')[:200]} |")
+                       f"`{c['expected']}` | {why.replace('|', '/')} | "
+                       f"{c['detail'].replace('|', '/')[:200]} |")
         out.append("")
     if k.get("table_warning"):
         out += [f"- **warning:** {k['table_warning']}"]
-    out.append(f"- table: `{k['table']}`" if k["table"] else "- table: none (every case is new)")
+    if k["table"]:
+        causes = sorted({c["feature"] for c in doc["cases"] if c.get("feature")})
+        out.append(f"- table: {table_phrase(k['table'], '`')}"
+                   + (f"; the delta rows of this run, by feature: "
+                      + "; ".join(cause(f) for f in causes) if causes else ""))
+    else:
+        out.append("- table: none (every case is new)")
     out.append(f"- mode: {doc['mode']}")
     out += ["", "| rule | " + " | ".join(VERDICTS) + " |", "|---|" + "---|" * len(VERDICTS)]
     for rule, counts in s["by_rule"].items():

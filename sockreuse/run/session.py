@@ -9,7 +9,7 @@ from sockreuse import cli
 from sockreuse.run import suite
 from sockreuse.errors import EXIT_USAGE, RunnerError
 
-from sockreuse.paths import REPO
+from sockreuse.paths import REPO, shown
 
 
 class State:
@@ -39,34 +39,52 @@ class State:
         self.started = time.monotonic()
 
     def _choose_tables(self, opt):
-        """self.table_path / self.table: what verdicts compare with. With
-        --record, self.record_path: the table written, which is never another
-        series' table (a kernel without a table of its own gets one, seeded
-        from the table it was compared with)."""
-        if opt.expect:
-            self.table_path = os.path.abspath(cli.expect_table(opt.expect, self.record))
-        else:
-            self.table_path, self.warning = table_choice.select(self.release, opt.expected_dir)
-            if self.table_path is None and not self.record:
-                raise RunnerError(
-                    f"no expected table for kernel {self.release} in {opt.expected_dir}: "
-                    "record one with ./run_tests.sh --record (then review it)")
-        exists = bool(self.table_path) and os.path.isfile(self.table_path)
+        """self.table: what verdicts compare with, base.yaml overlaid by the
+        kernel's delta (self.base_path, self.delta_path), or the complete
+        table --expect names (self.expect_path). With --record,
+        self.record_path: the delta written, which is never another series'
+        (a kernel without a delta of its own gets one), or the --expect file."""
         # A table being re-recorded may use words the vocabulary has dropped.
-        self.table = tables.load(self.table_path, None if self.record else self.vocab) \
-            if exists else None
+        vocab = None if self.record else self.vocab
+        self.base_path = self.delta_path = self.expect_path = None
+        if opt.expect:
+            self.expect_path = os.path.abspath(cli.expect_table(opt.expect, self.record))
+            exists = os.path.isfile(self.expect_path)
+            self.table = tables.load_complete(self.expect_path, vocab) if exists else None
+        else:
+            self.table, self.base_path, self.delta_path, self.warning = \
+                table_choice.effective(self.release, opt.expected_dir, vocab, self.record)
+            if self.table is None and not self.record:
+                raise RunnerError(
+                    f"no expected table for kernel {self.release} in {opt.expected_dir} (no "
+                    f"{tables.BASE}): record one with ./run_tests.sh --record (then review it)")
         self.record_path = None
         if self.record:
             own = table_choice.own_table(self.release, opt.expected_dir)
-            self.record_path = self.table_path if opt.expect else own
-            if self.table_path and self.record_path != self.table_path:
-                self.seeded_from = self.table_path
+            self.record_path = self.expect_path or own
+            if self.delta_path and self.record_path != self.delta_path:
+                self.seeded_from = self.delta_path
+
+    @property
+    def table_label(self):
+        """The table in one phrase for messages: `base.yaml + 6.1.yaml`."""
+        if self.expect_path:
+            return shown(self.expect_path)
+        if not self.base_path:
+            return "none"
+        return " + ".join(shown(p) for p in (self.base_path, self.delta_path) if p)
+
+    def table_doc(self):
+        """results.json's kernel.table: which files the verdicts compare with."""
+        return {"base": shown(self.expect_path or self.base_path),
+                "delta": shown(self.delta_path), "series": self.series,
+                "complete": bool(self.expect_path), "warning": self.warning}
 
     def _refuse_stale_rows(self):
-        stale = [(r.line, i) for i, r in self.table.rows.items() if i not in self.case_ids]
+        stale = [(r.path, r.line, i) for i, r in self.table.rows.items() if i not in self.case_ids]
         if stale:
-            line, case_id = min(stale)
+            path, line, case_id = min(stale)
             more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
-            raise RunnerError(f"{self.table_path}:{line}: stale row '{case_id}': the suite "
+            raise RunnerError(f"{path}:{line}: stale row '{case_id}': the suite "
                               f"has no such case{more}; remove it or re-record the table",
                               EXIT_USAGE)

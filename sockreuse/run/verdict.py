@@ -38,7 +38,7 @@ def decide(case, results, row, vocab=None):
         "duration_ms": round(sum(r.get("duration_ms", 0) for r in results) / len(results), 3),
         "setup_ms": round(sum(r.get("setup_ms", 0) for r in results) / len(results), 3),
         "detail": first.get("detail", ""),
-        "note": row.note if row else None,
+        "feature": row.feature if row else None,  # the delta row's, None for a base row
     }
     statuses = {r.get("status") for r in results}
     if "error" in statuses:

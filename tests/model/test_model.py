@@ -15,13 +15,24 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from sockreuse.expect import tables
 from sockreuse.model import FEATURES, RULES, predict
 from sockreuse.model import explore_check
 from sockreuse.model.infer import infer
 from sockreuse.model.sequences import explore_params
 
 SUITE = os.path.join(ROOT, "build", "sockreuse_suite")
-TABLES = sorted(glob.glob(os.path.join(ROOT, "results", "expected", "*.yaml")))
+EXPECTED = os.path.join(ROOT, "results", "expected")
+# The series' deltas; each series' table is base.yaml with its delta laid over it.
+TABLES = sorted(p for p in glob.glob(os.path.join(EXPECTED, "*.yaml"))
+                if os.path.basename(p) != tables.BASE)
+
+
+def effective(path):
+    """(rows {id: token}, features) of the series whose delta is at path."""
+    t = tables.merge(tables.load_base(os.path.join(EXPECTED, tables.BASE)),
+                     tables.load_delta(path))
+    return {i: r.expected for i, r in t.rows.items()}, t.features
 BASELINES = os.path.join(ROOT, "results", "explore")
 SPACE = os.path.join(ROOT, "explore", "space.yaml")
 
@@ -39,17 +50,16 @@ def observations(cases):
     """(table name, case params, expected token, the table's features) for every row."""
     out = []
     for path in TABLES:
-        doc = yaml.safe_load(open(path))
-        for case_id, row in doc["cases"].items():
-            out.append((os.path.basename(path), case_id, cases[case_id]["params"],
-                        row["expected"], doc["features"]))
+        rows, features = effective(path)
+        for case_id, token in rows.items():
+            out.append((os.path.basename(path), case_id, cases[case_id]["params"], token,
+                        features))
     return out
 
 
 def test_every_table_declares_known_features():
     for path in TABLES:
-        doc = yaml.safe_load(open(path))
-        assert set(doc.get("features", [])) <= set(FEATURES), path
+        assert set(tables.load_delta(path).features) <= set(FEATURES), path
 
 
 def test_every_row_of_every_table_is_explained(observations):
@@ -75,9 +85,8 @@ def baseline(series):
 
 @functools.lru_cache(maxsize=None)
 def series_features(series):
-    # Cached: the explorer sample asks once per sequence, and a table is a big YAML file.
-    return yaml.safe_load(open(os.path.join(ROOT, "results", "expected",
-                                            f"{series}.yaml")))["features"]
+    # Cached: the explorer sample asks once per sequence.
+    return tables.load_delta(os.path.join(EXPECTED, f"{series}.yaml")).features
 
 
 SERIES = [os.path.basename(p)[:-5] for p in TABLES]
@@ -122,7 +131,7 @@ def test_features_are_detected_from_behaviour(observations, space_doc):
         rows = [{"id": i, "params": p, "observed": e, "verdict": "pass"}
                 for t, i, p, e, _ in observations if t == name]
         found = explore_check.infer_features(space_doc, baseline(name[:-5]), infer(rows)[0])
-        assert found == sorted(yaml.safe_load(open(path))["features"]), name
+        assert found == sorted(tables.load_delta(path).features), name
 
 
 def test_every_feature_has_a_change_and_evidence(cases):

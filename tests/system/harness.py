@@ -25,3 +25,18 @@ def run_runner(results_dir, *args, env=None):
 def load_results(results_dir):
     with open(os.path.join(results_dir, "results.json")) as f:
         return json.load(f)
+
+
+def table_folder(recorded_table, folder, series=("6.18",)):
+    """An expected-tables folder made from a complete recorded table: its rows
+    as base.yaml and, for each series, a delta with no rows (the features the
+    recording declared)."""
+    from sockreuse.expect import tables
+    complete = tables.load_complete(str(recorded_table))
+    os.makedirs(folder, exist_ok=True)
+    tables.dump_complete(os.path.join(folder, tables.BASE),
+                         {i: r.expected for i, r in complete.rows.items()},
+                         {i: r.rule for i, r in complete.rows.items()})
+    for s in series:
+        tables.dump_delta(os.path.join(folder, f"{s}.yaml"), s, complete.features or [], {})
+    return folder

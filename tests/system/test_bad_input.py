@@ -1,12 +1,11 @@
 """Every kind of bad input gets one clear line starting with `sockreuse:` and
 the documented exit status (sockreuse/errors.py)."""
 import os
-import shutil
 import subprocess
 
 import pytest
 
-from tests.system.harness import BUILD, ROOT, load_results, run_runner
+from tests.system.harness import BUILD, ROOT, load_results, run_runner, table_folder
 
 SHIM = os.path.join(BUILD, "fault_shim.so")
 SAME_ADDR = "tcp4.default.same_addr"
@@ -41,7 +40,8 @@ def test_filter_matching_nothing(tmp_path):
 @pytest.mark.parametrize("body,message", [
     (f"  {SAME_ADDR}: {{expected: ok, rule: R1}}\n  {SAME_ADDR}: {{expected: ok, rule: R1}}\n",
      f":4: duplicate row '{SAME_ADDR}' (first at line 3)"),
-    (f"  {SAME_ADDR}: EADDRINUSE\n", f":3: row '{SAME_ADDR}' must be a mapping"),
+    (f"  {SAME_ADDR}: EADDRINUSE\n", f":3: row '{SAME_ADDR}': expected 'EADDRINUSE' is no "
+                                     "outcome token"),
     (f"  {SAME_ADDR}: {{rule: R1}}\n", f":3: row '{SAME_ADDR}' has no 'expected'"),
     (f"  {SAME_ADDR}: {{expected: ok, rule: R1, colour: red}}\n", ":3: row"),
     (f"  {SAME_ADDR}: {{expected: ok, rule: R1\n", "YAML syntax error"),
@@ -73,15 +73,17 @@ def test_no_table_for_the_kernel(tmp_path):
 
 
 def test_unknown_series_falls_back_with_a_warning(recorded_table, tmp_path):
-    expected = tmp_path / "expected"
-    expected.mkdir()
-    shutil.copy(recorded_table, expected / "6.1.yaml")
+    expected = table_folder(recorded_table, tmp_path / "expected", ("6.1",))
     r = run_runner(tmp_path / "run", "--expected-dir", str(expected),
                    "--kernel-release", "9.9.0-future", "-k", "default")
     assert_exit(r, 0, "WARNING", "nearest older series", "6.1.yaml")
     doc = load_results(tmp_path / "run")
     assert "nearest older series" in doc["kernel"]["table_warning"]
-    assert "warning" in (tmp_path / "run" / "summary.md").read_text()
+    assert doc["kernel"]["table"]["delta"] == "6.1.yaml"
+    assert "nearest older series" in doc["kernel"]["table"]["warning"]
+    summary = (tmp_path / "run" / "summary.md").read_text()
+    assert "warning" in summary and "- table: `base.yaml` + `6.1.yaml`" in summary
+    assert str(tmp_path) not in summary
 
 
 def test_missing_suite_binary(tmp_path):

@@ -1,5 +1,5 @@
 """Records are never lost or misfiled: --record writes the running kernel's own
-table only, a kill at any moment leaves the old table or the new one, and two
+delta only (and no other file), a kill at any moment leaves the old table or the new one, and two
 runs on one folder take turns. -k names rules exactly."""
 import json
 import os
@@ -11,41 +11,61 @@ import time
 
 import yaml
 
-from tests.system.harness import ROOT, SUITE, load_results, run_runner, runner_cmd
+from tests.system.harness import (ROOT, SUITE, load_results, run_runner, runner_cmd,
+                                  table_folder)
 
 SAME_ADDR = "tcp4.default.same_addr"
 
 
-def test_record_for_a_series_without_a_table_never_touches_another(recorded_table, tmp_path):
-    expected = tmp_path / "expected"
-    expected.mkdir()
-    older = expected / "6.18.yaml"
-    shutil.copy(recorded_table, older)
-    before = older.read_bytes()
+def snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != ".lock"}
+
+
+def test_record_for_a_series_without_a_delta_never_touches_another(recorded_table, tmp_path):
+    expected = table_folder(recorded_table, tmp_path / "expected")
+    before = snapshot(expected)
     r = run_runner(tmp_path / "run", "--expected-dir", str(expected), "--kernel-release",
                    "6.19.3", "--record", "-k", SAME_ADDR)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    assert older.read_bytes() == before
     new = expected / "6.19.yaml"
-    text = new.read_text()
-    assert "recorded from 6.19.3" in text and "Seeded from 6.18.yaml" in text
+    assert snapshot(expected) == {**before, "6.19.yaml": new.read_bytes()}
     assert "recording into" in r.stderr and "seeded from" in r.stderr
-    rows = yaml.safe_load(text)["cases"]
-    assert len(rows) == len(yaml.safe_load(before)["cases"])  # every row carried over
-    assert yaml.safe_load(text)["kernel"] == "6.19"
+    assert "new delta for series 6.19, seeded from" in r.stdout
+    doc = yaml.safe_load(new.read_text())
+    # The run observed what the base says: the delta has no row.
+    assert doc["kernel"] == "6.19" and doc["cases"] == {} and doc["features"]
+    assert "recorded from 6.19.3" in new.read_text()
 
 
-def test_record_of_an_existing_table_rewrites_only_it(recorded_table, tmp_path):
-    expected = tmp_path / "expected"
-    expected.mkdir()
-    for name in ("6.1.yaml", "6.18.yaml"):
-        shutil.copy(recorded_table, expected / name)
-    other = (expected / "6.1.yaml").read_bytes()
+def test_record_of_an_existing_delta_rewrites_only_it(recorded_table, tmp_path):
+    expected = table_folder(recorded_table, tmp_path / "expected", ("6.1", "6.18"))
+    before = snapshot(expected)
     r = run_runner(tmp_path / "run", "--expected-dir", str(expected), "--kernel-release",
                    "6.18.44", "--record", "-k", SAME_ADDR)
     assert r.returncode == 0, r.stdout[-2000:]
-    assert (expected / "6.1.yaml").read_bytes() == other
-    assert "Seeded" not in (expected / "6.18.yaml").read_text()
+    after = snapshot(expected)
+    assert after.keys() == before.keys()
+    assert [n for n in after if after[n] != before[n]] in ([], ["6.18.yaml"])
+    assert "seeded" not in r.stderr
+
+
+def test_a_row_no_feature_explains_is_recorded_for_review(recorded_table, tmp_path):
+    """The base says `ok` where the kernel refuses: --record writes the row
+    with feature UNEXPLAINED, and the next run stops on it until reviewed."""
+    expected = table_folder(recorded_table, tmp_path / "expected")
+    base = expected / "base.yaml"
+    base.write_text(base.read_text().replace(f'  {SAME_ADDR}: "bind:EADDRINUSE"',
+                                             f'  {SAME_ADDR}: "ok"'))
+    r = run_runner(tmp_path / "run", "--expected-dir", str(expected), "--kernel-release",
+                   "6.18.44", "--record", "-k", SAME_ADDR)
+    assert r.returncode == 0, r.stdout[-2000:]
+    assert f"~ {SAME_ADDR}: ok -> bind:EADDRINUSE" in r.stdout and "UNEXPLAINED" in r.stdout
+    row = yaml.safe_load((expected / "6.18.yaml").read_text())["cases"][SAME_ADDR]
+    assert row == {"expected": "bind:EADDRINUSE", "feature": "UNEXPLAINED"}
+    r = run_runner(tmp_path / "run2", "--expected-dir", str(expected), "--kernel-release",
+                   "6.18.44", "-k", SAME_ADDR)
+    assert r.returncode == 2 and r.stderr.startswith("sockreuse: ")
+    assert "6.18.yaml:" in r.stderr and "feature UNEXPLAINED" in r.stderr
 
 
 def test_a_killed_record_leaves_the_old_table_or_the_new_one(recorded_table, tmp_path):
@@ -59,11 +79,11 @@ def test_a_killed_record_leaves_the_old_table_or_the_new_one(recorded_table, tmp
     subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True, timeout=600)
     span = time.monotonic() - t0
     new = table.read_bytes()
-    row = f"  {SAME_ADDR}: {{expected: \"bind:EADDRINUSE\"".encode()
+    row = f"  {SAME_ADDR}: \"bind:EADDRINUSE\"".encode()
     assert row in new
     # Before each run the table says something else for one row; a recording
     # puts the observed value back, so the whole file is either of two texts.
-    old = new.replace(row, f"  {SAME_ADDR}: {{expected: \"ok\"".encode())
+    old = new.replace(row, f"  {SAME_ADDR}: \"ok\"".encode())
     seen = {"old": 0, "new": 0}
     for i in range(20):
         table.write_bytes(old)

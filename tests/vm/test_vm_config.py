@@ -5,6 +5,7 @@ import os
 import subprocess
 
 import pytest
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -128,6 +129,10 @@ def test_guest_arguments_reach_the_runner_one_a_line(tmp_path):
     assert lines == ["-k", "hash2 and 'udp4'", "--expect", "/etc/sockreuse/expect.yaml",
                      "--repeat", "50", "--record", "--expect", recorded]
     assert files["etc/sockreuse/expect.yaml"] == table.read_bytes()
+    # The recording starts from the table 6.1 is compared with: base.yaml and 6.1's delta.
+    start = yaml.safe_load(files[recorded.lstrip("/")])
+    assert start["kernel"] == "6.1" and "bhash2_mapped_any_gap" in start["features"]
+    assert start["cases"]["tcp46.explorer.mapped_any_then_mapped_s0"] == "ok"
     # The init reads them back with `read -r`, one word each whatever they hold.
     script = 'set --; while IFS= read -r a; do set -- "$@" "$a"; done; printf "%s\\0" "$@"'
     out = subprocess.run(["sh", "-c", script], input="\n".join(lines) + "\n",
