@@ -19,9 +19,9 @@ def run(observed, status="ok", control=None, detail="", duration_ms=2.0, setup_m
             "detail": detail, "duration_ms": duration_ms, "setup_ms": setup_ms}
 
 
-def row(expected, note=None):
-    """A table row: decide() reads `expected` and `note`."""
-    return SimpleNamespace(expected=expected, note=note, rule="-", line=1)
+def row(expected, feature=None):
+    """A table row: decide() reads `expected` and `feature` (None: a base row)."""
+    return SimpleNamespace(expected=expected, feature=feature, line=1)
 
 
 def record(cid, rule, wanted, observed="ok", expected="ok", detail=""):
@@ -35,7 +35,11 @@ def record(cid, rule, wanted, observed="ok", expected="ok", detail=""):
     return rec
 
 
-def doc(cases, release=RELEASE, table="/elsewhere/6.18.yaml", wall_s=1.234, model=None):
+TABLE = {"base": "results/expected/base.yaml", "delta": "results/expected/6.18.yaml",
+         "series": "6.18", "complete": False, "warning": None}
+
+
+def doc(cases, release=RELEASE, table=TABLE, wall_s=1.234, model=None):
     return {"kernel": {"release": release, "table": table, "table_warning": None},
             "mode": "root", "repeat": 1, "model": model, "cases": cases,
             "summary": reports.summarize(cases, wall_s)}

@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from sockreuse.paths import REPO
-from sockreuse.run import reports
-from tests.runner.synthetic import RELEASE, doc, mixed, record
+from sockreuse.model.features import FEATURES
+from sockreuse.run import reports, verdict
+from tests.runner.synthetic import RELEASE, case, doc, mixed, record, row, run
 
 
 @pytest.fixture
@@ -33,13 +33,14 @@ def test_summarize_of_no_case():
 
 def test_headline(run_doc):
     assert reports.headline(run_doc) == (
-        f"5 cases on {RELEASE} (table /elsewhere/6.18.yaml, root mode): 1 pass, 1 fail, "
+        f"5 cases on {RELEASE} (table results/expected/base.yaml + results/expected/6.18.yaml, "
+        "root mode): 1 pass, 1 fail, "
         "1 new, 1 error, 1 skip in 1.23 s")
 
 
-def test_headline_names_a_table_in_the_repository_relative_to_it(run_doc):
-    run_doc["kernel"]["table"] = os.path.join(REPO, "results", "expected", "6.18.yaml")
-    assert "(table results/expected/6.18.yaml, root mode)" in reports.headline(run_doc)
+def test_headline_names_a_complete_table_as_such(run_doc):
+    run_doc["kernel"]["table"] = {"base": "t.yaml", "delta": None, "complete": True}
+    assert "(table t.yaml (complete table), root mode)" in reports.headline(run_doc)
     run_doc["kernel"]["table"] = None
     assert "(table none, root mode)" in reports.headline(run_doc)
 
@@ -50,7 +51,8 @@ def test_junit_counts_and_elements(run_doc):
     assert {k: suite.get(k) for k in ("tests", "failures", "errors", "skipped", "time")} == \
         {"tests": "5", "failures": "1", "errors": "1", "skipped": "2", "time": "1.23"}
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
-    assert props == {"kernel": RELEASE, "table": "/elsewhere/6.18.yaml"}
+    assert props == {"kernel": RELEASE,
+                     "table": "results/expected/base.yaml + results/expected/6.18.yaml"}
     cases = {tc.get("name"): tc for tc in suite.iter("testcase")}
     assert list(cases) == [c["id"] for c in run_doc["cases"]]
     assert cases["tcp4.a.pass"].get("classname") == "R10"
@@ -116,8 +118,8 @@ def test_summary_md_lists_failures_then_errors_then_new_before_the_rule_table():
     rows = [l for l in lines[start:] if l.startswith("| `")]
     assert [r.split("`")[1] for r in rows] == \
         ["tcp4.0.fail", "tcp4.b.fail", "tcp4.d.error", "tcp4.c.new"]
-    assert rows[0] == "| `tcp4.0.fail` | R3 | fail | `ok` | `sock2.bind:EACCES` |  |"
-    assert rows[2] == "| `tcp4.d.error` | R1 | error | `` | `ok` | suite crashed / core |"
+    assert rows[0] == "| `tcp4.0.fail` | R3 | fail | `ok` | `sock2.bind:EACCES` |  |  |"
+    assert rows[2] == "| `tcp4.d.error` | R1 | error | `` | `ok` |  | suite crashed / core |"
     assert start < lines.index("| rule | pass | fail | new | error | skip |")
 
 
@@ -129,7 +131,7 @@ def test_summary_md_per_rule_table_and_skip_reasons(run_doc):
                                         "| R2 | 0 | 1 | 1 | 0 | 0 |",
                                         "| R10 | 1 | 0 | 0 | 0 | 1 |"]
     assert lines[lines.index("## Skipped") + 2] == "- 1 case(s): no IPv6 here"
-    assert "- table: `/elsewhere/6.18.yaml`" in lines
+    assert "- table: `results/expected/base.yaml` + `results/expected/6.18.yaml`" in lines
     assert "- mode: root" in lines
 
 
@@ -180,3 +182,11 @@ def test_write_all_writes_the_four_files_from_one_document(tmp_path, run_doc):
     assert (out / "junit.xml").read_bytes() == reports.junit(run_doc)
     md = (out / "summary.md").read_text()
     assert "| 001 | c | `tcp4.b.fail` | `EADDRINUSE` | holds |" in md
+
+
+def test_a_delta_rows_feature_is_named_as_the_cause_of_a_failure():
+    rec = verdict.decide(case("tcp4.m.fail", "R9"), [run("reset")], row("migrated", "migrate_req"))
+    lines = markdown_lines(doc([rec]))
+    line = next(l for l in lines if l.startswith("| `tcp4.m.fail`"))
+    cause = line.split(" | ")[5]
+    assert cause.startswith("migrate_req: ") and FEATURES["migrate_req"].change in cause
