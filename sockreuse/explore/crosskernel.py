@@ -1,29 +1,30 @@
-"""The explorer's section of the compatibility report: across the kernels of
-a matrix, every pattern of sequences on which they disagree, with the kernels
-on each side. Reads each run's explore-outcomes.txt.gz, writes
-results/compat/explore.json and puts its section into results/compat/index.html
-and compat.md (vm/compat.py calls `hook` after writing those pages, so a
-suite matrix run keeps the section). Patterns are explained by
-results/explore/notes.yaml: each note names one sequence of its pattern."""
-import argparse
+"""The explorer's section of the compatibility report, as data: across the
+kernels of a matrix, every pattern of sequences on which they disagree, with
+the kernels on each side and the model feature that explains it, grouped by
+that feature. Reads each run's explore-outcomes.txt.gz and writes
+results/compat/explore.json; the compatibility report
+(sockreuse/report/compat_report.py --explore) builds it before it writes its
+pages, and without --explore takes an explore.json made from the same
+outcome files. Patterns are explained by results/explore/notes.yaml: each
+entry names the feature (a key of sockreuse/model/features.py FEATURES)
+behind the patterns it matches."""
 import gzip
-import html
+import hashlib
 import json
 import os
 import re
 
 from . import explore_report, patterns, space
 
+from sockreuse.errors import EXIT_USAGE, RunnerError
+from sockreuse.model.features import FEATURES
 from sockreuse.paths import REPO
+from sockreuse.report.compat import version_key
 
-OUT = os.path.join(REPO, "results", "compat")
 NOTES = os.path.join(REPO, "results", "explore", "notes.yaml")
 OUTCOMES = "explore-outcomes.txt.gz"
-BEGIN, END = "<!-- explorer: begin -->", "<!-- explorer: end -->"
-
-
-def version_key(release):
-    return [int(x) for x in re.findall(r"\d+", release)[:4]]
+JSON = "explore.json"
+NOTE_KEYS = {"match", "outcomes", "feature"}
 
 
 def read_run(run_dir):
@@ -40,12 +41,42 @@ def read_run(run_dir):
     return os.path.basename(os.path.normpath(run_dir)), got
 
 
-def load_notes(path=NOTES):
+def sources(run_dirs):
+    """{release: sha256 of its outcomes file}: which runs a section is of."""
+    out = {}
+    for d in run_dirs:
+        path = os.path.join(d, OUTCOMES)
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                out[os.path.basename(os.path.normpath(d))] = hashlib.sha256(f.read()).hexdigest()
+    return out
+
+
+def load_notes(path=None):
+    """The entries of notes.yaml, each checked: `match`, `outcomes` and a
+    `feature` that FEATURES has."""
+    path = path or NOTES
     if not os.path.isfile(path):
         return []
     import yaml
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f) or []
+    try:
+        with open(path, encoding="utf-8") as f:
+            notes = yaml.safe_load(f) or []
+    except (OSError, yaml.YAMLError) as e:
+        raise RunnerError(f"{path}: cannot read the explorer's notes: {e}", EXIT_USAGE)
+    if not isinstance(notes, list):
+        raise RunnerError(f"{path}: must be a list of entries (match, outcomes, feature)",
+                          EXIT_USAGE)
+    for i, nt in enumerate(notes, 1):
+        if not isinstance(nt, dict) or set(nt) - NOTE_KEYS or "feature" not in nt:
+            raise RunnerError(f"{path}: entry {i} must have `feature` and may have `match` and "
+                              f"`outcomes`, nothing else (put prose in a comment above it)",
+                              EXIT_USAGE)
+        if nt["feature"] not in FEATURES:
+            raise RunnerError(f"{path}: entry {i} names feature '{nt['feature']}', which "
+                              f"sockreuse/model/features.py does not define: name one of "
+                              f"{', '.join(sorted(FEATURES))}", EXIT_USAGE)
+    return notes
 
 
 def series(release):
@@ -76,6 +107,35 @@ def side_text(releases, tokens):
     return "; ".join(f"{t} on {', '.join(rs)}" for t, rs in ordered)
 
 
+def causes_of(releases, found, masks):
+    """One entry per feature (None: no note explains the patterns), the
+    unexplained first, then the most sequences; in each, the patterns grouped
+    by what differs, the largest difference first. masks: each pattern's
+    sequences as a bitset; patterns may overlap, so sequences are counted
+    once."""
+    by_feature = {}
+    for i, p in enumerate(found):
+        sides = side_text(releases, [p["outcomes"][r] for r in releases])
+        by_feature.setdefault(p["feature"], {}).setdefault(sides, []).append(i)
+    out = []
+    for feature, groups in by_feature.items():
+        diffs = [{"sides": sides, "sequences": union(masks[i] for i in idx).bit_count(),
+                  "patterns": idx} for sides, idx in groups.items()]
+        diffs.sort(key=lambda d: -d["sequences"])
+        every = union(masks[i] for idx in groups.values() for i in idx)
+        out.append({"feature": feature, "sequences": every.bit_count(),
+                    "patterns": sum(len(d["patterns"]) for d in diffs), "differences": diffs})
+    return sorted(out, key=lambda c: (c["feature"] is not None, -c["sequences"],
+                                      c["feature"] or ""))
+
+
+def union(bitsets):
+    out = 0
+    for b in bitsets:
+        out |= b
+    return out
+
+
 def build(runs, sp, notes=()):
     """The cross-kernel document from [(release, {key: token})]."""
     runs = sorted(runs, key=lambda r: version_key(r[0]))
@@ -87,122 +147,48 @@ def build(runs, sp, notes=()):
         sig = tuple(o[k] for _, o in runs)
         if len(set(sig)) > 1:
             differing[i] = sig
-    found = []
+    found, masks = [], []
     if differing:
         u = patterns.Universe(sp.dims, [tuple(k.split(" ")) for k in keys])
         for sig, cube, n in patterns.group(u, differing):
-            match = patterns.match_of(u, cube)
             outcomes = dict(zip(releases, sig))
-            note = next((nt["note"] for nt in notes
-                         if explains(nt, patterns.present(u, cube), outcomes)), None)
-            found.append({"pattern": f"{explore_report.describe_cube(sp, u, cube)}: "
-                                     f"{side_text(releases, sig)} — "
+            # The first entry that matches: notes.yaml lists the narrower first.
+            feature = next((nt["feature"] for nt in notes
+                            if explains(nt, patterns.present(u, cube), outcomes)), None)
+            description = explore_report.describe_cube(sp, u, cube)
+            found.append({"pattern": f"{description}: {side_text(releases, sig)} — "
                                      f"{explore_report.plural(n, 'sequence')}",
-                          "match": match, "count": n,
-                          "outcomes": dict(zip(releases, sig)), "note": note})
+                          "description": description, "match": patterns.match_of(u, cube),
+                          "count": n, "outcomes": outcomes, "feature": feature})
+            masks.append(u.mask(cube))
     return {"kernels": releases, "sequences": len(keys), "differing": len(differing),
-            "patterns": found}
+            "patterns": found, "causes": causes_of(releases, found, masks)}
 
 
-def by_difference(doc):
-    """[(side text, sequences, [patterns])]: the patterns grouped by what
-    differs, the largest difference first, so a reader sees the few kinds of
-    difference before their parts."""
-    groups = {}
-    for p in doc["patterns"]:
-        key = side_text(doc["kernels"], [p["outcomes"][r] for r in doc["kernels"]])
-        groups.setdefault(key, []).append(p)
-    out = [(k, sum(p["count"] for p in ps), ps) for k, ps in groups.items()]
-    return sorted(out, key=lambda g: -g[1])
-
-
-def html_section(doc):
-    e = html.escape
-    head = "".join(f"<th>{e(r)}</th>" for r in doc["kernels"])
-    rows = []
-    for text, n, ps in by_difference(doc):
-        rows.append(f"<tr class=rule><td colspan={len(doc['kernels']) + 3}>{e(text)} — "
-                    f"{n} sequences in {len(ps)} pattern{'s' if len(ps) > 1 else ''}</td></tr>")
-        rows += [f"<tr><td style=\"white-space:normal;max-width:60em\">"
-                 f"{e(p['pattern'].rsplit(': ', 1)[0])}</td><td>{p['count']}</td>"
-                 + "".join(f"<td class=v>{e(p['outcomes'][r])}</td>" for r in doc["kernels"])
-                 + f"<td class=chg>{e(p['note'] or 'UNEXPLAINED: a finding until a kernel change explains it')}</td></tr>"
-                 for p in ps]
-    body = (f"<table class=grid><tr><th>pattern</th><th>sequences</th>{head}<th>why</th></tr>"
-            f"{''.join(rows)}</table>" if doc["patterns"] else "<p>None: every kernel gives every "
-            "sequence the same outcome.</p>")
-    return (f"{BEGIN}<h2>Explorer: where the kernels disagree</h2>"
-            f"<p>{doc['sequences']} two-socket sequences (explore/space.yaml) on "
-            f"{len(doc['kernels'])} kernels; {doc['differing']} differ, in "
-            f"{len(doc['patterns'])} patterns (<a href=\"explore.json\">explore.json</a>).</p>"
-            f"{body}{END}\n")
-
-
-def md_section(doc):
-    lines = [BEGIN, "## Explorer: where the kernels disagree", "",
-             f"{doc['sequences']} two-socket sequences (explore/space.yaml) on "
-             f"{len(doc['kernels'])} kernels; {doc['differing']} differ, in "
-             f"{len(doc['patterns'])} patterns ([explore.json](explore.json)).", ""]
-    if not doc["patterns"]:
-        lines.append("None: every kernel gives every sequence the same outcome.")
-    for text, n, ps in by_difference(doc):
-        lines += [f"### {text} — {n} sequences in {len(ps)} pattern{'s' if len(ps) > 1 else ''}", ""]
-        for p in ps:
-            lines.append(f"- {p['pattern'].rsplit(': ', 1)[0]} — {p['count']} sequences; why: "
-                         f"{p['note'] or 'UNEXPLAINED (a finding until a kernel change explains it)'}")
-        lines.append("")
-    lines.append(END)
-    return "\n".join(lines) + "\n"
-
-
-def put(path, section, before=None):
-    """Replaces the section in the file, or inserts it (before `before`, or at the end)."""
-    text = open(path, encoding="utf-8").read() if os.path.isfile(path) else ""
-    pat = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", re.S)
-    if pat.search(text):
-        text = pat.sub(lambda _: section, text, count=1)
-    elif before and before in text:
-        text = text.replace(before, section + before, 1)
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-
-
-def hook(out_dir=OUT):
-    """For vm/compat.py: puts the last cross-kernel explorer section (if any)
-    back into the pages it has just rewritten."""
-    path = os.path.join(out_dir, "explore.json")
-    if not os.path.isfile(path):
-        return
-    with open(path, encoding="utf-8") as f:
-        doc = json.load(f)
-    put(os.path.join(out_dir, "index.html"), html_section(doc), before="</main>")
-    put(os.path.join(out_dir, "compat.md"), md_section(doc))
-
-
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--runs", nargs="*", help="run directories (results/runs/<release>)")
-    p.add_argument("--out", default=OUT)
-    a = p.parse_args(argv)
-    dirs = a.runs or sorted(os.path.join(REPO, "results", "runs", d)
-                            for d in os.listdir(os.path.join(REPO, "results", "runs")))
-    runs = [r for r in (read_run(d) for d in dirs) if r]
+def compute(run_dirs, out_dir, notes_path=None):
+    """Builds the section from the runs' outcomes and writes explore.json;
+    None when fewer than two runs have outcomes."""
+    notes = load_notes(notes_path)
+    runs = [r for r in (read_run(d) for d in run_dirs) if r]
     if len(runs) < 2:
-        raise SystemExit("sockreuse: the explorer's cross-kernel section needs the outcomes of "
-                         "two kernels or more: run ./run_tests.sh --matrix --explore")
-    doc = build(runs, space.load(), load_notes())
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "explore.json"), "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
-    hook(a.out)
-    unexplained = sum(1 for x in doc["patterns"] if not x["note"])
-    print(f"sockreuse: wrote {os.path.join(a.out, 'explore.json')}: {doc['differing']} of "
-          f"{doc['sequences']} sequences differ across {len(runs)} kernels, in "
-          f"{len(doc['patterns'])} patterns ({unexplained} unexplained)")
+        return None
+    doc = dict(build(runs, space.load(), notes), sources=sources(run_dirs))
+    explore_report.write_json(os.path.join(out_dir, JSON), doc)
+    return doc
 
 
-if __name__ == "__main__":
-    main()
+def current(run_dirs, out_dir):
+    """The explore.json in out_dir if it was made from exactly these runs'
+    outcome files (the same releases, the same bytes), else None and why."""
+    path = os.path.join(out_dir, JSON)
+    if not os.path.isfile(path):
+        return None, None
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        return None, f"{path} is unreadable ({e})"
+    have = sources(run_dirs)
+    if not isinstance(doc, dict) or doc.get("sources") != have or len(have) < 2:
+        return None, f"{path} was made from other runs' outcomes than these"
+    return doc, None

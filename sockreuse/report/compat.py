@@ -3,8 +3,9 @@
 which compat_html.py and compat_md.py write (compat_report.py runs them).
 Rows are cases grouped by rule, columns kernels in version order, cells the
 observed outcome coloured by that kernel's verdict. Rows whose outcome
-changes across kernels are grouped by cause: the table note that names the
-kernel change behind them, one entry per change."""
+changes across kernels are grouped by cause: the model feature
+(sockreuse/model/features.py) that the cases' expected-table rows name, one
+entry per feature; rows that name none are unexplained."""
 import json
 import os
 import re
@@ -14,9 +15,42 @@ from dataclasses import dataclass, field
 
 from sockreuse.expect import claims
 from sockreuse.expect.rule_ids import rule_key
+from sockreuse.model.features import FEATURES
 
 VERDICTS = ("pass", "fail", "new", "error", "skip")
-UNEXPLAINED = "no note: not explained by a known kernel change"
+UNEXPLAINED_NAME = "UNEXPLAINED"
+UNEXPLAINED = f"{UNEXPLAINED_NAME}: no model feature names this change"
+
+
+def feature_title(name):
+    """'reuseport_inet_only — "net: restrict SO_REUSEPORT to inet sockets" (6.13)':
+    the feature, its kernel change and the mainline version that has it."""
+    if name is None:
+        return UNEXPLAINED
+    f = FEATURES.get(name)
+    if f is None:
+        return f"{name} — not a feature of sockreuse/model/features.py"
+    since = getattr(f, "since", None)
+    return f'{name} — "{f.change}"' + (f" ({since})" if since else "")
+
+
+def cause_text(feature, differing=(),
+               unnamed="No expected-table row of these cases names a model feature"):
+    """What a cause's block says below its title: the feature's meaning, or
+    for the unexplained, what names no feature (`unnamed`) and which features
+    (if any) the kernels on the two sides differ in."""
+    f = FEATURES.get(feature) if feature else None
+    if f:
+        return f"With {feature}, {f.meaning}."
+    if feature:
+        return f"{feature} is not a feature of the model: name one of sockreuse/model/features.py."
+    hint = (f" The kernels on the two sides differ in the model's "
+            f"{'features' if len(differing) > 1 else 'feature'} {', '.join(differing)}."
+            if differing else "")
+    return f"{unnamed}: a finding until a kernel change explains it." + hint
+
+
+EXPLORER_UNNAMED = "No entry of results/explore/notes.yaml matches these patterns"
 
 
 def version_key(release):
@@ -55,23 +89,23 @@ class Row:
 @dataclass
 class Change:
     """A row whose outcome differs across the kernels that ran it: `before`
-    are the kernels with the oldest kernel's outcome, `after` the others."""
-    note: str
+    are the kernels with the oldest kernel's outcome, `after` the others;
+    `feature` the model feature its table rows name, or None."""
+    feature: str
     before: tuple
     after: tuple
 
 
 @dataclass
 class Cause:
-    """Every changed row that one note (one kernel change) explains."""
-    note: str
+    """Every changed row that one model feature (one kernel change) explains;
+    feature None: the changed rows no feature explains."""
+    feature: str
     rows: list = field(default_factory=list)
 
     @property
     def title(self):
-        """A note starts with the change's commit subject; details follow in
-        parentheses (results/README.md)."""
-        return self.note.split(" (", 1)[0] if self.explained else self.note
+        return feature_title(self.feature)
 
     @property
     def split(self):
@@ -82,11 +116,11 @@ class Cause:
 
     @property
     def explained(self):
-        return self.note != UNEXPLAINED
+        return self.feature is not None
 
     def features(self, kernels):
         """The model features that the rows depend on and that the kernels on
-        the two sides do not share: what explains the change."""
+        the two sides do not share: what may explain an unexplained change."""
         before, after = self.split
         by_release = {k.release: set(k.features or ()) for k in kernels}
         used = {f for r in self.rows for c in r.cells if c and c.get("model")
@@ -109,8 +143,10 @@ def change_of(kernels, cells):
     first = seen[0][1]["observed"]
     before = tuple(k.release for k, c in seen if c["observed"] == first)
     after = tuple(k.release for k, c in seen if c["observed"] != first)
-    note = next((c.get("note") for _, c in seen if c.get("note")), None)
-    return Change(note or UNEXPLAINED, before, after)
+    # The row of the oldest kernel that names a feature; a row that changes
+    # twice is grouped under the first change.
+    feature = next((c.get("feature") for _, c in seen if c.get("feature")), None)
+    return Change(feature, before, after)
 
 
 def grid(kernels):
@@ -129,16 +165,15 @@ def grid(kernels):
 
 
 def causes(rows_by_rule):
-    """One Cause per kernel change (the commit subject its notes start with;
-    rows of different suites may add different details), unexplained changes
-    first, then by size."""
-    by_change = OrderedDict()
+    """One Cause per model feature, unexplained changes first, then by size."""
+    by_feature = OrderedDict()
     for rows in rows_by_rule.values():
         for row in rows:
             if row.change:
-                cause = Cause(row.change.note)
-                by_change.setdefault(cause.title, cause).rows.append(row)
-    return sorted(by_change.values(), key=lambda c: (c.explained, -len(c.rows), c.note))
+                f = row.change.feature
+                by_feature.setdefault(f, Cause(f)).rows.append(row)
+    return sorted(by_feature.values(),
+                  key=lambda c: (c.explained, -len(c.rows), c.feature or ""))
 
 
 def unexplained(kernels):
@@ -151,10 +186,21 @@ def finding_sentence(cause, kernels=()):
     ids = [r.id for r in cause.rows]
     sample = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
     verb = "differs" if len(after) == 1 else "differ"
-    features = cause.features(kernels) if kernels else []
-    by = f"; the model's feature {', '.join(features)} explains it" if features else ""
+    features = cause.features(kernels) if kernels and not cause.explained else []
+    by = (f"; the kernels on the two sides differ in the model's "
+          f"{'features' if len(features) > 1 else 'feature'} {', '.join(features)}"
+          if features else "")
     return (f"{cause.title}: {', '.join(after)} {verb} from {', '.join(before)} in "
             f"{len(ids)} row{'s' if len(ids) != 1 else ''} ({sample}){by}.")
+
+
+def explorer_sentence(cause, doc):
+    """A findings line for one cause of the explorer's cross-kernel section."""
+    largest = cause["differences"][0]["sides"]
+    n = cause["patterns"]
+    return (f"Explorer, {feature_title(cause['feature'])}: {cause['sequences']} of "
+            f"{doc['sequences']} sequences in {n} pattern{'s' if n != 1 else ''} "
+            f"({largest}{'; ...' if len(cause['differences']) > 1 else ''}).")
 
 
 def claims_status(claim_list, kernels):

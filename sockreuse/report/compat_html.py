@@ -1,13 +1,15 @@
 """index.html: the compatibility report as one self-contained page (no
 network, no external script): findings first, behaviour changes grouped by
-cause (collapsed), a two-kernel diff view, the full grid, the seed claims."""
+cause (collapsed), the explorer's cross-kernel patterns grouped by cause, a
+two-kernel diff view, the full grid, the seed claims. Written once, whole."""
 import html
 import json
 import os
 import re
 
 
-from sockreuse.report.compat import VERDICTS, finding_sentence
+from sockreuse.report.compat import (EXPLORER_UNNAMED, UNEXPLAINED_NAME, VERDICTS, cause_text,
+                                    explorer_sentence, feature_title, finding_sentence)
 from sockreuse import files
 
 e = html.escape
@@ -25,6 +27,11 @@ details.cause{background:#fff;border:1px solid #e5e7eb;border-left:4px solid #f5
 details.cause.unexplained{border-left-color:#dc2626}
 details.cause summary{cursor:pointer;font-weight:600}
 details.cause p{margin:6px 0;color:#374151}
+details.cause table{margin:4px 0 8px}
+.xgrid td.pat{white-space:normal;min-width:28em;max-width:52em}
+details.cause td.v{white-space:nowrap;max-width:none;overflow-wrap:normal}
+.findings strong,details.cause summary strong{font-family:ui-monospace,monospace;font-size:13px}
+.xgrid tr.rule td{background:#e0e7ff;font-weight:600;white-space:normal}
 .grid-wrap{overflow:auto;max-height:80vh;border:1px solid #d1d5db}
 .grid thead th{position:sticky;top:0;background:#f3f4f6;z-index:2;vertical-align:bottom;white-space:normal;max-width:10em}
 .grid td.case,.grid th.case{position:sticky;left:0;background:#fff;z-index:1;font-family:ui-monospace,monospace;font-size:12px;white-space:normal;min-width:16em;max-width:22em}
@@ -79,7 +86,7 @@ function render() {
     const id = document.createElement('td');
     id.className = 'case'; id.textContent = row.id;
     const why = document.createElement('td');
-    why.className = 'chg'; why.textContent = row.note || '';
+    why.className = 'chg'; why.textContent = row.cause || '';
     tr.append(id, cell(x), cell(y), why);
     body.append(tr); n++;
   }
@@ -111,14 +118,24 @@ def cell_td(c):
     return f"<td class=\"v {c['verdict']}\" title=\"{e(title)}\">{e(c['observed'] or '-')}</td>"
 
 
-def findings(causes, kernels, unexplained):
+def named(text, feature):
+    """text, escaped, with the cause's name in it (its feature, or
+    UNEXPLAINED) in bold."""
+    name = feature or UNEXPLAINED_NAME
+    head, found, tail = text.partition(name)
+    return f"{e(head)}<strong>{e(name)}</strong>{e(tail)}" if found else e(text)
+
+
+def findings(causes, kernels, unexplained, explorer):
     items = "".join(
         f"<li class=unexplained>The model does not explain {e(c['id'])} on {e(k.release)}: "
         f"observed {e(c['observed'])}, predicted {e(str(c['model']['predicted']))} "
         f"({e(rule_chain(c))})</li>" for k, c in unexplained)
     items += "".join(f"<li class=\"{'' if c.explained else 'unexplained'}\">"
-                     f"{'' if c.explained else 'Unexplained: '}"
-                     f"{e(finding_sentence(c, kernels))}</li>" for c in causes)
+                     f"{named(finding_sentence(c, kernels), c.feature)}</li>" for c in causes)
+    items += "".join(f"<li class=\"{'unexplained' if c['feature'] is None else ''}\">"
+                     f"{named(explorer_sentence(c, explorer), c['feature'])}</li>"
+                     for c in (explorer or {}).get("causes", ()))
     if not items:
         return "<p>None: every case has the same outcome on every kernel, as the model says.</p>"
     return f"<ul class=findings>{items}</ul>"
@@ -131,19 +148,57 @@ def cause_blocks(kernels, causes):
         before, after = c.split
         rows = "".join(f"<tr><td class=case>{breakable(r.id)}</td>"
                        + "".join(cell_td(x) for x in r.cells) + "</tr>" for r in c.rows)
-        features = c.features(kernels)
-        by = f"; model feature {', '.join(features)}" if features else ""
         out.append(
             f"<details class=\"cause{'' if c.explained else ' unexplained'}\">"
-            f"<summary>{e(c.title)}{e(by)} — {len(c.rows)} row{'s' if len(c.rows) != 1 else ''}; "
+            f"<summary>{named(c.title, c.feature)} — "
+            f"{len(c.rows)} row{'s' if len(c.rows) != 1 else ''}; "
             f"{e(', '.join(after))} {'differs' if len(after) == 1 else 'differ'} from "
             f"{e(', '.join(before))}</summary>"
-            f"<p>{e(c.note)}</p><table><tr><th>case</th>{heads}</tr>{rows}</table></details>")
+            f"<p>{e(cause_text(c.feature, c.features(kernels)))}</p>"
+            f"<table><tr><th>case</th>{heads}</tr>{rows}</table></details>")
     return "".join(out)
 
 
+def explorer_section(doc):
+    """The explorer's cross-kernel patterns, one block per cause (feature)."""
+    if not doc:
+        return ""
+    ks = doc["kernels"]
+    heads = "".join(f"<th>{breakable(r)}</th>" for r in ks)
+    blocks = []
+    for c in doc["causes"]:
+        rows = []
+        for d in c["differences"]:
+            rows.append(f"<tr class=rule><td colspan={len(ks) + 2}>{e(d['sides'])} — "
+                        f"{d['sequences']} sequences in {len(d['patterns'])} pattern"
+                        f"{'s' if len(d['patterns']) != 1 else ''}</td></tr>")
+            rows += [f"<tr><td class=pat>{e(p['description'])}</td><td>{p['count']}</td>"
+                     + "".join(f"<td class=v>{e(p['outcomes'][r])}</td>" for r in ks) + "</tr>"
+                     for p in (doc["patterns"][i] for i in d["patterns"])]
+        blocks.append(
+            f"<details class=\"cause{'' if c['feature'] else ' unexplained'}\">"
+            f"<summary>{named(feature_title(c['feature']), c['feature'])} — "
+            f"{c['sequences']} sequences in "
+            f"{c['patterns']} pattern{'s' if c['patterns'] != 1 else ''}</summary>"
+            f"<p>{e(cause_text(c['feature'], unnamed=EXPLORER_UNNAMED))}</p>"
+            f"<table class=xgrid><tr><th>pattern</th><th>sequences</th>{heads}</tr>"
+            f"{''.join(rows)}</table></details>")
+    body = "".join(blocks) or "<p>None: every kernel gives every sequence the same outcome.</p>"
+    return (f"<h2 id=explorer>Explorer: where the kernels disagree</h2>"
+            f"<p>{doc['sequences']} two-socket sequences (explore/space.yaml) on "
+            f"{len(ks)} kernels; {doc['differing']} differ, in {len(doc['patterns'])} patterns "
+            f"from {len(doc['causes'])} cause{'s' if len(doc['causes']) != 1 else ''} "
+            f"(<a href=\"explore.json\">explore.json</a>).</p>{body}")
+
+
+def cause_name(row):
+    if not row.change:
+        return ""
+    return row.change.feature or UNEXPLAINED_NAME
+
+
 def diff_data(kernels, grid):
-    rows = [{"id": r.id, "note": r.change.note if r.change else "",
+    rows = [{"id": r.id, "cause": cause_name(r),
              "cells": [[c["observed"], c["verdict"], rule_chain(c)] if c else None
                        for c in r.cells]}
             for rs in grid.values() for r in rs]
@@ -164,7 +219,8 @@ def write(path, report):
     for rule, rows in grid.items():
         body.append(f"<tr class=rule><td colspan={len(kernels) + 2}>{e(rule)}</td></tr>")
         for r in rows:
-            mark = f"{e(r.change.note)}" if r.change else ""
+            mark = (f"<span title=\"{e(feature_title(r.change.feature))}\">"
+                    f"{breakable(cause_name(r))}</span>" if r.change else "")
             body.append(f"<tr class=\"{'changed' if r.change else 'same'}\"><td class=case>"
                         f"{breakable(r.id)}</td>{''.join(cell_td(c) for c in r.cells)}"
                         f"<td class=chg>{mark}</td></tr>")
@@ -192,8 +248,9 @@ def write(path, report):
 <header><h1>sockreuse compatibility report</h1>
 <div>{len(kernels)} kernels, {sum(len(v) for v in grid.values())} cases, {changed} rows change across kernels, from {len(causes)} cause{'s' if len(causes) != 1 else ''}</div></header>
 <main>
-<h2>Findings</h2>{findings(causes, kernels, report["unexplained"])}
+<h2>Findings</h2>{findings(causes, kernels, report["unexplained"], report.get("explorer"))}
 <h2>Behaviour changes by cause</h2>{cause_blocks(kernels, causes) or '<p>None.</p>'}
+{explorer_section(report.get("explorer"))}
 <h2 id=diff-title>Two kernels side by side</h2>
 <div id=diff>Compare <select id=diff-a></select> with <select id=diff-b></select><span class=count id=diff-count></span>
 <table><thead><tr><th>case</th><th id=diff-ha></th><th id=diff-hb></th><th>cause</th></tr></thead><tbody id=diff-rows></tbody></table></div>

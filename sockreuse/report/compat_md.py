@@ -1,9 +1,11 @@
 """compat.md: the compatibility report as Markdown, for a CI artefact or a
-pull request. Same content as the page, without the interactive diff view."""
+pull request. Same content as the page, without the interactive diff view.
+Written once, whole."""
 import os
 
 
-from sockreuse.report.compat import finding_sentence
+from sockreuse.report.compat import (EXPLORER_UNNAMED, cause_text, explorer_sentence,
+                                    feature_title, finding_sentence)
 from sockreuse import files
 
 
@@ -15,8 +17,10 @@ def write(path, report):
     lines += [f"- **the model does not explain** `{c['id']}` on {k.release}: observed "
               f"`{c['observed']}`, predicted `{c['model']['predicted']}` "
               f"({' > '.join(c['model']['rules'])})" for k, c in report["unexplained"]]
-    lines += [f"- {'**unexplained** ' if not c.explained else ''}{finding_sentence(c, kernels)}"
-              for c in causes] or ["- None: every case has the same outcome on every kernel."]
+    lines += ([f"- {finding_sentence(c, kernels)}" for c in causes]
+              or ["- None: every case has the same outcome on every kernel."])
+    explorer = report.get("explorer")
+    lines += [f"- {explorer_sentence(c, explorer)}" for c in (explorer or {}).get("causes", ())]
     lines += ["", "| kernel | table | accelerator | pass | fail | new | error | skip | results |",
               "|---|---|---|---|---|---|---|---|---|"]
     for k in kernels:
@@ -36,11 +40,7 @@ def write(path, report):
     lines += ["", "## Behaviour changes by cause", ""]
     for c in causes:
         before, after = c.split
-        features = c.features(kernels)
-        lines += [f"### {c.title}", "", f"{c.note}", ""]
-        if features:
-            lines += [f"The model's feature {', '.join(features)} explains it.", ""]
-        lines += [
+        lines += [f"### {c.title}", "", cause_text(c.feature, c.features(kernels)), "",
                   f"Before: {', '.join(before)}. After: {', '.join(after)}.", "",
                   "| case | " + " | ".join(k.release for k in kernels) + " |",
                   "|---|" + "---|" * len(kernels)]
@@ -50,6 +50,7 @@ def write(path, report):
         lines.append("")
     if not causes:
         lines.append("None: every case has the same outcome on every kernel.")
+    lines += explorer_section(explorer)
     lines += ["", "## All cases", "", "| case | " + " | ".join(k.release for k in kernels) + " |",
               "|---|" + "---|" * len(kernels)]
     for rule, rows in grid.items():
@@ -65,3 +66,29 @@ def write(path, report):
         lines.append(f"| {cl['seed']} | {cl['claim']} | `{cl['case']}` | `{cl['claimed']}` | "
                      + " | ".join(txt for _, txt in per) + " |")
     files.write_atomic(path, "\n".join(lines) + "\n")
+
+
+def explorer_section(doc):
+    """The explorer's cross-kernel patterns, one subsection per cause (feature)."""
+    if not doc:
+        return []
+    ks = doc["kernels"]
+    n = len(doc["causes"])
+    lines = ["", "## Explorer: where the kernels disagree", "",
+             f"{doc['sequences']} two-socket sequences (explore/space.yaml) on {len(ks)} kernels; "
+             f"{doc['differing']} differ, in {len(doc['patterns'])} patterns from {n} "
+             f"cause{'s' if n != 1 else ''} ([explore.json](explore.json)).", ""]
+    if not doc["causes"]:
+        lines += ["None: every kernel gives every sequence the same outcome.", ""]
+    for c in doc["causes"]:
+        lines += [f"### {feature_title(c['feature'])}", "",
+                  cause_text(c["feature"], unnamed=EXPLORER_UNNAMED), "",
+                  "| pattern | sequences | " + " | ".join(ks) + " |",
+                  "|---|---|" + "---|" * len(ks)]
+        for d in c["differences"]:
+            lines.append(f"| **{d['sides']}** — {d['sequences']} sequences | |" + " |" * len(ks))
+            lines += [f"| {p['description']} | {p['count']} | "
+                      + " | ".join(f"`{p['outcomes'][r]}`" for r in ks) + " |"
+                      for p in (doc["patterns"][i] for i in d["patterns"])]
+        lines.append("")
+    return lines

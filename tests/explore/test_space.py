@@ -95,8 +95,10 @@ def test_cross_kernel_patterns_name_the_kernels_on_each_side(sp, combos):
     changed = {k: ("ok" if sp.parse_key(k)["a1"] == "maps0" and sp.parse_key(k)["a2"] == "lo4"
                    and sp.parse_key(k)["proto"] == "tcp" else t) for k, t in base.items()}
     runs = [("6.12.1", base), ("5.10.9", base), ("6.1.0-50", changed)]
-    notes = [{"match": {"a1": ["maps0"]}, "outcomes": {"6.1": "ok"}, "note": "a 6.1 corner"},
-             {"match": {"a1": ["maps0"]}, "outcomes": {"6.1": "bind:EADDRINUSE"}, "note": "no"}]
+    notes = [{"match": {"a1": ["maps0"]}, "outcomes": {"6.1": "ok"},
+              "feature": "bhash2_mapped_any_gap"},
+             {"match": {"a1": ["maps0"]}, "outcomes": {"6.1": "bind:EADDRINUSE"},
+              "feature": "reuseport_inet_only"}]
     doc = crosskernel.build(runs, sp, notes)
     assert doc["kernels"] == ["5.10.9", "6.1.0-50", "6.12.1"]
     assert doc["differing"] == 4 * 34 * 4 * 3 * 2  # tcp states x first settings x o2, d2, euid
@@ -108,4 +110,8 @@ def test_cross_kernel_patterns_name_the_kernels_on_each_side(sp, combos):
     assert p["outcomes"] == {"5.10.9": "bind:EADDRINUSE", "6.1.0-50": "ok",
                              "6.12.1": "bind:EADDRINUSE"}
     assert "ok on 6.1.0-50; bind:EADDRINUSE on 5.10.9, 6.12.1" in p["pattern"]
-    assert p["note"] == "a 6.1 corner" and p["count"] == doc["differing"]
+    assert p["feature"] == "bhash2_mapped_any_gap" and p["count"] == doc["differing"]
+    assert doc["causes"] == [{"feature": "bhash2_mapped_any_gap", "sequences": p["count"],
+                              "patterns": 1, "differences": [{
+                                  "sides": "ok on 6.1.0-50; bind:EADDRINUSE on 5.10.9, 6.12.1",
+                                  "sequences": p["count"], "patterns": [0]}]}]
