@@ -70,7 +70,9 @@ class Kernel:
         vm_path = os.path.join(os.path.dirname(path), "vm.json")
         self.vm = json.load(open(vm_path)) if os.path.isfile(vm_path) else None
         self.host = self.vm is None
-        self.table = os.path.basename(self.doc["kernel"].get("table") or "none")
+        # The delta that set this kernel apart from base.yaml (or the one table).
+        table = self.doc["kernel"].get("table") or {}
+        self.table = os.path.basename(table.get("delta") or table.get("base") or "none")
         self.features = (self.doc.get("model") or {}).get("features")
 
     @property

@@ -61,8 +61,9 @@ def make_runs(base):
                    "fail": sum(c["verdict"] == "fail" for c in cases),
                    "new": sum(c["verdict"] == "new" for c in cases), "error": 0, "skip": 0,
                    "by_rule": {}, "wall_s": 1.0}
-        doc = {"kernel": {"release": release, "table": f"results/expected/{release[:4]}.yaml",
-                          "table_warning": None}, "mode": "root", "cases": cases,
+        table = {"base": "results/expected/base.yaml", "series": release[:4], "warning": None,
+                 "delta": f"results/expected/{release[:4]}.yaml", "complete": False}
+        doc = {"kernel": {"release": release, "table": table, "table_warning": None}, "mode": "root", "cases": cases,
                "summary": summary, "model": {"features": DECLARED[release]}}
         (d / "results.json").write_text(json.dumps(doc))
         if accel:
