@@ -16,6 +16,7 @@
 #include "fixtures/bpf.h"
 #include "fixtures/cpu.h"
 #include "fixtures/flows.h"
+#include "fixtures/json.h"
 #include "netns/error.h"
 
 namespace sr {
@@ -149,78 +150,90 @@ Outcome by_processing_cpu(Ctx& ctx, Proto proto, const char* ip) {
                                                std::to_string(cpus[1]) + "; " + describe(d)};
 }
 
+// What the model (sockreuse/model/r10_cpu.py) predicts from. CPUs are named
+// by their index among the case's CPUs (need_cpus: the first usable ones):
+// member_cpus[i] is member i+1's SO_INCOMING_CPU (null: never set), and the
+// flows come from each CPU of flows_from_cpus in turn.
+Json incoming(Proto proto, const char* ip, When when, const std::vector<Json>& member_cpus,
+              const std::vector<int>& closed, const std::vector<int>& flows_from, bool selftest) {
+  Json::Members m = {{"kind", "r10_incoming_cpu"},
+                     {"proto", proto_name(proto)},
+                     {"bind", ip},
+                     {"cpus", 2},
+                     {"member_cpus", Json::list(member_cpus)},
+                     {"set_incoming_cpu", when_name(when, proto)},
+                     {"closed_before_flows", Json::ints(closed)},
+                     {"flows_from_cpus", Json::ints(flows_from)}};
+  if (selftest) m.emplace_back("selftest", "so_incoming_cpu.c");
+  return Json::object(m);
+}
+
 const bool registered = [] {
-  const std::string fix = "soreuseport: Fix socket selection for SO_INCOMING_CPU.";
+  // The fix the cases show is the feature incoming_cpu_select
+  // ("soreuseport: Fix socket selection for SO_INCOMING_CPU.").
+  const std::vector<Json> per_cpu = {0, 1};
+  const std::vector<int> both = {0, 1};
   for (Proto proto : {Proto::tcp, Proto::udp}) {
     std::string p = proto_name(proto);
     for (When when : {When::before_reuseport, When::before_listen, When::after_listen,
                       When::after_all_listen}) {
-      add_case(
-          {p + "4.r10.incoming_cpu." + when_name(when, proto),
-           "R10",
-           {{"kind", "r10_incoming_cpu"},
-            {"proto", p},
-            {"members", "2, one per CPU"},
-            {"SO_INCOMING_CPU", when_name(when, proto)},
-            {"flows_from", "every member's CPU"},
-            {"selftest", "so_incoming_cpu.c"},
-            {"change", fix}},
-           [proto, when](Ctx& ctx) { return incoming_cpu(ctx, proto, kSrv4, when, Unset::none); }});
+      add_case(p + "4.r10.incoming_cpu." + when_name(when, proto), "R10",
+               std::string("2 members, one per CPU, SO_INCOMING_CPU set ") +
+                   when_name(when, proto) + "; flows from every member's CPU",
+               incoming(proto, kSrv4, when, per_cpu, {}, both, true), [proto, when](Ctx& ctx) {
+                 return incoming_cpu(ctx, proto, kSrv4, when, Unset::none);
+               });
     }
-    add_case({p + "6.r10.incoming_cpu." + when_name(When::after_all_listen, proto),
-              "R10",
-              {{"kind", "r10_incoming_cpu"},
-               {"proto", p},
-               {"members", "2, one per CPU"},
-               {"SO_INCOMING_CPU", when_name(When::after_all_listen, proto)},
-               {"flows_from", "every member's CPU"},
-               {"change", fix}},
-              [proto](Ctx& ctx) {
-                return incoming_cpu(ctx, proto, kSrv6, When::after_all_listen, Unset::none);
-              }});
+    add_case(p + "6.r10.incoming_cpu." + when_name(When::after_all_listen, proto), "R10",
+             std::string("2 members on ") + kSrv6 + ", one per CPU, SO_INCOMING_CPU set " +
+                 when_name(When::after_all_listen, proto) + "; flows from every member's CPU",
+             incoming(proto, kSrv6, When::after_all_listen, per_cpu, {}, both, false),
+             [proto](Ctx& ctx) {
+               return incoming_cpu(ctx, proto, kSrv6, When::after_all_listen, Unset::none);
+             });
   }
   for (Unset unset : {Unset::closed, Unset::kept}) {
-    add_case({std::string("tcp4.r10.incoming_cpu.member_without_cpu.") +
-                  (unset == Unset::closed ? "closed" : "listening"),
-              "R10",
-              {{"kind", "r10_incoming_cpu"},
-               {"proto", "tcp"},
-               {"members", std::string("2, one per CPU, and one without SO_INCOMING_CPU, ") +
-                               (unset == Unset::closed ? "closed before the flows" : "listening")},
-               {"SO_INCOMING_CPU", "before_listen"},
-               {"flows_from", "every member's CPU"},
-               {"selftest", "so_incoming_cpu.c"},
-               {"change", fix}},
-              [unset](Ctx& ctx) {
-                return incoming_cpu(ctx, Proto::tcp, kSrv4, When::before_listen, unset);
-              }});
+    bool closed = unset == Unset::closed;
+    add_case(std::string("tcp4.r10.incoming_cpu.member_without_cpu.") +
+                 (closed ? "closed" : "listening"),
+             "R10",
+             std::string("2 members, one per CPU, and one without SO_INCOMING_CPU, ") +
+                 (closed ? "closed before the flows" : "listening") +
+                 "; flows from every member's CPU",
+             incoming(Proto::tcp, kSrv4, When::before_listen, {0, 1, nullptr},
+                      closed ? std::vector<int>{3} : std::vector<int>{}, both, true),
+             [unset](Ctx& ctx) {
+               return incoming_cpu(ctx, Proto::tcp, kSrv4, When::before_listen, unset);
+             });
   }
-  add_case({"udp4.r10.incoming_cpu.no_member_for_cpu",
-            "R10",
-            {{"kind", "r10_incoming_cpu"},
-             {"proto", "udp"},
-             {"members", "3, one with SO_INCOMING_CPU of the other CPU"},
-             {"SO_INCOMING_CPU", "after_bind"},
-             {"flows_from", "a CPU no member set"},
-             {"selftest", "so_incoming_cpu.c"}},
-            no_member_for_cpu});
+  add_case("udp4.r10.incoming_cpu.no_member_for_cpu", "R10",
+           "3 members, one with SO_INCOMING_CPU of the other CPU; flows from a CPU no member set",
+           incoming(Proto::udp, kSrv4, When::after_listen, {0, nullptr, nullptr}, {}, {1}, true),
+           no_member_for_cpu);
   for (auto [tag, proto, ip] :
        {std::tuple{"udp4", Proto::udp, kSrv4}, std::tuple{"udp6", Proto::udp, kSrv6},
         std::tuple{"tcp4", Proto::tcp, kSrv4}, std::tuple{"tcp6", Proto::tcp, kSrv6}}) {
     Proto pr = proto;
     const char* addr = ip;
-    add_case({std::string(tag) + ".r10.cbpf.processing_cpu",
-              "R10",
-              {{"kind", "r10_program"},
-               {"proto", proto_name(proto)},
-               {"attach", "SO_ATTACH_REUSEPORT_CBPF"},
-               {"members", "one per CPU, member i on CPU i"},
-               {"program_returns", "SKF_AD_CPU, the CPU processing the packet"},
-               {"attached_to", "member 1 after every bind"},
-               {"then", "nothing"},
-               {"program", "returns SKF_AD_CPU"},
-               {"selftest", "reuseport_bpf_cpu.c"}},
-              [pr, addr](Ctx& ctx) { return by_processing_cpu(ctx, pr, addr); }});
+    // members null: one member per CPU index, as many as the highest CPU's
+    // number plus one, known only when the case runs.
+    add_case(std::string(tag) + ".r10.cbpf.processing_cpu", "R10",
+             "one member per CPU, member i on CPU i; a SO_ATTACH_REUSEPORT_CBPF program on "
+             "member 1 after every bind returns SKF_AD_CPU, the CPU processing the packet",
+             Json::object({{"kind", "r10_program"},
+                           {"proto", proto_name(proto)},
+                           {"bind", ip},
+                           {"send_to", ip},
+                           {"members", nullptr},
+                           {"members_per_cpu", 1},
+                           {"reuseport", true},
+                           {"program", Json::object({{"attach", "cbpf"},
+                                                     {"returns", "cpu"},
+                                                     {"attached_to", Json::ints({1})},
+                                                     {"when", "after_all_bind"}})},
+                           {"then", nullptr},
+                           {"selftest", "reuseport_bpf_cpu.c"}}),
+             [pr, addr](Ctx& ctx) { return by_processing_cpu(ctx, pr, addr); });
   }
   return true;
 }();

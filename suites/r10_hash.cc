@@ -16,6 +16,7 @@
 
 #include "fixtures/connection.h"
 #include "fixtures/flows.h"
+#include "fixtures/json.h"
 #include "netns/error.h"
 
 namespace sr {
@@ -95,6 +96,37 @@ Outcome run(Ctx& ctx, Proto proto, const char* ip, Change change) {
   return {change == Change::joins ? "only_to_new" : "only_from_leaver", detail};
 }
 
+// What the model (sockreuse/model/r10_steering.py) predicts from: the group
+// before the change, and the change between the rounds (null: none), as a
+// step: {"op": "join", "member": 3} or {"op": "close", "member": 1}.
+Json change_step(Change c) {
+  switch (c) {
+    case Change::joins:
+      return Json::object({{"op", "join"}, {"member", 3}});
+    case Change::last_leaves:
+      return Json::object({{"op", "close"}, {"member", 3}});
+    case Change::first_leaves:
+      return Json::object({{"op", "close"}, {"member", 1}});
+    case Change::none:
+      break;
+  }
+  return nullptr;
+}
+
+const char* in_words(Change c) {
+  switch (c) {
+    case Change::joins:
+      return "2 members, then a third member joins";
+    case Change::last_leaves:
+      return "3 members, then the last member leaves";
+    case Change::first_leaves:
+      return "3 members, then the first member leaves";
+    case Change::none:
+      break;
+  }
+  return "3 members, no change";
+}
+
 const bool registered = [] {
   struct Row {
     const char* name;
@@ -110,20 +142,16 @@ const bool registered = [] {
       Proto p = proto;
       const char* addr = ip;
       Change c = row.change;
-      add_case({std::string(tag) + ".r10.hash." + row.name,
-                "R10",
-                {{"kind", "r10_hash"},
-                 {"proto", proto_name(proto)},
-                 {"bind", ip},
-                 {"flows", std::to_string(kFlows)},
-                 {"change", c == Change::joins          ? "a third member joins"
-                            : c == Change::last_leaves  ? "the last member leaves"
-                            : c == Change::first_leaves ? "the first member leaves"
-                                                        : "none"},
-                 {"members", c == Change::joins  ? "2, then 3"
-                             : c == Change::none ? "3"
-                                                 : "3, then 2"}},
-                [p, addr, c](Ctx& ctx) { return run(ctx, p, addr, c); }});
+      add_case(std::string(tag) + ".r10.hash." + row.name, "R10",
+               std::string(in_words(c)) + " between two rounds of the same " +
+                   std::to_string(kFlows) + " flows",
+               Json::object({{"kind", "r10_hash"},
+                             {"proto", proto_name(proto)},
+                             {"bind", ip},
+                             {"flows", kFlows},
+                             {"members", c == Change::joins ? 2 : 3},
+                             {"then", change_step(c)}}),
+               [p, addr, c](Ctx& ctx) { return run(ctx, p, addr, c); });
     }
   }
   return true;

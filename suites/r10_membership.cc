@@ -17,6 +17,7 @@
 
 #include "fixtures/bpf.h"
 #include "fixtures/flows.h"
+#include "fixtures/json.h"
 #include "fixtures/sequence.h"
 #include "netns/error.h"
 
@@ -160,133 +161,152 @@ Outcome connected_member(Ctx& ctx, const char* ip, const char* dst, const char* 
           setup + "31 other flows ask for index " + std::to_string(asked) + "; " + describe(d)};
 }
 
-// What the model (runner/sockreuse_model/r10_membership.py) replays: the
-// members' steps in order ("m2 bind 198.51.100.1", "m1 listen", "m1 attach",
-// "m2 close", "m2 connect PEER"), and the flows: who sends them, how many ask
-// for each index, and which indexes in turn.
-std::string joined(const std::vector<std::string>& steps) {
-  std::string out;
-  for (const std::string& s : steps) out += (out.empty() ? "" : "; ") + s;
-  return out;
+// What the model (sockreuse/model/r10_membership.py) replays: the members'
+// steps in order, each {"member": 1, "op": "bind"|"listen"|"attach"|"close"|
+// "shutdown"|"connect"} with "addr" (bind, connect) and "dev" (a bind to a
+// device); and the flows: who sends them, how many ask for each index, and
+// which indexes in turn.
+struct Where {
+  std::string addr;
+  const char* dev = nullptr;
+};
+
+Json step(int member, const char* op, const Where& at = {}) {
+  Json::Members m = {{"member", member}, {"op", op}};
+  if (!at.addr.empty()) m.emplace_back("addr", at.addr);
+  if (at.dev) m.emplace_back("dev", at.dev);
+  return Json::object(m);
 }
 
-// Members 1..n bound to `where[i]` (an address, or an address%device), and for
-// TCP listening in the same order.
-std::vector<std::string> group_steps(Proto proto, const std::vector<std::string>& where) {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < where.size(); ++i)
-    out.push_back("m" + std::to_string(i + 1) + " bind " + where[i]);
+// Members 1..n bound to `where[i]`, and for TCP listening in the same order.
+std::vector<Json> group_steps(Proto proto, const std::vector<Where>& where) {
+  std::vector<Json> out;
+  for (size_t i = 0; i < where.size(); ++i) out.push_back(step(int(i) + 1, "bind", where[i]));
   if (proto == Proto::tcp)
-    for (size_t i = 0; i < where.size(); ++i)
-      out.push_back("m" + std::to_string(i + 1) + " listen");
+    for (size_t i = 0; i < where.size(); ++i) out.push_back(step(int(i) + 1, "listen"));
   return out;
 }
 
-std::vector<std::string> plus(std::vector<std::string> a, const std::vector<std::string>& b) {
+std::vector<Json> plus(std::vector<Json> a, const std::vector<Json>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
 
-Params membership(Proto proto, const std::string& scenario, const std::vector<std::string>& steps,
-                  const char* indexes, const char* per_index = "4",
-                  const char* from = "other peers", const char* send_to = kSrv4) {
+// flows_from: "other_peers", or "connected_peer" (the peer a member connected to).
+Json::Members membership(Proto proto, const std::vector<Json>& steps,
+                         const std::vector<int>& indexes, int per_index = kPerIndex,
+                         const char* from = "other_peers", const char* send_to = kSrv4) {
   return {{"kind", "r10_membership"},
           {"proto", proto_name(proto)},
-          {"attach", "SO_ATTACH_REUSEPORT_CBPF"},
-          {"program", "returns the source port's low byte"},
-          {"scenario", scenario},
-          {"steps", joined(steps)},
+          {"program", Json::object({{"attach", "cbpf"}, {"returns", "src_port_low_byte"}})},
+          {"steps", Json::list(steps)},
           {"send_to", send_to},
           {"arrives_on", "s0"},
           {"flows_from", from},
-          {"indexes_asked", indexes},
+          {"indexes_asked", Json::ints(indexes)},
           {"flows_per_index", per_index}};
 }
 
+std::string in_words(const std::string& scenario) {
+  return scenario +
+         "; a SO_ATTACH_REUSEPORT_CBPF program returns the member index in the source port's low "
+         "byte";
+}
+
 const bool registered = [] {
-  const std::string a = kSrv4;
-  add_case({"tcp4.r10.membership.listens_last", "R10",
-            membership(Proto::tcp, "member 1 binds first, listens last",
-                       {"m1 bind " + a, "m2 bind " + a, "m3 bind " + a, "m2 listen", "m3 listen",
-                        "m2 attach", "m1 listen"},
-                       "0,1,2"),
-            listens_last});
-  add_case({"udp4.r10.membership.binds_after_attach", "R10",
-            membership(Proto::udp, "members 2, 3 bind after the attach",
-                       {"m1 bind " + a, "m1 attach", "m2 bind " + a, "m3 bind " + a}, "0,1,2"),
-            binds_after_attach});
+  const Where a{kSrv4};
+  add_case("tcp4.r10.membership.listens_last", "R10",
+           in_words("member 1 binds first, listens last"),
+           Json::object(membership(
+               Proto::tcp,
+               {step(1, "bind", a), step(2, "bind", a), step(3, "bind", a), step(2, "listen"),
+                step(3, "listen"), step(2, "attach"), step(1, "listen")},
+               {0, 1, 2})),
+           listens_last);
+  add_case("udp4.r10.membership.binds_after_attach", "R10",
+           in_words("members 2, 3 bind after the attach"),
+           Json::object(membership(
+               Proto::udp,
+               {step(1, "bind", a), step(1, "attach"), step(2, "bind", a), step(3, "bind", a)},
+               {0, 1, 2})),
+           binds_after_attach);
   for (Proto proto : {Proto::udp, Proto::tcp}) {
-    std::vector<std::string> three = group_steps(proto, {a, a, a});
+    std::vector<Json> three = group_steps(proto, {a, a, a});
     add_case(
-        {proto_name(proto) + "4.r10.membership.first_member_closes", "R10",
-         membership(proto, proto == Proto::udp ? "member 1 of 3 closes" : "listener 1 of 3 closes",
-                    plus(three, {"m1 attach", "m1 close"}), "0,1"),
-         [proto](Ctx& ctx) { return leaves(ctx, proto, 0, false, false); }});
+        proto_name(proto) + "4.r10.membership.first_member_closes", "R10",
+        in_words(proto == Proto::udp ? "member 1 of 3 closes" : "listener 1 of 3 closes"),
+        Json::object(membership(proto, plus(three, {step(1, "attach"), step(1, "close")}), {0, 1})),
+        [proto](Ctx& ctx) { return leaves(ctx, proto, 0, false, false); });
   }
-  std::vector<std::string> three = group_steps(Proto::tcp, {a, a, a});
-  add_case({"tcp4.r10.membership.member_shuts_down", "R10",
-            membership(Proto::tcp, "listener 2 of 3 shuts down",
-                       plus(three, {"m1 attach", "m2 shutdown"}), "0,1"),
-            [](Ctx& ctx) { return leaves(ctx, Proto::tcp, 1, true, false); }});
-  add_case({"tcp4.r10.membership.shut_down_member_listens_again", "R10",
-            membership(Proto::tcp, "listener 2 of 3 shuts down, listens",
-                       plus(three, {"m1 attach", "m2 shutdown", "m2 listen"}), "0,1,2"),
-            [](Ctx& ctx) { return leaves(ctx, Proto::tcp, 1, true, true); }});
+  std::vector<Json> three = group_steps(Proto::tcp, {a, a, a});
+  add_case("tcp4.r10.membership.member_shuts_down", "R10", in_words("listener 2 of 3 shuts down"),
+           Json::object(membership(Proto::tcp,
+                                   plus(three, {step(1, "attach"), step(2, "shutdown")}), {0, 1})),
+           [](Ctx& ctx) { return leaves(ctx, Proto::tcp, 1, true, false); });
+  add_case("tcp4.r10.membership.shut_down_member_listens_again", "R10",
+           in_words("listener 2 of 3 shuts down, listens"),
+           Json::object(membership(
+               Proto::tcp, plus(three, {step(1, "attach"), step(2, "shutdown"), step(2, "listen")}),
+               {0, 1, 2})),
+           [](Ctx& ctx) { return leaves(ctx, Proto::tcp, 1, true, true); });
   for (Proto proto : {Proto::udp, Proto::tcp}) {
-    std::string p = proto_name(proto), any = kAny4, b = kSrv4b;
-    add_case({p + "4.r10.membership.devices", "R10",
-              membership(
-                  proto, "0.0.0.0 on s0, s1, s0; sent via s0",
-                  plus(group_steps(proto, {any + "%s0", any + "%s1", any + "%s0"}), {"m1 attach"}),
-                  "0,1"),
-              [proto](Ctx& ctx) { return split(ctx, proto, true); }});
-    add_case({p + "4.r10.membership.addresses", "R10",
-              membership(proto, "198.51.100.1, 203.0.113.1, 198.51.100.1",
-                         plus(group_steps(proto, {a, b, a}), {"m1 attach"}), "0,1"),
-              [proto](Ctx& ctx) { return split(ctx, proto, false); }});
+    std::string p = proto_name(proto);
+    const Where b{kSrv4b};
+    const Where on_s0{kAny4, "s0"}, on_s1{kAny4, "s1"};
+    add_case(
+        p + "4.r10.membership.devices", "R10",
+        in_words("members on 0.0.0.0 bound to s0, s1, s0; sent via s0"),
+        Json::object(membership(
+            proto, plus(group_steps(proto, {on_s0, on_s1, on_s0}), {step(1, "attach")}), {0, 1})),
+        [proto](Ctx& ctx) { return split(ctx, proto, true); });
+    add_case(p + "4.r10.membership.addresses", "R10",
+             in_words("members on 198.51.100.1, 203.0.113.1, 198.51.100.1"),
+             Json::object(membership(
+                 proto, plus(group_steps(proto, {a, b, a}), {step(1, "attach")}), {0, 1})),
+             [proto](Ctx& ctx) { return split(ctx, proto, false); });
   }
   struct Connected {
     const char* name;
     int asked;
     const char* scenario;
   };
+  // With the 4-tuple hash for connected UDP sockets (the feature
+  // udp_connected_leaves_group) a connected member leaves the group.
   for (auto [tag, ip, peer_ip] :
        {std::tuple{"udp4", kSrv4, kCli4}, std::tuple{"udp6", kSrv6, kCli6}}) {
     for (Connected c :
          {Connected{"peer_asks_other_index", -1, "its peer's flow asks for index 0"},
           Connected{"others_ask_its_index", 1, "other flows ask for index 1 (member 2)"},
           Connected{"others_ask_last_index", 2, "other flows ask for index 2 (member 3)"}}) {
-      std::string at = ip;
-      Params p = membership(Proto::udp, std::string("member 2 connected; ") + c.scenario,
-                            plus(group_steps(Proto::udp, {at, at, at}),
-                                 {"m1 attach", "m2 connect " + std::string(peer_ip)}),
-                            c.asked < 0    ? "0"
-                            : c.asked == 1 ? "1"
-                                           : "2",
-                            c.asked < 0 ? "1" : "31",
-                            c.asked < 0 ? "the connected peer" : "other peers", ip);
+      const Where at{ip};
+      Json::Members p = membership(Proto::udp,
+                                   plus(group_steps(Proto::udp, {at, at, at}),
+                                        {step(1, "attach"), step(2, "connect", {peer_ip})}),
+                                   {c.asked < 0 ? 0 : c.asked}, c.asked < 0 ? 1 : 31,
+                                   c.asked < 0 ? "connected_peer" : "other_peers", ip);
       p.emplace_back("bind", ip);
-      p.emplace_back("change", "udp: Add 4-tuple hash for connected socket");
       // The peer's flow reaches the connected member with or without a program.
-      if (c.asked < 0) p.emplace_back("expected_without_program", "the same");
+      if (c.asked < 0) p.emplace_back("same_without_program", true);
       const char *addr = ip, *peer = peer_ip;
       int asked = c.asked;
-      add_case({std::string(tag) + ".r10.membership.connected_member." + c.name, "R10", p,
-                [addr, peer, asked](Ctx& ctx) {
-                  return connected_member(ctx, addr, addr, peer, asked);
-                }});
+      add_case(
+          std::string(tag) + ".r10.membership.connected_member." + c.name, "R10",
+          in_words(std::string("member 2 connected; ") + c.scenario), Json::object(p),
+          [addr, peer, asked](Ctx& ctx) { return connected_member(ctx, addr, addr, peer, asked); });
     }
   }
   // Members on the wildcard address: connect() gives member 2 a local address,
   // which rehashes it, and that rehash has always taken it out of the group.
-  std::string any = kAny4;
-  Params wild = membership(Proto::udp, "member 2 of 3 on 0.0.0.0 connected; others ask for index 1",
-                           plus(group_steps(Proto::udp, {any, any, any}),
-                                {"m1 attach", "m2 connect " + std::string(kCli4)}),
-                           "1", "31");
+  const Where any{kAny4};
+  Json::Members wild = membership(Proto::udp,
+                                  plus(group_steps(Proto::udp, {any, any, any}),
+                                       {step(1, "attach"), step(2, "connect", {kCli4})}),
+                                  {1}, 31);
   wild.emplace_back("bind", kAny4);
-  add_case({"udp4.r10.membership.connected_member.wildcard.others_ask_its_index", "R10", wild,
-            [](Ctx& ctx) { return connected_member(ctx, kAny4, kSrv4, kCli4, 1); }});
+  add_case("udp4.r10.membership.connected_member.wildcard.others_ask_its_index", "R10",
+           in_words("member 2 of 3 on 0.0.0.0 connected; others ask for index 1"),
+           Json::object(wild),
+           [](Ctx& ctx) { return connected_member(ctx, kAny4, kSrv4, kCli4, 1); });
   return true;
 }();
 

@@ -18,6 +18,7 @@
 
 #include "fixtures/bpf.h"
 #include "fixtures/flows.h"
+#include "fixtures/json.h"
 #include "fixtures/listen_queue.h"
 #include "fixtures/sysctl_step.h"
 #include "fixtures/timewait.h"
@@ -53,12 +54,25 @@ const char* policy_name(const Row& r) {
   if (r.prog == Prog::plain) return "an sk_reuseport program without the migrate attach type";
   switch (r.policy) {
     case R10_MIGRATE_TO_TARGET:
-      return "select member 3";
+      return "a BPF_SK_REUSEPORT_SELECT_OR_MIGRATE program that selects member 3";
     case R10_MIGRATE_BY_KERNEL:
-      return "SK_PASS, nothing selected";
+      return "a BPF_SK_REUSEPORT_SELECT_OR_MIGRATE program that selects nothing, SK_PASS";
     default:
-      return "SK_DROP";
+      return "a BPF_SK_REUSEPORT_SELECT_OR_MIGRATE program that returns SK_DROP";
   }
+}
+
+// The program as the model (sockreuse/model/r10_migrate.py) reads it: its
+// attach type (null: a plain sk_reuseport program, never asked about
+// migration), the member it migrates to (null: none selected) and its verdict.
+Json program_of(const Row& r) {
+  bool migrates = r.prog == Prog::select_or_migrate;
+  return Json::object(
+      {{"attach", "ebpf"},
+       {"type", "sk_reuseport"},
+       {"attach_type", migrates ? Json("select_or_migrate") : nullptr},
+       {"migrate_to", migrates && r.policy == R10_MIGRATE_TO_TARGET ? Json(3) : nullptr},
+       {"verdict", migrates && r.policy == R10_MIGRATE_DROP ? "SK_DROP" : "SK_PASS"}});
 }
 
 int count_resets(const std::vector<Sock>& clients) {
@@ -195,21 +209,24 @@ const bool registered = [] {
     rows.push_back({std::string("tcp4.r10.migrate_prog.plain_program.close.migrate_req_") + req,
                     AF_INET, Prog::plain, 0, req, Gone::close, Held::queued});
   for (const Row& r : rows) {
-    add_case({r.id,
-              "R10",
-              {{"kind", "r10_migrate_prog"},
-               {"proto", "tcp"},
-               {"family", r.family == AF_INET ? "4" : "6"},
-               {"attach", "SO_ATTACH_REUSEPORT_EBPF"},
-               {"attach_type", r.prog == Prog::plain ? "none (a plain sk_reuseport program)"
-                                                     : "BPF_SK_REUSEPORT_SELECT_OR_MIGRATE"},
-               {"program", policy_name(r)},
-               {"members", "3; the program sends new connections to member 1, which goes"},
-               {"tcp_migrate_req", r.migrate_req},
-               {"listener_gone_by", r.gone == Gone::close ? "close" : "shutdown"},
-               {"held", r.held == Held::queued ? "accept queue" : "requests (TCP_DEFER_ACCEPT)"},
-               {"selftest", "migrate_reuseport.c"}},
-              [r](Ctx& ctx) { return run(ctx, r); }});
+    bool close = r.gone == Gone::close, queued = r.held == Held::queued;
+    add_case(r.id, "R10",
+             std::string("3 members; the program sends new connections to member 1, which ") +
+                 (close ? "closes" : "shuts down") + " holding " +
+                 (queued ? "its accept queue" : "requests (TCP_DEFER_ACCEPT)") + "; " +
+                 policy_name(r) + "; " + kMigrateReq + "=" + r.migrate_req,
+             Json::object({{"kind", "r10_migrate_prog"},
+                           {"proto", "tcp"},
+                           {"family", r.family == AF_INET ? 4 : 6},
+                           {"members", 3},
+                           {"program", program_of(r)},
+                           {"new_connections_to", 1},
+                           {"listener_gone",
+                            Json::object({{"member", 1}, {"op", close ? "close" : "shutdown"}})},
+                           {"held", queued ? "accept_queue" : "requests"},
+                           {"sysctls", Json::object({{kMigrateReq, std::stoi(r.migrate_req)}})},
+                           {"selftest", "migrate_reuseport.c"}}),
+             [r](Ctx& ctx) { return run(ctx, r); });
   }
   return true;
 }();

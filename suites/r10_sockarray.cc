@@ -16,6 +16,7 @@
 
 #include "fixtures/bpf.h"
 #include "fixtures/flows.h"
+#include "fixtures/json.h"
 #include "netns/error.h"
 #include "suites/bpf/r10_maps.h"
 
@@ -49,45 +50,46 @@ enum class Scenario {
 };
 
 // Besides its name and scenario, a row says what the model
-// (runner/sockreuse_model/r10_sockarray.py) predicts from: what the slot the
-// flows ask for holds, whether the program calls bpf_sk_select_reuseport(),
-// its verdict when the helper succeeds (or is not called) and when it fails,
-// and whether the program is still attached.
+// (sockreuse/model/r10_sockarray.py) predicts from: what the slot the flows
+// ask for holds ("member", "empty", "member_closed", "other_group",
+// "other_protocol", "other_family"), whether the program calls
+// bpf_sk_select_reuseport(), its verdict when the helper succeeds (or is not
+// called) and when it fails, and whether it is detached before the flows.
 struct Row {
   const char* name;
   Scenario scenario;
   const char* what;
   const char* slot;
-  const char* selects;
+  bool selects;
   const char* verdict;
   const char* on_error;
-  const char* program;
+  bool detached;
 };
 
 const std::vector<Row>& rows() {
   static const std::vector<Row> r = {
-      {"select", Scenario::select, "slot k holds member 4-k; flow i asks for slot i%4",
-       "a member of the group", "yes", "SK_PASS", "SK_DROP", "attached"},
+      {"select", Scenario::select, "slot k holds member 4-k; flow i asks for slot i%4", "member",
+       true, "SK_PASS", "SK_DROP", false},
       {"empty_slot.drop", Scenario::empty_slot_drop, "flows ask for an empty slot; SK_DROP",
-       "nothing", "yes", "SK_PASS", "SK_DROP", "attached"},
+       "empty", true, "SK_PASS", "SK_DROP", false},
       {"empty_slot.pass", Scenario::empty_slot_pass, "flows ask for an empty slot; SK_PASS",
-       "nothing", "yes", "SK_PASS", "SK_PASS", "attached"},
+       "empty", true, "SK_PASS", "SK_PASS", false},
       {"other_group", Scenario::other_group, "the slot holds a socket bound to another port",
-       "a member of another group (another port)", "yes", "SK_PASS", "SK_DROP", "attached"},
+       "other_group", true, "SK_PASS", "SK_DROP", false},
       {"other_protocol", Scenario::other_protocol, "the slot holds a socket of the other protocol",
-       "a socket of the other protocol", "yes", "SK_PASS", "SK_DROP", "attached"},
-      {"other_family", Scenario::other_family, "the slot holds an IPv6 socket",
-       "a socket of the other family", "yes", "SK_PASS", "SK_DROP", "attached"},
+       "other_protocol", true, "SK_PASS", "SK_DROP", false},
+      {"other_family", Scenario::other_family, "the slot holds an IPv6 socket", "other_family",
+       true, "SK_PASS", "SK_DROP", false},
       {"closed_member", Scenario::closed_member, "the slot's member closed after the update",
-       "a member closed after the update", "yes", "SK_PASS", "SK_DROP", "attached"},
+       "member_closed", true, "SK_PASS", "SK_DROP", false},
       {"select_then_drop", Scenario::select_then_drop, "the program selects, then SK_DROP",
-       "a member of the group", "yes", "SK_DROP", "SK_DROP", "attached"},
-      {"pass_without_select", Scenario::pass_without_select, "SK_PASS, nothing selected",
-       "a member of the group", "no", "SK_PASS", "SK_PASS", "attached"},
-      {"drop_without_select", Scenario::drop_without_select, "SK_DROP, nothing selected",
-       "a member of the group", "no", "SK_DROP", "SK_DROP", "attached"},
-      {"detached", Scenario::detached, "SO_DETACH_REUSEPORT_BPF through member 1",
-       "a member of the group", "yes", "SK_PASS", "SK_DROP", "detached through member 1"},
+       "member", true, "SK_DROP", "SK_DROP", false},
+      {"pass_without_select", Scenario::pass_without_select, "SK_PASS, nothing selected", "member",
+       false, "SK_PASS", "SK_PASS", false},
+      {"drop_without_select", Scenario::drop_without_select, "SK_DROP, nothing selected", "member",
+       false, "SK_DROP", "SK_DROP", false},
+      {"detached", Scenario::detached, "SO_DETACH_REUSEPORT_BPF through member 1", "member", true,
+       "SK_PASS", "SK_DROP", true},
   };
   return r;
 }
@@ -227,21 +229,24 @@ const bool registered = [] {
       id = tag.substr(0, dot) + ".r10.sockarray." + row.name + suffix;
       Target target = t;
       Scenario s = row.scenario;
-      add_case({id,
-                "R10",
-                {{"kind", "r10_sockarray"},
-                 {"proto", proto_name(t.proto)},
-                 {"bind", t.bind_ip},
-                 {"attach", "SO_ATTACH_REUSEPORT_EBPF"},
-                 {"program", std::string("sk_reuseport, bpf_sk_select_reuseport, ") + row.program},
-                 {"members", std::to_string(kMembers)},
-                 {"slot", row.slot},
-                 {"selects", row.selects},
-                 {"verdict", row.verdict},
-                 {"verdict_on_helper_error", row.on_error},
-                 {"scenario", row.what},
-                 {"selftest", "select_reuseport.c"}},
-                [target, s](Ctx& ctx) { return run(ctx, target, s); }});
+      add_case(id, "R10",
+               std::string(row.what) + "; " + std::to_string(kMembers) +
+                   " members, a SO_ATTACH_REUSEPORT_EBPF sk_reuseport program with a "
+                   "REUSEPORT_SOCKARRAY map",
+               Json::object({{"kind", "r10_sockarray"},
+                             {"proto", proto_name(t.proto)},
+                             {"bind", t.bind_ip},
+                             {"members", kMembers},
+                             {"program", Json::object({{"attach", "ebpf"},
+                                                       {"type", "sk_reuseport"},
+                                                       {"selects", row.selects},
+                                                       {"verdict", row.verdict},
+                                                       {"verdict_on_helper_error", row.on_error}})},
+                             {"slot", row.slot},
+                             {"then", row.detached ? Json::object({{"op", "detach"}, {"member", 1}})
+                                                   : nullptr},
+                             {"selftest", "select_reuseport.c"}}),
+               [target, s](Ctx& ctx) { return run(ctx, target, s); });
     }
   }
   struct Update {
@@ -255,16 +260,21 @@ const bool registered = [] {
         Update{"udp4.r10.sockarray.update.bound", Proto::udp, true, true, false},
         Update{"tcp4.r10.sockarray.update.bound_not_listening", Proto::tcp, true, true, false},
         Update{"tcp4.r10.sockarray.update.listening", Proto::tcp, true, true, true}}) {
-    add_case({u.id,
-              "R10",
-              {{"kind", "r10_sockarray_update"},
-               {"proto", proto_name(u.proto)},
-               {"map", "REUSEPORT_SOCKARRAY"},
-               {"SO_REUSEPORT", u.reuseport ? "yes" : "no"},
-               {"state", u.listen ? "listening"
-                         : u.bind ? "bound"
-                                  : "unbound"}},
-              [u](Ctx&) { return update_with(u.proto, u.reuseport, u.bind, u.listen); }});
+    add_case(u.id, "R10",
+             std::string("a ") + proto_name(u.proto) + " socket" +
+                 (u.reuseport ? " with" : " without") + " SO_REUSEPORT, " +
+                 (u.listen ? "listening"
+                  : u.bind ? "bound"
+                           : "not bound") +
+                 ", into a REUSEPORT_SOCKARRAY map",
+             Json::object({{"kind", "r10_sockarray_update"},
+                           {"proto", proto_name(u.proto)},
+                           {"map", "REUSEPORT_SOCKARRAY"},
+                           {"reuseport", u.reuseport},
+                           {"state", u.listen ? "listening"
+                                     : u.bind ? "bound"
+                                              : "unbound"}}),
+             [u](Ctx&) { return update_with(u.proto, u.reuseport, u.bind, u.listen); });
   }
   return true;
 }();

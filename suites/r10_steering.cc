@@ -12,6 +12,7 @@
 
 #include "fixtures/bpf.h"
 #include "fixtures/flows.h"
+#include "fixtures/json.h"
 #include "fixtures/sequence.h"
 #include "netns/error.h"
 
@@ -176,94 +177,119 @@ Outcome before_bind_beside_group(Kind kind, const Target& t) {
   });
 }
 
-// What the model (runner/sockreuse_model/r10_steering.py) predicts from: the
-// members, the program's return value, where it was attached and what came after.
-Params params_of(Kind kind, const Target& t, const std::string& scenario, int members,
-                 const char* returns, const char* attached, const char* then = "nothing") {
-  return {{"kind", "r10_program"},
-          {"proto", proto_name(t.proto)},
-          {"bind", t.bind_ip},
-          {"send_to", t.dst_ip},
-          {"attach", option_name(kind)},
-          {"members", std::to_string(members)},
-          {"program_returns", returns},
-          {"attached_to", attached},
-          {"then", then},
-          {"scenario", scenario}};
+const char* attach_name(Kind k) { return k == Kind::cbpf ? "cbpf" : "ebpf"; }
+
+// What a program returns: the member index in the source port's low byte
+// (index < 0), or always `index`.
+Json::Members returns(int index) {
+  if (index < 0) return {{"returns", "src_port_low_byte"}};
+  return {{"returns", "index"}, {"index", index}};
 }
 
-const char* const kByPort = "the member index in the source port's low byte";
-const char* const kFirstBeforeBind = "member 1 before bind";
+// The program, the members it was attached through and when ("before_bind",
+// "after_all_bind").
+Json program_of(Kind kind, int index, const std::vector<int>& through, const char* when) {
+  Json::Members m = {{"attach", attach_name(kind)}};
+  for (auto& r : returns(index)) m.push_back(r);
+  m.emplace_back("attached_to", Json::ints(through));
+  m.emplace_back("when", when);
+  return Json::object(m);
+}
+
+// What the group met once the program was in place: nothing (null), another
+// program attached through a member, or SO_DETACH_REUSEPORT_BPF through one.
+Json replaced_through(Kind kind, int member, int index) {
+  Json::Members m = {{"op", "attach"}, {"member", member}, {"attach", attach_name(kind)}};
+  for (auto& r : returns(index)) m.push_back(r);
+  return Json::object(m);
+}
+Json detached_through(int member) { return Json::object({{"op", "detach"}, {"member", member}}); }
+
+// What the model (sockreuse/model/r10_steering.py) predicts from.
+Json params_of(const Target& t, int members, Json program, Json then = nullptr,
+               bool reuseport = true, const char* selftest = nullptr) {
+  Json::Members m = {{"kind", "r10_program"}, {"proto", proto_name(t.proto)},
+                     {"bind", t.bind_ip},     {"send_to", t.dst_ip},
+                     {"members", members},    {"reuseport", reuseport},
+                     {"program", program},    {"then", then}};
+  if (selftest) m.emplace_back("selftest", selftest);
+  return Json::object(m);
+}
+
+std::string in_words(Kind kind, const std::string& scenario) {
+  return scenario + "; the " + option_name(kind) +
+         " program returns the member index in the source port's low byte";
+}
 
 const bool registered = [] {
+  const std::vector<int> first = {1};
   for (Kind kind : {Kind::cbpf, Kind::ebpf}) {
     std::string k = kind == Kind::cbpf ? "cbpf" : "ebpf";
+    Json by_port = program_of(kind, -1, first, "before_bind");
     for (const Target& t : targets()) {
       std::string id = std::string(t.tag) + ".r10." + k + ".";
-      Params p = params_of(kind, t, "4 members, program on member 1 before bind", 4, kByPort,
-                           kFirstBeforeBind);
-      p.emplace_back("selftest", "reuseport_bpf.c");
-      add_case({id + "select", "R10", p,
-                [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::steer); }});
+      add_case(id + "select", "R10", in_words(kind, "4 members, program on member 1 before bind"),
+               params_of(t, 4, by_port, nullptr, true, "reuseport_bpf.c"),
+               [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::steer); });
     }
     Target udp4 = targets()[0], tcp4 = targets()[3];
     // More than ten members: UDP's lookup takes its second hash table (hash2).
-    Params twenty = params_of(kind, udp4, "20 members, program on member 1 before bind", 20,
-                              kByPort, kFirstBeforeBind);
-    twenty.emplace_back("selftest", "reuseport_bpf.c");
-    add_case({"udp4.r10." + k + ".twenty_members", "R10", twenty,
-              [kind, udp4](Ctx& ctx) { return steer(ctx, kind, udp4, 20, Then::steer); }});
+    add_case("udp4.r10." + k + ".twenty_members", "R10",
+             in_words(kind, "20 members, program on member 1 before bind"),
+             params_of(udp4, 20, by_port, nullptr, true, "reuseport_bpf.c"),
+             [kind, udp4](Ctx& ctx) { return steer(ctx, kind, udp4, 20, Then::steer); });
     for (const Target& t : {udp4, tcp4}) {
       std::string id = std::string(t.tag) + ".r10." + k + ".";
-      add_case(
-          {id + "replace", "R10",
-           params_of(kind, t, "a second program replaces the first through member 4", 4, kByPort,
-                     kFirstBeforeBind, "a program returning 0 attached through member 4"),
-           [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::replace); }});
-      add_case({id + "out_of_range", "R10",
-                params_of(kind, t, "the program returns 200 for a group of 4", 4, "200",
-                          kFirstBeforeBind),
-                [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::out_of_range); }});
-      add_case({id + "detach", "R10",
-                params_of(kind, t, "SO_DETACH_REUSEPORT_BPF through member 4", 4, kByPort,
-                          kFirstBeforeBind, "SO_DETACH_REUSEPORT_BPF through member 4"),
-                [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::detach); }});
-      add_case({id + "attached_to_last_member", "R10",
-                params_of(kind, t, "program attached to member 4 after every bind", 4, kByPort,
-                          "member 4 after every bind"),
-                [kind, t](Ctx& ctx) { return attached_to_last(ctx, kind, t); }});
-      Params none = params_of(kind, t, "attach to a bound socket without SO_REUSEPORT", 1, kByPort,
-                              "a bound socket without SO_REUSEPORT");
-      none.emplace_back("selftest", "reuseport_bpf.c");
-      add_case({id + "attach_without_reuseport", "R10", none,
-                [kind, t](Ctx&) { return without_reuseport(kind, t); }});
-      Params extra = params_of(kind, t, "program attached before bind, beside a group", 2, kByPort,
-                               "each of two SO_REUSEPORT sockets before its bind");
-      extra.emplace_back("selftest", "reuseport_bpf.c");
-      add_case({id + "attach_before_bind.second_socket", "R10", extra,
-                [kind, t](Ctx&) { return before_bind_beside_group(kind, t); }});
+      add_case(id + "replace", "R10",
+               in_words(kind, "a second program, returning 0, replaces the first through member 4"),
+               params_of(t, 4, by_port, replaced_through(kind, 4, 0)),
+               [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::replace); });
+      add_case(id + "out_of_range", "R10",
+               std::string("4 members, program on member 1 before bind; the ") + option_name(kind) +
+                   " program returns 200 for a group of 4",
+               params_of(t, 4, program_of(kind, 200, first, "before_bind")),
+               [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::out_of_range); });
+      add_case(id + "detach", "R10", in_words(kind, "SO_DETACH_REUSEPORT_BPF through member 4"),
+               params_of(t, 4, by_port, detached_through(4)),
+               [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::detach); });
+      add_case(id + "attached_to_last_member", "R10",
+               in_words(kind, "program attached to member 4 after every bind"),
+               params_of(t, 4, program_of(kind, -1, {4}, "after_all_bind")),
+               [kind, t](Ctx& ctx) { return attached_to_last(ctx, kind, t); });
+      add_case(id + "attach_without_reuseport", "R10",
+               in_words(kind, "attach to a bound socket without SO_REUSEPORT"),
+               params_of(t, 1, program_of(kind, -1, first, "after_bind"), nullptr, false,
+                         "reuseport_bpf.c"),
+               [kind, t](Ctx&) { return without_reuseport(kind, t); });
+      add_case(id + "attach_before_bind.second_socket", "R10",
+               in_words(kind, "each of two SO_REUSEPORT sockets takes a program before its bind"),
+               params_of(t, 2, program_of(kind, -1, {1, 2}, "before_bind"), nullptr, true,
+                         "reuseport_bpf.c"),
+               [kind, t](Ctx&) { return before_bind_beside_group(kind, t); });
     }
   }
   // SO_DETACH_REUSEPORT_BPF with nothing attached, and on a socket that is in no group.
   for (Proto proto : {Proto::udp, Proto::tcp}) {
     std::string tag = proto_name(proto) + "4";
     for (bool reuseport : {true, false}) {
-      add_case({tag + ".r10.detach." + (reuseport ? "nothing_attached" : "not_reuseport"),
-                "R10",
-                {{"kind", "r10_detach"},
-                 {"proto", proto_name(proto)},
-                 {"option", "SO_DETACH_REUSEPORT_BPF"},
-                 {"SO_REUSEPORT", reuseport ? "yes" : "no"},
-                 {"program_attached", "no"},
-                 {"socket", reuseport ? "member of a group of 2, no program" : "no SO_REUSEPORT"}},
-                [proto, reuseport](Ctx&) -> Outcome {
-                  Opts o;
-                  o.reuseport = reuseport;
-                  std::vector<Sock> socks =
-                      bind_group(kSrv4, reuseport ? 2 : 1, proto, o, proto == Proto::tcp);
-                  return {call_token("setsockopt", detach_reuseport_bpf(socks.back().fd())),
-                          "SO_DETACH_REUSEPORT_BPF on a socket bound to 198.51.100.1:8888"};
-                }});
+      add_case(tag + ".r10.detach." + (reuseport ? "nothing_attached" : "not_reuseport"), "R10",
+               std::string("SO_DETACH_REUSEPORT_BPF on ") +
+                   (reuseport ? "a member of a group of 2, no program"
+                              : "a socket without SO_REUSEPORT"),
+               Json::object({{"kind", "r10_detach"},
+                             {"proto", proto_name(proto)},
+                             {"option", "SO_DETACH_REUSEPORT_BPF"},
+                             {"members", reuseport ? 2 : 1},
+                             {"reuseport", reuseport},
+                             {"program_attached", false}}),
+               [proto, reuseport](Ctx&) -> Outcome {
+                 Opts o;
+                 o.reuseport = reuseport;
+                 std::vector<Sock> socks =
+                     bind_group(kSrv4, reuseport ? 2 : 1, proto, o, proto == Proto::tcp);
+                 return {call_token("setsockopt", detach_reuseport_bpf(socks.back().fd())),
+                         "SO_DETACH_REUSEPORT_BPF on a socket bound to 198.51.100.1:8888"};
+               });
     }
   }
   return true;

@@ -6,10 +6,8 @@ import ipaddress
 from . import kinds
 from .r10_tokens import steered
 
-
-def _where(text):
-    addr, _, dev = text.partition("%")
-    return ipaddress.ip_address(addr), dev or None
+# The group key when groups are per port only (R10.group-per-address-device off).
+_WHOLE_PORT = "port"
 
 
 class _Groups:
@@ -24,7 +22,7 @@ class _Groups:
         addr, dev = self.bound[m]
         if self.ctx.on("R10.group-per-address-device"):
             return addr, dev
-        return "the port"
+        return _WHOLE_PORT
 
     def join(self, m):
         self.groups.setdefault(self.key(m), []).append(m)
@@ -43,11 +41,12 @@ class _Groups:
             group.remove(m)
             self.rules.append("R10.leaver-takes-last")
 
-    def step(self, m, verb, arg):
+    def step(self, step):
+        m, verb = step["member"] - 1, step["op"]
         joins_at = "listen" if self.proto == "tcp" and self.ctx.on("R10.join-at-listen") \
             else "bind"
         if verb == "bind":
-            self.bound[m] = _where(arg)
+            self.bound[m] = ipaddress.ip_address(step["addr"]), step.get("dev")
         if verb == joins_at:
             self.join(m)
             if self.proto == "tcp":
@@ -57,7 +56,7 @@ class _Groups:
         elif verb in ("close", "shutdown"):
             self.leave(m)
         elif verb == "connect":
-            self.connected[m] = arg
+            self.connected[m] = step["addr"]
             addr, _ = self.bound[m]
             if addr.is_unspecified:
                 self.rules.append("R10.connect-rehash-leaves")
@@ -73,7 +72,7 @@ class _Groups:
         address over the wildcard, a device-bound group over an unbound one."""
         best, score = [], -1
         for k, members in self.groups.items():
-            if k == "the port":
+            if k == _WHOLE_PORT:
                 return members
             addr, bound_dev = k
             if (addr != dst and not addr.is_unspecified) or bound_dev not in (None, dev):
@@ -90,12 +89,10 @@ class _Groups:
 def membership(p, ctx):
     rules = ["R10.program-picks"]
     g = _Groups(p["proto"], ctx, rules)
-    for step in p["steps"].split(";"):
-        m, verb, *arg = step.split()
-        g.step(int(m[1:]) - 1, verb, arg[0] if arg else None)
-    per_index = int(p["flows_per_index"])
-    asked = [int(k) for k in p["indexes_asked"].split(",") for _ in range(per_index)]
-    if p["flows_from"] == "the connected peer" and g.connected:
+    for step in p["steps"]:
+        g.step(step)
+    asked = [k for k in p["indexes_asked"] for _ in range(p["flows_per_index"])]
+    if p["flows_from"] == "connected_peer" and g.connected:
         if ctx.on("R7.connected-preferred"):
             member = next(iter(g.connected))
             return steered(asked, [member] * len(asked)), rules + ["R7.connected-preferred"]

@@ -157,3 +157,84 @@ def test_the_model_holds_no_case_outcome(cases):
 def test_rule_chains_use_known_rules(observations):
     for _, _, p, _, f in observations[:2000]:
         assert set(predict(p, f).rules) <= set(RULES)
+
+
+def _values(v):
+    """Every scalar in a params value, however deep in lists and objects."""
+    if isinstance(v, dict):
+        for x in v.values():
+            yield from _values(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _values(x)
+    else:
+        yield v
+
+
+def _r10(cases):
+    return {i: c for i, c in cases.items() if str(c["params"].get("kind", "")).startswith("r10_")}
+
+
+def test_r10_params_are_values_not_prose(cases):
+    """An R10 case says what it did in structured values (numbers, booleans,
+    identifiers, lists, objects); its words go to `description`."""
+    r10 = _r10(cases)
+    assert len(r10) >= 100
+    prose = {i: v for i, c in r10.items() for v in _values(c["params"])
+             if isinstance(v, str) and " " in v}
+    assert prose == {}
+    assert [i for i, c in r10.items() if not c.get("description")] == []
+
+
+def _docstrings(tree):
+    import ast
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                yield id(first.value)
+
+
+def _phrase_reading(path):
+    """Where an R10 model module reads words: a string literal with a space
+    in it (not a docstring), a text method (startswith, split, ...), or a
+    substring test ("word" in text)."""
+    import ast
+    tree = ast.parse(open(path).read(), path)
+    docs = set(_docstrings(tree))
+    text_methods = {"startswith", "endswith", "split", "rsplit", "partition", "rpartition",
+                    "find", "isdigit", "strip"}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and " " in node.value and id(node) not in docs:
+            found.append((node.lineno, node.value))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in text_methods:
+            found.append((node.lineno, node.func.attr))
+        elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant) \
+                and isinstance(node.left.value, str):
+            for op, right in zip(node.ops, node.comparators):
+                if isinstance(op, (ast.In, ast.NotIn)) \
+                        and not isinstance(right, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+                    found.append((node.lineno, node.left.value))
+    return found
+
+
+def test_r10_model_reads_no_phrases():
+    paths = sorted(glob.glob(os.path.join(ROOT, "sockreuse", "model", "r10_*.py")))
+    assert len(paths) >= 6
+    found = {os.path.basename(p): f for p in paths if (f := _phrase_reading(p))}
+    assert found == {}
+
+
+def test_phrase_reading_is_found(tmp_path):
+    """The scan above catches the forms it looks for."""
+    old = tmp_path / "r10_old.py"
+    old.write_text('"""Docstring with spaces."""\n'
+                   'def f(p):\n'
+                   '    """Fine too."""\n'
+                   '    if "without SO_REUSEPORT" in p["attached_to"]:\n'
+                   '        return p["then"].startswith("SO_DETACH")\n'
+                   '    return "x" in p["a"] or p["b"] in ("close", "shutdown")\n')
+    assert [line for line, _ in _phrase_reading(str(old))] == [4, 4, 5, 6]
