@@ -1,5 +1,5 @@
 """Exit statuses of ./run_tests.sh and the runner, one table for all (also in
---help and results/README.md), and the error that carries one."""
+--help and the README), and the error that carries one."""
 
 EXIT_PASS = 0        # every case passed (some may be skipped, each with its reason)
 EXIT_FAILED = 1      # a case failed or errored (or, with --explore, a sequence differed)

@@ -13,7 +13,7 @@ SHIM = os.path.join(BUILD, "fault_shim.so")
 # closed listener's connections are reset or migrated by the sysctl alone.
 # From 6.13 a program that asks for an index past a group whose connected
 # member left it falls back to the hash over the members left, which is what
-# the group does without a program too (unconnected_members, finding 13).
+# the group does without a program too (unconnected_members, docs/findings.md#udp-connected-leaves-group-6-13).
 WITHOUT_A_PROGRAM = {"spread", "spread|helper:ok", "reset", "migrated", "unconnected_members"}
 
 
