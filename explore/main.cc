@@ -1,7 +1,7 @@
 // sockreuse_explore: runs explorer sequences (explore/input.h) in shards,
 // one process and one topology each, and writes one line per sequence:
 //   <index> TAB <status ok|error|skip> TAB <token> TAB <control> TAB <detail>
-// in no particular order. It judges nothing: explore/run.py compares.
+// in no particular order. It judges nothing: sockreuse/explore/driver.py compares.
 //
 //   sockreuse_explore --input FILE --output FILE [--shards N]
 #include <signal.h>

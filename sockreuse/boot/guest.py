@@ -1,4 +1,4 @@
-"""A local guest: the rootfs (vm/rootfs.py) with the kernel's modules and
+"""A local guest: the rootfs (sockreuse/kernels/rootfs.py) with the kernel's modules and
 this run's arguments appended, booted under QEMU; its results come back over
 the serial console, as from a LAVA device.
 

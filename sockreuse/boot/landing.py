@@ -1,6 +1,6 @@
 """Where a guest's results land: results/runs/<release>/ with results.json,
 junit.xml, results.ktap and summary.md as the device's runner wrote them
-(carried over its console, vm/bundle.py), vm.json and console.log beside
+(carried over its console, sockreuse/boot/bundle.py), vm.json and console.log beside
 them. The same for a local guest and a LAVA job, so the compatibility
 report reads both alike."""
 import json

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """The suite under other kernels: `--kernel SERIES`, `--kernel PATH --modules
 DIR`, or `--matrix` (the host and every kernel in vm/kernels.conf, guests in
-parallel). Each guest boots the sockreuse rootfs (vm/rootfs.py); results land
+parallel). Each guest boots the sockreuse rootfs (sockreuse/kernels/rootfs.py); results land
 in results/runs/<guest uname -r>/ as for a host run, with vm.json beside
 them; --matrix then writes results/compat/. With --lava local or --lava URL
-the guests are LAVA jobs instead (vm/lavarun.py, vm/lab.py)."""
+the guests are LAVA jobs instead (sockreuse/lava/lavarun.py, sockreuse/lava/lab.py)."""
 import concurrent.futures
 import os
 import subprocess

@@ -43,7 +43,7 @@ class LineTail:
 
 def command(kernel, initrd, accel, console, cpus=1, cmdline_extra=""):
     """The guest talks to the host only over its serial console (a file):
-    no disks, no shares, no network. cpus: vm/guest.py's guest_cpus()."""
+    no disks, no shares, no network. cpus: sockreuse/boot/guest.py's guest_cpus()."""
     accel_args = (["-enable-kvm", "-cpu", "host"] if accel == "kvm"
                   else ["-accel", "tcg", "-cpu", "max"])
     return ["qemu-system-x86_64", *accel_args, "-m", "1G", "-smp", str(cpus), "-no-reboot",

@@ -26,7 +26,7 @@ from sockreuse import cli
 from sockreuse.errors import EXIT_FAILED
 from sockreuse.errors import EXIT_USAGE, RunnerError
 
-# Every bad input is bad usage (runner/sockreuse_runner/errors.py has the table).
+# Every bad input is bad usage (sockreuse/errors.py has the table).
 EXIT_NO_MATCH = EXIT_NO_BASELINE = EXIT_NO_BINARY = EXIT_USAGE
 OUTCOMES = "explore-outcomes.txt.gz"
 EXPECTED = os.path.join(REPO, "results", "expected")
@@ -73,7 +73,7 @@ def parse_args(argv):
     p.add_argument("--space", default=space.SPACE_FILE)
     p.add_argument("--outcomes-only", action="store_true",
                    help="run and write the outcomes, compare with nothing (a guest whose "
-                        "baseline the host records: vm/matrix.py)")
+                        "baseline the host records: sockreuse/boot/matrix.py)")
     p.add_argument("--from-outcomes", metavar="FILE",
                    help="take the outcomes from a run's explore-outcomes.txt.gz instead of "
                         "running (with --record and --kernel-release: record a guest's run)")

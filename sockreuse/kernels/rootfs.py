@@ -13,7 +13,7 @@ vocabulary, the explorer with its space, and the device scripts, at
 need; kmod, to load modules from /lib/modules/<release> however they are
 compressed; busybox for everything else; and every shared library those
 load, found by ldd. Kernel modules are not in it: they come as a second
-archive for the booted kernel (vm/modules.py) or from LAVA.
+archive for the booted kernel (sockreuse/kernels/modules.py) or from LAVA.
 
     rootfs.py OUT                               the rootfs
     rootfs.py OUT --kernel S | PATH --modules DIR
@@ -58,7 +58,7 @@ EXT_SKIP = {"_sqlite3", "_dbm", "_gdbm", "_curses", "_curses_panel", "readline",
             "_xxtestfuzz", "xxlimited", "xxlimited_35"}
 # The repository's files on the device, in its own layout: the runner finds
 # the binary, tables and claims where it does on the host.
-# The explorer runs on the device with --outcomes-only (vm/guest.py): it
+# The explorer runs on the device with --outcomes-only (sockreuse/boot/guest.py): it
 # needs its space, executor and vocabulary, not the baselines, which the host
 # compares with.
 REPO_PARTS = ["build/sockreuse_suite", "runner", "sockreuse", "results/expected",

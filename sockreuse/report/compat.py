@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from sockreuse.expect import claims
 from sockreuse.expect.rule_ids import rule_key
 from sockreuse.model.features import FEATURES
+from sockreuse.run.verdict import VERDICTS
 
-VERDICTS = ("pass", "fail", "new", "error", "skip")
 UNEXPLAINED_NAME = "UNEXPLAINED"
 UNEXPLAINED = f"{UNEXPLAINED_NAME}: no model feature names this change"
 

@@ -9,8 +9,8 @@ from sockreuse import files
 from sockreuse.expect import claims
 from sockreuse.expect.rule_ids import rule_key
 from sockreuse.model.features import cause
+from sockreuse.run.verdict import VERDICTS
 
-VERDICTS = ("pass", "fail", "new", "error", "skip")
 
 
 def summarize(cases, wall_s):

@@ -3,6 +3,9 @@ from collections import Counter
 
 from sockreuse.expect.vocabulary import is_conflict
 
+# Every verdict, in the order reports count them.
+VERDICTS = ("pass", "fail", "new", "error", "skip")
+
 
 def _harness_problem(results, vocab):
     """Why the runs cannot stand as an observation, or None: a token outside

@@ -1,4 +1,4 @@
-"""The explorer on the running kernel, through explore/run.py: outcomes do
+"""The explorer on the running kernel, through sockreuse/explore/driver.py: outcomes do
 not depend on order or sharding, a baseline recorded here passes here, and
 a "kernel" whose SO_REUSEPORT does nothing (the fault shim) is reported as a
 few patterns, not as thousands of lines. Needs root and a build."""

@@ -1,5 +1,5 @@
 """--kernel/--matrix --explore: the guest's run-suite (vm/guest/run-suite, in
-the rootfs) runs explore/run.py, one shard per vCPU, with the runner's
+the rootfs) runs sockreuse/explore/driver.py, one shard per vCPU, with the runner's
 arguments instead of the pytest runner."""
 import os
 import stat

@@ -1,4 +1,4 @@
-"""--lava URL (vm/lab.py through lavacli) against a stand-in server
+"""--lava URL (sockreuse/lava/lab.py through lavacli) against a stand-in server
 (fakelava.py) that replays jobs lava-run really ran on this machine: the
 committed fixtures, and the last `--lava local` run's own job when there is
 one (.ci/run runs these tests again after it). The job submitted must be the

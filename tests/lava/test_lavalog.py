@@ -1,4 +1,4 @@
-"""Reading LAVA jobs back (vm/lavalog.py) from logs lava-run wrote here: the
+"""Reading LAVA jobs back (sockreuse/lava/lavalog.py) from logs lava-run wrote here: the
 device's report files, LAVA's test cases and their agreement, and why a job
 failed."""
 import json

@@ -1,4 +1,4 @@
-"""vm/bundle.py: report files over a console, and what a console does to them."""
+"""sockreuse/boot/bundle.py: report files over a console, and what a console does to them."""
 import os
 
 import pytest

@@ -1,4 +1,4 @@
-"""The rootfs artefact (vm/rootfs.py): what goes in, and that it runs the
+"""The rootfs artefact (sockreuse/kernels/rootfs.py): what goes in, and that it runs the
 suite on its own: unpacked, entered with chroot on the host's kernel, it
 prints the report files the host reads back. Booting it under QEMU is
 .ci/run's part (./run_tests.sh --kernel 6.1)."""
