@@ -112,8 +112,11 @@ Outcome leaves(Ctx& ctx, Proto proto, int leaver, bool by_shutdown, bool reliste
   return flows_to_members(ctx, proto, members, kSrv4, indexes, setup);
 }
 
+// The addresses of split()'s members by address: s0's, s1's, s0's.
+std::string three_addresses() { return std::string(kSrv4) + ", " + kSrv4b + ", " + kSrv4; }
+
 // Members on the wildcard address bound to devices s0 and s1, or on two
-// addresses of the port: traffic arriving on s0 (sent to 198.51.100.1).
+// addresses of the port: traffic arriving on s0 (sent to kSrv4).
 Outcome split(Ctx& ctx, Proto proto, bool by_device) {
   std::vector<Sock> socks;
   if (by_device) {
@@ -126,8 +129,7 @@ Outcome split(Ctx& ctx, Proto proto, bool by_device) {
   attach(socks[0]);
   return flows_to_members(ctx, proto, pointers(socks), kSrv4, {0, 1},
                           by_device ? "members on 0.0.0.0 bound to s0, s1, s0; program on member 1"
-                                    : "members on 198.51.100.1, 203.0.113.1, 198.51.100.1; "
-                                      "program on member 1");
+                                    : "members on " + three_addresses() + "; program on member 1");
 }
 
 // A connected member: its peer's datagrams reach it whatever index the
@@ -197,7 +199,7 @@ Params membership(Proto proto, const std::string& scenario, const std::vector<st
           {"scenario", scenario},
           {"steps", joined(steps)},
           {"send_to", send_to},
-          {"arrives_on", "s0"},
+          {"arrives_on", topo::kS0.name},
           {"flows_from", from},
           {"indexes_asked", indexes},
           {"flows_per_index", per_index}};
@@ -233,15 +235,17 @@ const bool registered = [] {
                        plus(three, {"m1 attach", "m2 shutdown", "m2 listen"}), "0,1,2"),
             [](Ctx& ctx) { return leaves(ctx, Proto::tcp, 1, true, true); }});
   for (Proto proto : {Proto::udp, Proto::tcp}) {
-    std::string p = proto_name(proto), any = kAny4, b = kSrv4b;
+    std::string p = proto_name(proto), any = kAny4, b = kSrv4b,
+                on_s0 = std::string("%") + topo::kS0.name,
+                on_s1 = std::string("%") + topo::kS1.name;
     add_case({p + "4.r10.membership.devices", "R10",
               membership(
                   proto, "0.0.0.0 on s0, s1, s0; sent via s0",
-                  plus(group_steps(proto, {any + "%s0", any + "%s1", any + "%s0"}), {"m1 attach"}),
+                  plus(group_steps(proto, {any + on_s0, any + on_s1, any + on_s0}), {"m1 attach"}),
                   "0,1"),
               [proto](Ctx& ctx) { return split(ctx, proto, true); }});
     add_case({p + "4.r10.membership.addresses", "R10",
-              membership(proto, "198.51.100.1, 203.0.113.1, 198.51.100.1",
+              membership(proto, three_addresses(),
                          plus(group_steps(proto, {a, b, a}), {"m1 attach"}), "0,1"),
               [proto](Ctx& ctx) { return split(ctx, proto, false); }});
   }
