@@ -1,12 +1,15 @@
 """Writing the project's files so that a kill at any moment leaves the old
-file or the new one, never a truncated one; and a lock so that two runs on
-one folder take turns instead of mixing their files."""
+file or the new one, never a truncated one; reading a YAML file with one
+error for every way it can fail; and a lock so that two runs on one folder
+take turns instead of mixing their files."""
 import errno
 import fcntl
 import os
 import sys
 import tempfile
 import time
+
+import yaml
 
 
 def write_atomic(path, data):
@@ -32,6 +35,16 @@ def write_atomic(path, data):
         except OSError:
             pass
         raise
+
+
+def read_yaml(path, error, what):
+    """The document of a YAML file; error("PATH: cannot read WHAT: why") when
+    it is missing or no YAML."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as e:
+        raise error(f"{path}: cannot read {what}: {e}")
 
 
 def copy_atomic(src, dst):

@@ -113,8 +113,11 @@ Outcome leaves(Ctx& ctx, Proto proto, int leaver, bool by_shutdown, bool reliste
   return flows_to_members(ctx, proto, members, kSrv4, indexes, setup);
 }
 
+// The addresses of split()'s members by address: s0's, s1's, s0's.
+std::string three_addresses() { return std::string(kSrv4) + ", " + kSrv4b + ", " + kSrv4; }
+
 // Members on the wildcard address bound to devices s0 and s1, or on two
-// addresses of the port: traffic arriving on s0 (sent to 198.51.100.1).
+// addresses of the port: traffic arriving on s0 (sent to kSrv4).
 Outcome split(Ctx& ctx, Proto proto, bool by_device) {
   std::vector<Sock> socks;
   if (by_device) {
@@ -127,8 +130,7 @@ Outcome split(Ctx& ctx, Proto proto, bool by_device) {
   attach(socks[0]);
   return flows_to_members(ctx, proto, pointers(socks), kSrv4, {0, 1},
                           by_device ? "members on 0.0.0.0 bound to s0, s1, s0; program on member 1"
-                                    : "members on 198.51.100.1, 203.0.113.1, 198.51.100.1; "
-                                      "program on member 1");
+                                    : "members on " + three_addresses() + "; program on member 1");
 }
 
 // A connected member: its peer's datagrams reach it whatever index the
@@ -201,7 +203,7 @@ Json::Members membership(Proto proto, const std::vector<Json>& steps,
           {"program", Json::object({{"attach", "cbpf"}, {"returns", "src_port_low_byte"}})},
           {"steps", Json::list(steps)},
           {"send_to", send_to},
-          {"arrives_on", "s0"},
+          {"arrives_on", topo::kS0.name},
           {"flows_from", from},
           {"indexes_asked", Json::ints(indexes)},
           {"flows_per_index", per_index}};
@@ -252,15 +254,14 @@ const bool registered = [] {
   for (Proto proto : {Proto::udp, Proto::tcp}) {
     std::string p = proto_name(proto);
     const Where b{kSrv4b};
-    const Where on_s0{kAny4, "s0"}, on_s1{kAny4, "s1"};
+    const Where on_s0{kAny4, topo::kS0.name}, on_s1{kAny4, topo::kS1.name};
     add_case(
         p + "4.r10.membership.devices", "R10",
-        in_words("members on 0.0.0.0 bound to s0, s1, s0; sent via s0"),
+        in_words(std::string("members on ") + kAny4 + " bound to s0, s1, s0; sent via s0"),
         Json::object(membership(
             proto, plus(group_steps(proto, {on_s0, on_s1, on_s0}), {step(1, "attach")}), {0, 1})),
         [proto](Ctx& ctx) { return split(ctx, proto, true); });
-    add_case(p + "4.r10.membership.addresses", "R10",
-             in_words("members on 198.51.100.1, 203.0.113.1, 198.51.100.1"),
+    add_case(p + "4.r10.membership.addresses", "R10", in_words("members on " + three_addresses()),
              Json::object(membership(
                  proto, plus(group_steps(proto, {a, b, a}), {step(1, "attach")}), {0, 1})),
              [proto](Ctx& ctx) { return split(ctx, proto, false); });

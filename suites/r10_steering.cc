@@ -288,7 +288,7 @@ const bool registered = [] {
                  std::vector<Sock> socks =
                      bind_group(kSrv4, reuseport ? 2 : 1, proto, o, proto == Proto::tcp);
                  return {call_token("setsockopt", detach_reuseport_bpf(socks.back().fd())),
-                         "SO_DETACH_REUSEPORT_BPF on a socket bound to 198.51.100.1:8888"};
+                         "SO_DETACH_REUSEPORT_BPF on a socket bound to " + make_addr(kSrv4).str()};
                });
     }
   }

@@ -85,7 +85,7 @@ const bool served = [] {
                  {"proto", "tcp"},
                  {"family", family == AF_INET ? "4" : "6"},
                  {"listeners", "dev=s0, dev=s1"},
-                 {"arrives_on", second ? "s1" : "s0"}},
+                 {"arrives_on", second ? topo::kS1.name : topo::kS0.name}},
                 [family, second](Ctx& ctx) { return served_by_device(ctx, family, second); }});
     }
   return true;

@@ -32,7 +32,7 @@ Outcome run_udp(Ctx& ctx, const UdpRow& row) {
   if (!row.plan.multicast_dev.empty()) {
     ip_mreqn m{};
     inet_pton(AF_INET, kMcast4, &m.imr_multiaddr);
-    m.imr_ifindex = ifindex("s0");
+    m.imr_ifindex = ifindex(topo::kS0.name);
     for (Sock& s : group)
       check(setsockopt(s.fd(), IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m), "join multicast");
   }
@@ -61,7 +61,7 @@ const bool registered = [] {
   bcast.dst_ip = kBcast4;
   bcast.broadcast = true;
   mcast.dst_ip = kMcast4;
-  mcast.multicast_dev = "c0";
+  mcast.multicast_dev = topo::kC0.name;
   std::vector<UdpRow> rows = {
       {"udp4.deliver.reuseaddr.two", kSrv4, 2, ra, unicast4},
       {"udp4.deliver.reuseaddr.three", kSrv4, 3, ra, unicast4},

@@ -168,7 +168,9 @@ Outcome autobind_when_exhausted(const char* autobind, bool reuse_new) {
 Outcome bindtodevice_unprivileged(bool already_bound, const char* dev) {
   UniqueFd fd(check(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket"));
   if (already_bound)
-    check(setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, "s0", 3), "bind to s0 as root");
+    check(setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, topo::kS0.name,
+                     std::strlen(topo::kS0.name) + 1),
+          "bind to s0 as root");
   AsEuid as(kOtherUid);
   int rc = setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, dev,
                       static_cast<socklen_t>(std::strlen(dev) + 1));
@@ -237,8 +239,9 @@ const bool others = [] {
     }
 
   const std::string btd = "net: core: enable SO_BINDTODEVICE for non-root users";
-  for (auto [step, bound, dev] : {std::tuple{"set", false, "s1"}, std::tuple{"change", true, "s1"},
-                                  std::tuple{"clear", true, ""}}) {
+  for (auto [step, bound, dev] :
+       {std::tuple{"set", false, topo::kS1.name}, std::tuple{"change", true, topo::kS1.name},
+        std::tuple{"clear", true, ""}}) {
     bool already = bound;
     const char* to = dev;
     add_case(

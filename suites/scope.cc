@@ -25,7 +25,11 @@
 namespace sr {
 namespace {
 
-const std::string kLinkLocalPrefix = "/64";
+const char* const kServerDevs[] = {topo::kS0.name, topo::kS1.name};
+const char* const kClientDevs[] = {topo::kC0.name, topo::kC1.name};
+
+// The server's link-local address scoped to a device: "fe80::1%s0".
+std::string scoped(const char* dev) { return std::string(kLinkLocalSrv) + "%" + dev; }
 
 void need_ipv6(Ctx& ctx) {
   if (!ctx.topo.ipv6)
@@ -36,13 +40,13 @@ void need_ipv6(Ctx& ctx) {
 void server_link_locals(Ctx& ctx) {
   need_ipv6(ctx);
   Rtnl nl;
-  for (const char* dev : {"s0", "s1"}) nl.add_address(dev, kLinkLocalSrv + kLinkLocalPrefix);
+  for (const char* dev : kServerDevs) nl.add_address(dev, topo::kServerLlCidr);
 }
 
 // --- bind() sequences ----------------------------------------------------------
-const std::string kOnS0 = std::string(kLinkLocalSrv) + "%s0";
-const std::string kOnS1 = std::string(kLinkLocalSrv) + "%s1";
-const std::string kOnLo = std::string(kLinkLocalSrv) + "%lo";
+const std::string kOnS0 = scoped(topo::kS0.name);
+const std::string kOnS1 = scoped(topo::kS1.name);
+const std::string kOnLo = scoped(topo::kLo.name);
 
 const bool link_local_rows = add_bind_cases(
     {
@@ -83,7 +87,10 @@ const bool link_local_rows = add_bind_cases(
          Proto::tcp,
          {{kOnS0.c_str(), LISTEN}, {kAny6, DEV_S1 | LISTEN}}},
     },
-    {{"kind", "scoped_sequence"}, {"link_local", "fe80::1/64 on s0 and s1"}}, server_link_locals);
+    {{"kind", "scoped_sequence"},
+     {"link_local",
+      std::string(topo::kServerLlCidr) + " on " + kServerDevs[0] + " and " + kServerDevs[1]}},
+    server_link_locals);
 
 // --- which socket a connection reaches ---------------------------------------------
 // Two listeners on fe80::1, one per interface; the client connects to fe80::1
@@ -91,51 +98,50 @@ const bool link_local_rows = add_bind_cases(
 // neighbour entry and its local route before the connection starts.
 Outcome accepted_via(Ctx& ctx, bool via_s1) {
   server_link_locals(ctx);
-  const std::string ll = kLinkLocalSrv + kLinkLocalPrefix,
-                    peer_ll = kLinkLocalCli + kLinkLocalPrefix;
   {
     Rtnl nl;
-    nl.add_neighbour("s0", kLinkLocalCli, kMacC0);
-    nl.add_neighbour("s1", kLinkLocalCli, kMacC1);
+    nl.add_neighbour(topo::kS0.name, kLinkLocalCli, kMacC0);
+    nl.add_neighbour(topo::kS1.name, kLinkLocalCli, kMacC1);
   }
   {
     auto in = ctx.in_client();
     Rtnl nl;
-    for (const char* dev : {"c0", "c1"}) nl.add_address(dev, peer_ll);
-    nl.add_neighbour("c0", kLinkLocalSrv, kMacS0);
-    nl.add_neighbour("c1", kLinkLocalSrv, kMacS1);
-    for (const char* dev : {"c0", "c1"})
+    for (const char* dev : kClientDevs) nl.add_address(dev, topo::kClientLlCidr);
+    nl.add_neighbour(topo::kC0.name, kLinkLocalSrv, kMacS0);
+    nl.add_neighbour(topo::kC1.name, kLinkLocalSrv, kMacS1);
+    for (const char* dev : kClientDevs)
       wait_for([&] { return has_local_route(kLinkLocalCli, dev); },
-               std::string("the local route of fe80::2 on ") + dev);
+               std::string("the local route of ") + kLinkLocalCli + " on " + dev);
   }
-  for (const char* dev : {"s0", "s1"})
+  for (const char* dev : kServerDevs)
     wait_for([&] { return has_local_route(kLinkLocalSrv, dev); },
-             std::string("the local route of fe80::1 on ") + dev);
+             std::string("the local route of ") + kLinkLocalSrv + " on " + dev);
   std::vector<Sock> ls;
   for (const std::string& at : {kOnS0, kOnS1}) {
     ls.push_back(Sock::open(AF_INET6, Proto::tcp));
     Step r = ls.back().bind_listen(make_addr(at), true);
     if (r.err) throw SysError("listener " + at + ": " + r.call, r.err);
   }
-  const char* dev = via_s1 ? "c1" : "c0";
+  const char* dev = kClientDevs[via_s1 ? 1 : 0];
   auto in = ctx.in_client();
   Sock client = Sock::open(AF_INET6, Proto::tcp);
   SockAddr src = make_addr(std::string(kLinkLocalCli) + "%" + dev, 0);
   if (int err = client.bind(src)) throw SysError("bind the client to " + src.str(), err);
   SockAddr dst = make_addr(std::string(kLinkLocalSrv) + "%" + dev);
   std::string word = tcp_receiver(client, dst, {{&ls[0], "first_bound"}, {&ls[1], "last_bound"}});
-  return {word, "listeners on [fe80::1%s0]:8888 (first) and [fe80::1%s1]:8888 (last); client " +
+  auto at = [](const std::string& a) { return "[" + a + "]:" + std::to_string(kPort); };
+  return {word, "listeners on " + at(kOnS0) + " (first) and " + at(kOnS1) + " (last); client " +
                     src.str() + " connects to " + dst.str()};
 }
 
 const bool accepted = [] {
   for (bool via_s1 : {false, true})
-    add_case({std::string("tcp6.scope.link_local.accept_via_") + (via_s1 ? "s1" : "s0"),
+    add_case({std::string("tcp6.scope.link_local.accept_via_") + kServerDevs[via_s1 ? 1 : 0],
               "R6",
               {{"kind", "scoped_accept"},
                {"proto", "tcp"},
-               {"listeners", "fe80::1%s0, fe80::1%s1"},
-               {"arrives_on", via_s1 ? "s1" : "s0"}},
+               {"listeners", kOnS0 + ", " + kOnS1},
+               {"arrives_on", kServerDevs[via_s1 ? 1 : 0]}},
               [via_s1](Ctx& ctx) { return accepted_via(ctx, via_s1); }});
   return true;
 }();

@@ -294,7 +294,7 @@ const bool custom = [] {
              {"proto", "tcp"},
              {"family", "4"},
              {"listeners", "dev=lo, dev=s0"},
-             {"arrives_on", "s0"}},
+             {"arrives_on", topo::kS0.name}},
             bindtodevice_served_by});
   for (auto [id, optname, what] :
        {std::tuple{"seed001.linux.has_so_reuseport", SO_REUSEPORT, "SO_REUSEPORT"},

@@ -34,12 +34,13 @@ const Named kAddrs[] = {
     {"v6_v4mapped_local", kMappedLo4, DUAL},
 };
 
-const Named kExtra[] = {{"0.0.0.0", kAny4, 0},
-                        {"127.0.0.1", kLo4, 0},
-                        {"::", kAny6, DUAL},
-                        {"::1", kLo6, 0},
-                        {"::ffff:0.0.0.0", kMappedAny, DUAL},
-                        {"::ffff:127.0.0.1", kMappedLo4, DUAL}};
+// Named by the address itself.
+const Named kExtra[] = {{kAny4, kAny4, 0},
+                        {kLo4, kLo4, 0},
+                        {kAny6, kAny6, DUAL},
+                        {kLo6, kLo6, 0},
+                        {kMappedAny, kMappedAny, DUAL},
+                        {kMappedLo4, kMappedLo4, DUAL}};
 
 bool ipv4_space(const Named& n) {
   return n.addr == kAny4 || n.addr == kLo4 || n.addr == kMappedAny || n.addr == kMappedLo4;

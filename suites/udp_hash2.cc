@@ -36,7 +36,7 @@ struct Trial {
 Trial wildcard_after_specifics(int specifics, const SockAddr& any, unsigned flags) {
   NetNs ns = NetNs::create();
   InNs in(ns);
-  Rtnl().set_up("lo");
+  Rtnl().set_up(topo::kLo.name);
   std::vector<Sock> held;
   for (int i = 1; i <= specifics; ++i) {
     SockAddr at = make_addr("127.0.0." + std::to_string(i));

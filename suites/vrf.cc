@@ -96,7 +96,7 @@ enum class Who { vrf_only, global_only, both };
 struct RecvRow {
   Proto proto;
   Who who;
-  bool via_vrf;  // sent to 198.51.100.1 (arrives on s0, in the VRF), else to 203.0.113.1 (s1)
+  bool via_vrf;  // sent to kSrv4 (arrives on s0, in the VRF), else to kSrv4b (s1)
   const char* accept;
 };
 

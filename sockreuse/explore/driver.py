@@ -14,8 +14,6 @@ import time
 
 from sockreuse.paths import REPO
 
-import yaml
-
 from sockreuse.explore import baseline, explore_report, patterns, select, space
 from sockreuse.model import explore_check
 from sockreuse.expect import table_choice
@@ -36,8 +34,7 @@ def model_section(sp_path, release, observed):
     """explore.json's `model`: how many sequences the model of the rules does
     not explain, as minimal patterns, with the features it used (the kernel's
     expected table's, or inferred from these outcomes when it has none)."""
-    with open(sp_path, encoding="utf-8") as f:
-        space_doc = yaml.safe_load(f)
+    space_doc = space.read(sp_path)
     path, _ = table_choice.select(release, EXPECTED)
     declared = tables.load_delta(path).features if path else None
     if declared is None:

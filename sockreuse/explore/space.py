@@ -5,11 +5,12 @@ A key names one sequence: the values of every dimension in the file's order,
 separated by single spaces, e.g. "tcp listen after any4 ra s0 s0_4 rp none
 other". Every value name is unique within its dimension, so `parse_key`
 recovers {dimension: value} from a key alone."""
+import ipaddress
 import itertools
 import os
 
-import yaml
-
+from sockreuse import topology_facts
+from sockreuse.files import read_yaml
 from sockreuse.paths import REPO
 SPACE_FILE = os.path.join(REPO, "explore", "space.yaml")
 
@@ -144,13 +145,59 @@ class Space:
         return str(self.info[dim][value].get("label", value))
 
 
+def read(path=SPACE_FILE):
+    """The space file's document with every address resolved (resolve)."""
+    return resolve(read_yaml(path, SpaceError, "the space"), path)
+
+
 def load(path=SPACE_FILE):
+    return Space(read(path), path)
+
+
+# --- addresses by name ---------------------------------------------------------
+def resolve(doc, path=SPACE_FILE):
+    """doc with the addresses of its address dimensions (values with an
+    `ip`) made concrete: ip, target and peer name an address of
+    fixtures/topology.yaml (topology_facts.named: s0_4, c1_6, lo_4_mapped
+    ...) or are a literal outside the topology (a wildcard); a label may say
+    {name}. A topology address written as a literal is an error, so that the
+    topology file stays the one place it is written."""
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = yaml.safe_load(f)
-    except (OSError, yaml.YAMLError) as e:
-        raise SpaceError(f"{path}: cannot read the space: {e}")
-    return Space(doc, path)
+        named = topology_facts.named()
+    except topology_facts.TopologyError as e:
+        raise SpaceError(str(e))
+    name_of = {a: n for n, a in reversed(named.items())}
+
+    def addr(text, where):
+        text = str(text)
+        if text in named:
+            return named[text]
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            raise SpaceError(f"{path}: {where}: '{text}' is no address and no name in "
+                             f"{topology_facts.TOPOLOGY_FILE} ({', '.join(named)})")
+        if text in name_of:
+            raise SpaceError(f"{path}: {where}: write {text} by its name, {name_of[text]}")
+        return text
+
+    def value(where, info):
+        if not isinstance(info, dict) or "ip" not in info:
+            return info
+        try:
+            label = {"label": str(info["label"]).format_map(named)} if "label" in info else {}
+        except (KeyError, ValueError) as e:
+            raise SpaceError(f"{path}: {where}: label names no address of the topology ({e})")
+        return {**info, **label, "ip": addr(info["ip"], where),
+                **{k: {d: addr(a, f"{where} {k} {d}") for d, a in info[k].items()}
+                   for k in ("target", "peer") if isinstance(info.get(k), dict)}}
+
+    try:
+        dims = {d: {**dd, "values": {v: value(f"{d} {v}", i) for v, i in dd["values"].items()}}
+                for d, dd in doc["dimensions"].items()}
+    except (KeyError, TypeError, AttributeError) as e:
+        raise SpaceError(f"{path}: malformed space ({e})")
+    return {**doc, "dimensions": dims}
 
 
 # --- the executor's input -----------------------------------------------------

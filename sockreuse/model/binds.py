@@ -1,12 +1,15 @@
 """Predictions for the cases that bind and listen: bind sequences, the
 bind_wildcard port, listen turns, restarts beside a TIME_WAIT or an
 established connection, and the option corners of R5 and R8."""
+from sockreuse.topology_facts import named
+
 from . import kinds
 from .bindcheck import Port, check, update_bucket
 from .sockets import parse
 
-_EXTRA = ("0.0.0.0", "127.0.0.1", ":: dualstack", "::1", "::ffff:0.0.0.0 dualstack",
-          "::ffff:127.0.0.1 dualstack")
+_ADDR = named()
+_EXTRA = ("0.0.0.0", _ADDR["lo_4"], ":: dualstack", _ADDR["lo_6"], "::ffff:0.0.0.0 dualstack",
+          f"{_ADDR['lo_4_mapped']} dualstack")
 
 
 def bind(port, sock, ctx):
@@ -126,8 +129,8 @@ def established_rebind(p, ctx):
 @kinds.register("reuseport_pair")
 def reuseport_pair(p, ctx):
     # SO_REUSEPORT is option 15 on Linux, which is all the article's #define did.
-    return bind_sequence({"proto": "tcp", "sock1": "198.51.100.1 reuseport listen",
-                          "sock2": "198.51.100.1 reuseport listen"}, ctx)
+    listener = f"{_ADDR['s0_4']} reuseport listen"
+    return bind_sequence({"proto": "tcp", "sock1": listener, "sock2": listener}, ctx)
 
 
 @kinds.register("setsockopt_reuseport")

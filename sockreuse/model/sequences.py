@@ -6,11 +6,8 @@ sequence's values by dimension plus the concrete addresses the space gives
 them (see explore_params)."""
 
 import functools
-import os
 
-import yaml
-
-from sockreuse.paths import REPO
+from sockreuse.explore.space import read as read_space
 
 from . import kinds
 from .bindcheck import Port, check, update_bucket
@@ -149,13 +146,9 @@ def explore_sequence(p, ctx):
     return "ok", d.rules + [r for r in d2.rules if r not in d.rules]
 
 
-_SPACE = os.path.join(REPO, "explore", "space.yaml")
-
-
 @functools.lru_cache(maxsize=1)
 def _space():
-    with open(_SPACE, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return read_space()
 
 
 @kinds.register("explorer_key")

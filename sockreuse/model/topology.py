@@ -1,27 +1,24 @@
-"""The suite's two-host topology (fixtures/topology.h), as the model needs it:
-which device owns each server address, and which peer address each device
-reaches. Routing decides some outcomes (a connection that arrives on
+"""The suite's two-host topology (fixtures/topology.yaml), as the model needs
+it: which device owns each server address, and which peer address each
+device reaches. Routing decides some outcomes (a connection that arrives on
 another device than its listener's is refused)."""
-import ipaddress
+from sockreuse import topology_facts
 
 from .sockets import ip_of, unmapped
 
+_TOPOLOGY = topology_facts.load()
 SERVER_ADDRESSES = {
-    "s0": ("198.51.100.1", "2001:db8:1::1"),
-    "s1": ("203.0.113.1", "2001:db8:2::1"),
-    "lo": ("127.0.0.1", "::1"),
+    **{i.name: (str(i.ipv4.ip), str(i.ipv6.ip)) for i in _TOPOLOGY.on("server")},
+    _TOPOLOGY.loopback.name: (str(_TOPOLOGY.loopback.ipv4.ip), str(_TOPOLOGY.loopback.ipv6.ip)),
 }
-PEER_NETS = {
-    "s0": ("198.51.100.0/24", "2001:db8:1::/64"),
-    "s1": ("203.0.113.0/24", "2001:db8:2::/64"),
-}
+PEER_NETS = {i.name: (i.ipv4.network, i.ipv6.network) for i in _TOPOLOGY.on("server")}
 
 
 def device_of(ip):
     """The server device an address belongs to ('lo' for loopback), or None."""
     ip = unmapped(ip)
     if ip.is_loopback:
-        return "lo"
+        return _TOPOLOGY.loopback.name
     for dev, addrs in SERVER_ADDRESSES.items():
         if str(ip) in addrs:
             return dev
@@ -32,9 +29,9 @@ def route_device(peer):
     """The device the server namespace reaches a peer address through."""
     ip = unmapped(peer)
     if ip.is_loopback:
-        return "lo"
+        return _TOPOLOGY.loopback.name
     for dev, nets in PEER_NETS.items():
-        if any(ip in ipaddress.ip_network(n) for n in nets):
+        if any(ip in n for n in nets):
             return dev
     return None
 

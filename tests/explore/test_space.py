@@ -115,3 +115,19 @@ def test_cross_kernel_patterns_name_the_kernels_on_each_side(sp, combos):
                               "patterns": 1, "differences": [{
                                   "sides": "ok on 6.1.0-50; bind:EADDRINUSE on 5.10.9, 6.12.1",
                                   "sequences": p["count"], "patterns": [0]}]}]
+
+
+def test_addresses_come_from_the_topology_file_by_name(sp):
+    from sockreuse import topology_facts
+    named = topology_facts.named()
+    s0_4 = sp.info["a1"]["s0_4"]
+    assert s0_4["ip"] == named["s0_4"] and s0_4["peer"]["s1"] == named["c0_4"]
+    assert sp.label("a1", "s0_4") == f"{named['s0_4']} (s0)"
+    assert sp.info["a1"]["mapany"]["peer"]["s1"] == "::ffff:" + named["c1_4"]
+    doc = {"dimensions": {"a1": {"values": {"x": {"label": "{lo_6}", "ip": "lo_6",
+                                                  "target": {"none": "0.0.0.0"}}}}}}
+    assert space.resolve(doc)["dimensions"]["a1"]["values"]["x"]["label"] == "::1"
+    for bad, says in ((named["s1_6"], "by its name, s1_6"), ("s9_4", "no name")):
+        doc["dimensions"]["a1"]["values"]["x"]["ip"] = bad
+        with pytest.raises(space.SpaceError, match=says):
+            space.resolve(doc)

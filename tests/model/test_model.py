@@ -16,6 +16,7 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sockreuse.expect import tables
+from sockreuse.explore import space
 from sockreuse.model import FEATURES, RULES, predict
 from sockreuse.model import explore_check
 from sockreuse.model.infer import infer
@@ -74,7 +75,7 @@ def test_every_case_has_a_kind_the_model_knows(cases):
 
 @pytest.fixture(scope="module")
 def space_doc():
-    return yaml.safe_load(open(SPACE))
+    return space.read(SPACE)
 
 
 def baseline(series):
