@@ -148,3 +148,65 @@ def test_the_model_holds_no_case_outcome(cases):
 def test_rule_chains_use_known_rules(observations):
     for _, _, p, _, f in observations[:2000]:
         assert set(predict(p, f).rules) <= set(RULES)
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def test_case_parameters_are_structured(cases):
+    """Parameters are values (identifiers, addresses, numbers, lists), never
+    prose: the prose is the case's description."""
+    prose = {i: s for i, c in cases.items() if not c["params"]["kind"].startswith("r10_")
+             for s in _strings(c["params"]) if " " in s}
+    assert prose == {}
+    assert all(c["description"] for c in cases.values())
+
+
+def test_case_sockets_have_one_shape(cases):
+    keys = {"family", "addr", "scope", "port", "reuseaddr", "reuseport", "v6only", "device",
+            "state", "euid", "timing"}
+    for i, c in cases.items():
+        for s in c["params"].get("sockets", []):
+            assert set(s) == keys, i
+            assert s["family"] in (4, 6) and s["port"] == "shared" or isinstance(s["port"], int), i
+            assert set(s["timing"].values()) <= {"after_bind", "cleared_after_bind"}, i
+
+
+def test_explorer_parameters_have_the_cases_shape(cases, space_doc):
+    """An explorer key and the curated case that runs it give the model the same parameters."""
+    dims = list(space_doc["dimensions"])
+    for c in cases.values():
+        p = c["params"]
+        if p["kind"] != "explorer_key":
+            continue
+        mine = explore_params(dict(zip(dims, p["explorer_key"])), space_doc)
+        assert mine["sockets"] == p["sockets"], c["id"]
+        assert set(mine) == set(p)
+
+
+# The words the model once parsed back out of the suite's prose.
+OLD_VOCABULARY = re.compile(r"""["'](?:[^"'\n]*@(?:after|cleared)\b|[^"'\n]*uid65534|"""
+                            r"""[^"'\n]* listen\b|dev=|[^"'\n]*\bdualstack\b|[^"'\n]*bind\(0\)"""
+                            r"""|[^"'\n]* enslaving |[^"'\n]* port )""")
+
+
+def test_the_model_parses_no_prose():
+    """The model reads structured parameters; no module but R10's holds the
+    words of the suite's old socket descriptions."""
+    found = []
+    for path in glob.glob(os.path.join(ROOT, "sockreuse", "model", "*.py")):
+        if os.path.basename(path).startswith("r10_"):
+            continue
+        for n, line in enumerate(open(path), 1):
+            code = line.split("#", 1)[0]
+            if OLD_VOCABULARY.search(code) or "FLAG_WORDS" in code or ".split()" in code:
+                found.append(f"{os.path.basename(path)}:{n}: {line.strip()}")
+    assert found == []
