@@ -171,13 +171,19 @@ def test_case_parameters_are_structured(cases):
     assert all(c["description"] for c in cases.values())
 
 
+STATES = {"bound", "listen", "timewait", "established", "connected"}
+
+
 def test_case_sockets_have_one_shape(cases):
     keys = {"family", "addr", "scope", "port", "reuseaddr", "reuseport", "v6only", "device",
             "state", "euid", "timing"}
     for i, c in cases.items():
         for s in c["params"].get("sockets", []):
             assert set(s) == keys, i
-            assert s["family"] in (4, 6) and s["port"] == "shared" or isinstance(s["port"], int), i
+            assert s["family"] in (4, 6), i
+            assert s["port"] == "shared" or type(s["port"]) is int, i
+            assert all(type(s[k]) is bool for k in ("reuseaddr", "reuseport")), i
+            assert s["v6only"] in (None, True, False) and s["state"] in STATES, i
             assert set(s["timing"].values()) <= {"after_bind", "cleared_after_bind"}, i
 
 
