@@ -25,6 +25,7 @@
 #include "fixtures/connection.h"
 #include "fixtures/delivery.h"
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "fixtures/stale.h"
 #include "fixtures/sysctl_step.h"
 #include "fixtures/timewait.h"
@@ -233,12 +234,24 @@ const bool change_rows = [] {
        SockSpec{kAny4, DEV_S0}},
   };
   for (const ChangeRow& row : rows) {
-    Params params{{"kind", "option_change"}, {"proto", proto_name(row.proto)}};
-    for (size_t i = 0; i < row.bound.size(); ++i)
-      params.emplace_back("sock" + std::to_string(i + 1), describe(row.bound[i]));
-    params.emplace_back("sock1_after_bind", describe({row.bound[0].addr, row.first_after}));
-    if (row.last) params.emplace_back("then", describe(*row.last));
-    add_case({row.id, row.rule, params, [row](Ctx&) { return changed_after_bind(row); }});
+    Words words = socket_words(row.bound);
+    words.emplace_back("sock1_after_bind", describe({row.bound[0].addr, row.first_after}));
+    std::vector<SockSpec> socks = row.bound;
+    if (row.last) {
+      words.emplace_back("then", describe(*row.last));
+      socks.push_back(*row.last);
+    }
+    Opts after = opts_for(row.first_after);
+    Params params{{"kind", "option_change"},
+                  {"proto", proto_name(row.proto)},
+                  {"sockets", sockets_json(socks)},
+                  {"sysctls", Json::object({})},
+                  {"change_after_socket", row.bound.size()},
+                  {"sock1_after_change", Json::object({{"reuseaddr", after.reuseaddr},
+                                                       {"reuseport", after.reuseport},
+                                                       {"device", Json::or_null(after.device)}})}};
+    add_case(
+        {row.id, row.rule, params, [row](Ctx&) { return changed_after_bind(row); }, prose(words)});
   }
   return true;
 }();
@@ -300,15 +313,21 @@ const bool relisten_rows = [] {
         Row{"tcp4.after_bind.reuseport_group.relisten_after_new_member.migration_on", AF_INET, "1",
             true}}) {
     Row row = r;
+    const char* ip = row.family == AF_INET6 ? kSrv6 : kSrv4;
+    std::vector<SockParams> group(2, sock_params({ip, RP | LISTEN}));
     add_case({row.id,
               "R9",
               {{"kind", "reuseport_relisten"},
                {"proto", "tcp"},
-               {"group", row.new_member ? "2 x reuseport, a third joins after the shutdown"
-                                        : "2 x reuseport"},
-               {kMigrate, row.migrate},
-               {"flows", std::to_string(kFlows)}},
-              [row](Ctx& ctx) { return relisten(ctx, row.family, row.migrate, row.new_member); }});
+               {"sockets", sockets_json(group)},
+               {"sysctls", Json::object({{kMigrate, std::stoi(row.migrate)}})},
+               {"new_member", row.new_member},
+               {"flows", kFlows}},
+              [row](Ctx& ctx) { return relisten(ctx, row.family, row.migrate, row.new_member); },
+              prose({{"group", row.new_member ? "2 x reuseport, a third joins after the shutdown"
+                                              : "2 x reuseport"},
+                     {kMigrate, row.migrate},
+                     {"flows", std::to_string(kFlows)}})});
   }
   return true;
 }();

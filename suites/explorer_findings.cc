@@ -5,12 +5,14 @@
 // pattern and the case can be told apart by nobody.
 #include <netinet/tcp.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "explore/sequence.h"
 #include "fixtures/case.h"
+#include "fixtures/sock_params.h"
 #include "fixtures/socket.h"
 #include "fixtures/timewait.h"
 
@@ -80,6 +82,46 @@ std::string describe(const Side& s) {
   return out;
 }
 
+SockParams side_params(const Side& s) {
+  Opts o;
+  o.reuseaddr = s.reuseaddr;
+  o.reuseport = s.reuseport;
+  o.v6only = s.v6only;
+  o.device = s.dev;
+  return {s.ip, kSharedPort, o, "bound", {}};
+}
+
+// The parameters of the explorer's own sequence (sockreuse/model/sequences.py
+// explore_params gives the explorer's keys the same shape): the first socket
+// with its options' timing and state, the second (listening, for TCP) with
+// its EUID, and where a client connects or a UDP socket connects to.
+Params params_of(const FindingRow& r) {
+  static const char* const states[] = {"bound", "listen", "timewait", "established", "connected"};
+  static const char* const timings[] = {"", "after_bind", "cleared_after_bind"};
+  SockParams first = side_params(r.first), second = side_params(r.second);
+  first.state = states[static_cast<int>(r.state)];
+  if (r.when != ex::When::before) {
+    std::string when = timings[static_cast<int>(r.when)];
+    if (r.first.reuseaddr) first.timing.emplace_back("reuseaddr", when);
+    if (r.first.reuseport) first.timing.emplace_back("reuseport", when);
+    if (*r.first.dev) first.timing.emplace_back("device", when);
+  }
+  second.state = r.proto == ex::Proto::tcp ? "listen" : "bound";
+  second.opts.euid = r.other_euid ? kOtherUid : 0;
+  std::vector<Json> key;
+  for (size_t at = 0, end = 0; at <= r.key.size(); at = end + 1) {
+    end = std::min(r.key.find(' ', at), r.key.size());
+    key.emplace_back(r.key.substr(at, end - at));
+  }
+  return {{"kind", "explorer_key"},
+          {"proto", r.proto == ex::Proto::tcp ? "tcp" : "udp"},
+          {"sockets", sockets_json({first, second})},
+          {"sysctls", Json::object({})},
+          {"connect_to", r.target},
+          {"peer", r.target},
+          {"explorer_key", Json::list(key)}};
+}
+
 Outcome run(const std::shared_ptr<Owned>& o, Ctx& ctx) {
   ex::SeqResult r = ex::run_sequence(o->seq, kPort, ctx.topo);
   if (r.status == "skip") throw Skip(r.detail);
@@ -131,12 +173,11 @@ const bool registered = [] {
   };
   for (const FindingRow& row : rows) {
     auto owned = build(row);
-    Params params{{"kind", "explorer_key"},
-                  {"explorer_key", row.key},
-                  {"change", row.change},
-                  {"sock1", describe(row.first)},
-                  {"sock2", describe(row.second) + (row.other_euid ? " uid65534" : "")}};
-    add_case({row.id, row.rule, params, [owned](Ctx& ctx) { return run(owned, ctx); }});
+    add_case({row.id, row.rule, params_of(row), [owned](Ctx& ctx) { return run(owned, ctx); },
+              prose({{"explorer_key", row.key},
+                     {"change", row.change},
+                     {"sock1", describe(row.first)},
+                     {"sock2", describe(row.second) + (row.other_euid ? " uid65534" : "")}})});
   }
   return true;
 }();

@@ -19,6 +19,7 @@
 #include "fixtures/connection.h"
 #include "fixtures/port_choice.h"
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "fixtures/sysctl_step.h"
 #include "fixtures/timewait.h"
 #include "netns/error.h"
@@ -34,6 +35,29 @@ constexpr uint16_t kReservedPort = 40000;
 void use_ports(const PortRange& range, bool reserve) {
   set_sysctl("net.ipv4.ip_local_port_range", range.sysctl());
   if (reserve) set_sysctl("net.ipv4.ip_local_reserved_ports", std::to_string(kReservedPort));
+}
+
+Json port_sysctls(const PortRange& range, bool reserve) {
+  return Json::object({{"net.ipv4.ip_local_port_range", range.json()},
+                       {"net.ipv4.ip_local_reserved_ports",
+                        reserve ? Json::list({kReservedPort}) : Json::list({})}});
+}
+
+// Client sockets that bind to `bind_ip` with port 0 (none: they only
+// connect), then connect in order to `peers`: "none", "one" or "two".
+Params client_params(Proto proto, const PortRange& range, bool reserve, bool no_port,
+                     const char* bind_ip, int clients, const std::string& peers) {
+  SockParams client{bind_ip ? bind_ip : "", 0, Opts{}, peers == "none" ? "bound" : "connected", {}};
+  return {{"kind", "client_ports"},
+          {"proto", proto_name(proto)},
+          {"sockets",
+           bind_ip ? sockets_json(std::vector<SockParams>(clients, client)) : Json::list({})},
+          {"sysctls", port_sysctls(range, reserve)},
+          {"clients", clients},
+          {"bind_address_no_port", no_port},
+          {"peers", peers == "none"  ? 0
+                    : peers == "one" ? 1
+                                     : 2}};
 }
 
 // --- bind() sequences in the server namespace -------------------------------
@@ -260,13 +284,20 @@ const bool registered = [] {
        {{kSrv4, 0, 40001}, {kSrv4, 0, 0}}},
   };
   for (const PortRow& row : rows) {
+    const PortRange& range = row.reserve ? kTwoPorts : kOnePort;
+    std::vector<SockParams> socks;
+    Words words{{"ip_local_port_range", range.sysctl()},
+                {"ip_local_reserved_ports", row.reserve ? std::to_string(kReservedPort) : ""}};
+    for (size_t i = 0; i < row.socks.size(); ++i) {
+      socks.push_back(sock_params({row.socks[i].addr, row.socks[i].flags}));
+      socks.back().port = row.socks[i].port;
+      words.emplace_back("sock" + std::to_string(i + 1), describe_port(row.socks[i]));
+    }
     Params params{{"kind", "port_sequence"},
                   {"proto", proto_name(row.proto)},
-                  {"ip_local_port_range", row.reserve ? kTwoPorts.sysctl() : kOnePort.sysctl()},
-                  {"ip_local_reserved_ports", row.reserve ? std::to_string(kReservedPort) : ""}};
-    for (size_t i = 0; i < row.socks.size(); ++i)
-      params.emplace_back("sock" + std::to_string(i + 1), describe_port(row.socks[i]));
-    add_case({row.id, row.rule, params, [row](Ctx&) { return port_sequence(row); }});
+                  {"sockets", sockets_json(socks)},
+                  {"sysctls", port_sysctls(range, row.reserve)}};
+    add_case({row.id, row.rule, params, [row](Ctx&) { return port_sequence(row); }, prose(words)});
   }
 
   struct NoPortRow {
@@ -290,29 +321,28 @@ const bool registered = [] {
                              NoPortRow{"udp4.port_select.no_port.two_peers", AF_INET, Proto::udp,
                                        NoPort::two_peers, "2", "two"}}) {
     NoPortRow row = n;
-    add_case({row.id,
-              "R1",
-              {{"kind", "client_ports"},
-               {"proto", proto_name(row.proto)},
-               {"ip_local_port_range", kOnePort.sysctl()},
-               {"ip_local_reserved_ports", ""},
-               {"IP_BIND_ADDRESS_NO_PORT", row.what == NoPort::without_option ? "0" : "1"},
-               {"bind", std::string(row.family == AF_INET6 ? kCli6 : kCli4) + " port 0"},
-               {"sockets", row.sockets},
-               {"peers", row.peers}},
-              [row](Ctx& ctx) { return no_port_case(ctx, row.family, row.proto, row.what); }});
+    bool no_port = row.what != NoPort::without_option;
+    const char* cli = row.family == AF_INET6 ? kCli6 : kCli4;
+    add_case(
+        {row.id, "R1",
+         client_params(row.proto, kOnePort, false, no_port, cli, std::stoi(row.sockets), row.peers),
+         [row](Ctx& ctx) { return no_port_case(ctx, row.family, row.proto, row.what); },
+         prose({{"ip_local_port_range", kOnePort.sysctl()},
+                {"ip_local_reserved_ports", ""},
+                {"IP_BIND_ADDRESS_NO_PORT", no_port ? "1" : "0"},
+                {"bind", std::string(cli) + " port 0"},
+                {"sockets", row.sockets},
+                {"peers", row.peers}})});
   }
-  add_case({"tcp4.port_select.reserved.connect",
-            "R1",
-            {{"kind", "client_ports"},
-             {"proto", "tcp"},
-             {"ip_local_port_range", kTwoPorts.sysctl()},
-             {"ip_local_reserved_ports", std::to_string(kReservedPort)},
-             {"IP_BIND_ADDRESS_NO_PORT", "0"},
-             {"bind", "none"},
-             {"sockets", "1"},
-             {"peers", "one"}},
-            connect_skips_reserved});
+  add_case({"tcp4.port_select.reserved.connect", "R1",
+            client_params(Proto::tcp, kTwoPorts, true, false, nullptr, 1, "one"),
+            connect_skips_reserved,
+            prose({{"ip_local_port_range", kTwoPorts.sysctl()},
+                   {"ip_local_reserved_ports", std::to_string(kReservedPort)},
+                   {"IP_BIND_ADDRESS_NO_PORT", "0"},
+                   {"bind", "none"},
+                   {"sockets", "1"},
+                   {"peers", "one"}})});
   return true;
 }();
 

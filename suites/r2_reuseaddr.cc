@@ -4,6 +4,7 @@
 // sockets may listen (bound_then_listen: ok), and then the first may not
 // (listen_second_then_first).
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "netns/error.h"
 
 namespace sr {
@@ -92,9 +93,11 @@ const bool listen_turns = [] {
               "R2",
               {{"kind", "listen_turns"},
                {"proto", "tcp"},
-               {"addr", addr},
-               {"sequence", "bind, bind, listen 2, listen 1"}},
-              [addr](Ctx& ctx) { return listen_both_in_turn(ctx, addr); }});
+               {"sockets", sockets_json(std::vector<SockSpec>{{addr, RA}, {addr, RA}})},
+               {"sysctls", Json::object({})},
+               {"listen_order", Json::list({2, 1})}},
+              [addr](Ctx& ctx) { return listen_both_in_turn(ctx, addr); },
+              prose({{"addr", addr}, {"sequence", "bind, bind, listen 2, listen 1"}})});
   }
   return true;
 }();

@@ -57,9 +57,9 @@ const bool registered = [] {
     add("reuseport.other_uid.listener_alive", "R5", RP | UID2, RP, true, false);
   }
   for (const TwRow& row : rows)
-    add_case({row.id, row.rule, timewait_params(spec_of(row), fresh_of(row)), [row](Ctx& ctx) {
-                return rebind_beside_timewait(ctx, spec_of(row), fresh_of(row));
-              }});
+    add_case({row.id, row.rule, timewait_params(spec_of(row), fresh_of(row)),
+              [row](Ctx& ctx) { return rebind_beside_timewait(ctx, spec_of(row), fresh_of(row)); },
+              prose(timewait_words(spec_of(row), fresh_of(row)))});
   return true;
 }();
 

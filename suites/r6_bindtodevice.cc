@@ -3,6 +3,7 @@
 // through to the other rules.
 #include "fixtures/delivery.h"
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "netns/error.h"
 
 namespace sr {
@@ -83,10 +84,15 @@ const bool served = [] {
                 "R6",
                 {{"kind", "device_delivery"},
                  {"proto", "tcp"},
-                 {"family", family == AF_INET ? "4" : "6"},
-                 {"listeners", "dev=s0, dev=s1"},
+                 {"sockets", sockets_json(std::vector<SockSpec>{
+                                 {family == AF_INET ? kAny4 : kAny6, DEV_S0 | LISTEN},
+                                 {family == AF_INET ? kAny4 : kAny6, DEV_S1 | LISTEN}})},
+                 {"sysctls", Json::object({})},
                  {"arrives_on", second ? topo::kS1.name : topo::kS0.name}},
-                [family, second](Ctx& ctx) { return served_by_device(ctx, family, second); }});
+                [family, second](Ctx& ctx) { return served_by_device(ctx, family, second); },
+                prose({{"family", family == AF_INET ? "4" : "6"},
+                       {"listeners", "dev=s0, dev=s1"},
+                       {"arrives_on", second ? topo::kS1.name : topo::kS0.name}})});
     }
   return true;
 }();

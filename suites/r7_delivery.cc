@@ -9,6 +9,7 @@
 #include <string>
 
 #include "fixtures/delivery.h"
+#include "fixtures/sock_params.h"
 #include "netns/error.h"
 #include "netns/rtnl.h"
 
@@ -80,25 +81,34 @@ const bool registered = [] {
       {"udp4.deliver.reuseport.broadcast.two", kAny4, 2, rp, bcast},
   };
   for (const UdpRow& row : rows) {
-    Params params{{"kind", "udp_delivery"},
-                  {"proto", "udp"},
-                  {"bind", row.bind_ip},
-                  {"sockets", std::to_string(row.sockets)},
-                  {"option", row.opts.reuseport ? "reuseport" : "reuseaddr"},
-                  {"send_to", row.plan.dst_ip},
-                  {"flows", std::to_string(row.plan.flows)}};
-    add_case({row.id, "R7", params, [row](Ctx& ctx) { return run_udp(ctx, row); }});
+    std::vector<SockParams> group(row.sockets, {row.bind_ip, kSharedPort, row.opts, "bound", {}});
+    Params params{{"kind", "udp_delivery"},         {"proto", "udp"},
+                  {"sockets", sockets_json(group)}, {"sysctls", Json::object({})},
+                  {"send_to", row.plan.dst_ip},     {"flows", row.plan.flows}};
+    Words words{{"bind", row.bind_ip},
+                {"sockets", std::to_string(row.sockets)},
+                {"option", row.opts.reuseport ? "reuseport" : "reuseaddr"},
+                {"send_to", row.plan.dst_ip},
+                {"flows", std::to_string(row.plan.flows)}};
+    add_case({row.id, "R7", params, [row](Ctx& ctx) { return run_udp(ctx, row); }, prose(words)});
   }
   for (auto [id, ip, n] : {std::tuple{"tcp4.deliver.reuseport.two", kSrv4, 2},
                            std::tuple{"tcp4.deliver.reuseport.three", kSrv4, 3},
                            std::tuple{"tcp6.deliver.reuseport.two", kSrv6, 2}}) {
-    Params params{{"kind", "tcp_delivery"},         {"proto", "tcp"},
-                  {"option", "reuseport"},          {"bind", ip},
-                  {"listeners", std::to_string(n)}, {"connections", std::to_string(kFlows)}};
+    std::vector<SockParams> group(n, {ip, kSharedPort, rp, "listen", {}});
+    Params params{{"kind", "tcp_delivery"},
+                  {"proto", "tcp"},
+                  {"sockets", sockets_json(group)},
+                  {"sysctls", Json::object({})},
+                  {"connections", kFlows}};
+    Words words{{"option", "reuseport"},
+                {"bind", ip},
+                {"listeners", std::to_string(n)},
+                {"connections", std::to_string(kFlows)}};
     const char* bind_ip = ip;
     int count = n;
-    add_case(
-        {id, "R7", params, [bind_ip, count](Ctx& ctx) { return run_tcp(ctx, bind_ip, count); }});
+    add_case({id, "R7", params, [bind_ip, count](Ctx& ctx) { return run_tcp(ctx, bind_ip, count); },
+              prose(words)});
   }
   return true;
 }();

@@ -154,13 +154,17 @@ const bool registered = [] {
                          migrate;
         Params params{{"kind", "migrate"},
                       {"proto", "tcp"},
-                      {"family", family == AF_INET ? "4" : "6"},
-                      {"tcp_migrate_req", migrate},
+                      {"family", family == AF_INET ? 4 : 6},
+                      {"sysctls", Json::object({{kMigrate, std::stoi(migrate)}})},
                       {"listener_gone_by", by_shutdown ? "shutdown" : "close"},
-                      {"connections", std::to_string(kConns)}};
+                      {"connections", kConns}};
         std::string m = migrate;
         add_case({id, "R9", params,
-                  [family, m, by_shutdown](Ctx& ctx) { return run(ctx, family, m, by_shutdown); }});
+                  [family, m, by_shutdown](Ctx& ctx) { return run(ctx, family, m, by_shutdown); },
+                  prose({{"family", family == AF_INET ? "4" : "6"},
+                         {"tcp_migrate_req", migrate},
+                         {"listener_gone_by", by_shutdown ? "shutdown" : "close"},
+                         {"connections", std::to_string(kConns)}})});
       }
     }
     if (family == AF_INET6) continue;
@@ -170,18 +174,21 @@ const bool registered = [] {
                 "R9",
                 {{"kind", "migrate"},
                  {"proto", "tcp"},
-                 {"family", "4"},
-                 {"tcp_migrate_req", migrate},
+                 {"family", 4},
+                 {"sysctls", Json::object({{kMigrate, std::stoi(migrate)}})},
                  {"listener_gone_by", "close"},
-                 {"state", "SYN_RECV"},
-                 {"change", "net: Introduce net.ipv4.tcp_migrate_req."}},
-                [m](Ctx& ctx) { return syn_recv(ctx, m); }});
+                 {"request_state", "syn_recv"}},
+                [m](Ctx& ctx) { return syn_recv(ctx, m); },
+                prose({{"tcp_migrate_req", migrate},
+                       {"listener_gone_by", "close"},
+                       {"state", "SYN_RECV"},
+                       {"change", "net: Introduce net.ipv4.tcp_migrate_req."}})});
     }
   }
   add_case(
       {"tcp.migrate.sysctl_default",
        "R9",
-       {{"kind", "sysctl_default"}, {"sysctl", kMigrate}},
+       {{"kind", "sysctl_default"}, {"sysctl", kMigrate}, {"sysctls", Json::object({})}},
        [](Ctx&) -> Outcome {
          auto v = read_sysctl(kMigrate);
          return {v ? "value_" + *v : "unsupported", "a fresh namespace's " + std::string(kMigrate)};

@@ -11,6 +11,7 @@
 
 #include "fixtures/delivery.h"
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "fixtures/sysctl_step.h"
 #include "fixtures/timewait.h"
 #include "netns/error.h"
@@ -24,7 +25,7 @@ constexpr const char* kChange = "change";
 // --- bhash2 (6.1) and its fixes: address pairs and triples ------------------
 const bool bhash2 = [] {
   auto add = [](const std::string& subject, const std::vector<BindCase>& rows) {
-    add_bind_cases(rows, {{kChange, subject}});
+    add_bind_cases(rows, {}, {}, {{kChange, subject}});
   };
   add("tcp: Fix bind() conflict check for dual-stack wildcard address.",
       {{"tcp46.bhash2.dualstack_any_then_loopback4", "R8", Proto::tcp, {{kAny6, DUAL}, {kLo4, 0}}},
@@ -187,10 +188,11 @@ const bool others = [] {
                        ".bhash2.timewait_then_specific" + (reuse ? ".new_reuse" : ".plain");
       TimeWaitSpec spec = timewait_spec(family);
       SockSpec fresh{family == AF_INET6 ? kSrv6 : kSrv4, reuse ? unsigned{RA} : 0u};
-      Params params = timewait_params(spec, fresh);
-      params.emplace_back(kChange, tw);
-      add_case({id, "R3", params,
-                [spec, fresh](Ctx& ctx) { return rebind_beside_timewait(ctx, spec, fresh); }});
+      Words words = timewait_words(spec, fresh);
+      words.emplace_back(kChange, tw);
+      add_case({id, "R3", timewait_params(spec, fresh),
+                [spec, fresh](Ctx& ctx) { return rebind_beside_timewait(ctx, spec, fresh); },
+                prose(words)});
     }
 
   const std::string unix_rp = "net: restrict SO_REUSEPORT to inet sockets";
@@ -202,24 +204,34 @@ const bool others = [] {
               "R5",
               {{"kind", "setsockopt_reuseport"},
                {"family", f == AF_UNIX ? "unix" : "netlink"},
-               {kChange, unix_rp}},
-              [f, t](Ctx&) { return reuseport_on(f, t); }});
+               {"type", t == SOCK_STREAM  ? "stream"
+                        : t == SOCK_DGRAM ? "dgram"
+                                          : "raw"},
+               {"sysctls", Json::object({})}},
+              [f, t](Ctx&) { return reuseport_on(f, t); },
+              prose({{"family", f == AF_UNIX ? "unix" : "netlink"}, {kChange, unix_rp}})});
   }
 
   const std::string fourtuple = "udp: Add 4-tuple hash for connected socket";
-  for (auto [name, sender, who] :
-       {std::tuple{"from_its_peer", Sender::peer, "the connected peer"},
-        std::tuple{"from_others", Sender::others, "64 other flows"},
-        std::tuple{"reconnected.from_old_peer", Sender::old_peer, "the peer it connected to first"},
-        std::tuple{"reconnected.from_new_peer", Sender::new_peer, "the peer it re-connected to"}}) {
+  for (auto [name, sender, from, who] :
+       {std::tuple{"from_its_peer", Sender::peer, "connected_peer", "the connected peer"},
+        std::tuple{"from_others", Sender::others, "other_flows", "64 other flows"},
+        std::tuple{"reconnected.from_old_peer", Sender::old_peer, "first_peer",
+                   "the peer it connected to first"},
+        std::tuple{"reconnected.from_new_peer", Sender::new_peer, "reconnected_peer",
+                   "the peer it re-connected to"}}) {
     Sender s = sender;
+    std::vector<SockParams> group(3, sock_params({kSrv4, RP}));
+    group[0].state = "connected";
     add_case({std::string("udp4.reuseport.connected_member.") + name,
               "R7",
               {{"kind", "udp_connected_member"},
-               {kChange, fourtuple},
-               {"group", "3 x reuseport"},
-               {"sender", who}},
-              [s](Ctx& ctx) { return reuseport_connected_member(ctx, s); }});
+               {"proto", "udp"},
+               {"sockets", sockets_json(group)},
+               {"sysctls", Json::object({})},
+               {"sender", from}},
+              [s](Ctx& ctx) { return reuseport_connected_member(ctx, s); },
+              prose({{kChange, fourtuple}, {"group", "3 x reuseport"}, {"sender", who}})});
   }
 
   const std::string autobind =
@@ -232,10 +244,16 @@ const bool others = [] {
       add_case({id,
                 "R2",
                 {{"kind", "autobind"},
-                 {kChange, autobind},
-                 {"ip_autobind_reuse", v},
-                 {"new", reuse ? "reuseaddr" : "none"}},
-                [value, reuse](Ctx&) { return autobind_when_exhausted(value.c_str(), reuse); }});
+                 {"proto", "tcp"},
+                 {"sockets", sockets_json(std::vector<SockParams>{
+                                 {kSrv4, 0, opts_for(reuse ? unsigned{RA} : 0u), "bound", {}}})},
+                 {"sysctls",
+                  Json::object({{"net.ipv4.ip_autobind_reuse", std::stoi(value)},
+                                {"net.ipv4.ip_local_port_range", Json::list({40000, 40001})}})}},
+                [value, reuse](Ctx&) { return autobind_when_exhausted(value.c_str(), reuse); },
+                prose({{kChange, autobind},
+                       {"ip_autobind_reuse", v},
+                       {"new", reuse ? "reuseaddr" : "none"}})});
     }
 
   const std::string btd = "net: core: enable SO_BINDTODEVICE for non-root users";
@@ -244,11 +262,17 @@ const bool others = [] {
         std::tuple{"clear", true, ""}}) {
     bool already = bound;
     const char* to = dev;
-    add_case(
-        {std::string("udp4.bindtodevice.unprivileged.") + step,
-         "R6",
-         {{"kind", "bindtodevice_unprivileged"}, {kChange, btd}, {"euid", "65534"}, {"step", step}},
-         [already, to](Ctx&) { return bindtodevice_unprivileged(already, to); }});
+    add_case({std::string("udp4.bindtodevice.unprivileged.") + step,
+              "R6",
+              {{"kind", "bindtodevice_unprivileged"},
+               {"proto", "udp"},
+               {"euid", static_cast<int>(kOtherUid)},
+               {"device_before", already ? Json("s0") : Json()},
+               {"device", Json::or_null(to)},
+               {"sysctls", Json::object({})},
+               {"step", step}},
+              [already, to](Ctx&) { return bindtodevice_unprivileged(already, to); },
+              prose({{kChange, btd}, {"euid", "65534"}, {"step", step}})});
   }
   return true;
 }();

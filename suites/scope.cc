@@ -16,6 +16,7 @@
 
 #include "fixtures/receiver.h"
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "fixtures/sysctl_step.h"
 #include "netns/error.h"
 #include "netns/local_route.h"
@@ -88,9 +89,8 @@ const bool link_local_rows = add_bind_cases(
          {{kOnS0.c_str(), LISTEN}, {kAny6, DEV_S1 | LISTEN}}},
     },
     {{"kind", "scoped_sequence"},
-     {"link_local",
-      std::string(topo::kServerLlCidr) + " on " + kServerDevs[0] + " and " + kServerDevs[1]}},
-    server_link_locals);
+     {"link_local", Json::object({{"addr", kLinkLocalSrv}, {"links", Json::list({kServerDevs[0], kServerDevs[1]})}})}},
+    server_link_locals, {{"link_local", std::string(topo::kServerLlCidr) + " on " + kServerDevs[0] + " and " + kServerDevs[1]}});
 
 // --- which socket a connection reaches ---------------------------------------------
 // Two listeners on fe80::1, one per interface; the client connects to fe80::1
@@ -136,18 +136,26 @@ Outcome accepted_via(Ctx& ctx, bool via_s1) {
 
 const bool accepted = [] {
   for (bool via_s1 : {false, true})
-    add_case({std::string("tcp6.scope.link_local.accept_via_") + kServerDevs[via_s1 ? 1 : 0],
-              "R6",
-              {{"kind", "scoped_accept"},
-               {"proto", "tcp"},
-               {"listeners", kOnS0 + ", " + kOnS1},
-               {"arrives_on", kServerDevs[via_s1 ? 1 : 0]}},
-              [via_s1](Ctx& ctx) { return accepted_via(ctx, via_s1); }});
+    add_case(
+        {std::string("tcp6.scope.link_local.accept_via_") + kServerDevs[via_s1 ? 1 : 0],
+         "R6",
+         {{"kind", "scoped_accept"},
+          {"proto", "tcp"},
+          {"sockets",
+           sockets_json(std::vector<SockSpec>{{kOnS0.c_str(), LISTEN}, {kOnS1.c_str(), LISTEN}})},
+          {"sysctls", Json::object({})},
+          {"arrives_on", kServerDevs[via_s1 ? 1 : 0]}},
+         [via_s1](Ctx& ctx) { return accepted_via(ctx, via_s1); },
+         prose({{"listeners", kOnS0 + ", " + kOnS1}, {"arrives_on", kServerDevs[via_s1 ? 1 : 0]}})});
   return true;
 }();
 
 // --- net.ipv6.bindv6only --------------------------------------------------------
 void bindv6only(const char* value) { set_sysctl("net.ipv6.bindv6only", value); }
+
+Params bindv6only_params(int value) {
+  return {{"kind", "scoped_sequence"}, {"sysctls", Json::object({{"net.ipv6.bindv6only", value}})}};
+}
 
 const bool v6only_1 = add_bind_cases(
     {
@@ -170,14 +178,14 @@ const bool v6only_1 = add_bind_cases(
          Proto::udp,
          {{kAny6, DUAL}, {kAny4, 0}}},
     },
-    {{"kind", "scoped_sequence"}, {"net.ipv6.bindv6only", "1"}}, [](Ctx&) { bindv6only("1"); });
+    bindv6only_params(1), [](Ctx&) { bindv6only("1"); }, {{"net.ipv6.bindv6only", "1"}});
 
 const bool v6only_0 = add_bind_cases({{"tcp46.scope.bindv6only_0.any6_v6only_1_then_any4",
                                        "R8",
                                        Proto::tcp,
                                        {{kAny6, V6ONLY | LISTEN}, {kAny4, LISTEN}}}},
-                                     {{"kind", "scoped_sequence"}, {"net.ipv6.bindv6only", "0"}},
-                                     [](Ctx&) { bindv6only("0"); });
+                                     bindv6only_params(0), [](Ctx&) { bindv6only("0"); },
+                                     {{"net.ipv6.bindv6only", "0"}});
 
 // The sysctl is read when a socket is made: one made before the change keeps
 // the old default.
@@ -200,15 +208,19 @@ Outcome socket_before_sysctl(Ctx&) {
       });
 }
 
-const bool made_before = add_case({"tcp46.scope.bindv6only_1.socket_made_before",
-                                   "R8",
-                                   {{"kind", "scoped_sequence"},
-                                    {"proto", "tcp"},
-                                    {"net.ipv6.bindv6only", "1"},
-                                    {"bindv6only_set", "after socket()"},
-                                    {"sock1", ":: listen"},
-                                    {"sock2", "0.0.0.0 listen"}},
-                                   socket_before_sysctl});
+const bool made_before =
+    add_case({"tcp46.scope.bindv6only_1.socket_made_before",
+              "R8",
+              {{"kind", "scoped_sequence"},
+               {"proto", "tcp"},
+               {"sockets", sockets_json(std::vector<SockSpec>{{kAny6, LISTEN}, {kAny4, LISTEN}})},
+               {"sysctls", Json::object({{"net.ipv6.bindv6only", 1}})},
+               {"sysctls_after_socket", 1}},
+              socket_before_sysctl,
+              prose({{"net.ipv6.bindv6only", "1"},
+                     {"bindv6only_set", "after socket()"},
+                     {"sock1", ":: listen"},
+                     {"sock2", "0.0.0.0 listen"}})});
 
 }  // namespace
 }  // namespace sr

@@ -10,6 +10,7 @@
 
 #include "fixtures/delivery.h"
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "fixtures/sysctl_step.h"
 #include "fixtures/timewait.h"
 #include "netns/error.h"
@@ -249,71 +250,109 @@ const bool custom = [] {
         Restart{"seed002.restart_after_kill.reuseaddr", "002", true, true, false, kLo4}}) {
     Params p = timewait_params(spec_of(r), fresh_of(r));
     p.emplace_back("seed", r.seed);
+    Words words = timewait_words(spec_of(r), fresh_of(r));
+    words.insert(words.begin(), {"seed", r.seed});
     add_case({r.id, "R3", p,
-              [r](Ctx& ctx) { return rebind_beside_timewait(ctx, spec_of(r), fresh_of(r)); }});
+              [r](Ctx& ctx) { return rebind_beside_timewait(ctx, spec_of(r), fresh_of(r)); },
+              prose(words)});
   }
-  for (bool reuse : {false, true})
+  for (bool reuse : {false, true}) {
+    SockSpec served{kSrv4, (reuse ? unsigned{RA} : 0u) | LISTEN};
     add_case({std::string("seed002.fork_child.") + (reuse ? "reuseaddr" : "default"),
               reuse ? "R2" : "R1",
               {{"kind", "established_rebind"},
                {"proto", "tcp"},
+               {"sockets", sockets_json(std::vector<SockSpec>{served, served})},
+               {"sysctls", Json::object({})},
                {"seed", "002"},
-               {"listener", describe({kSrv4, (reuse ? RA : 0u) | LISTEN})},
                {"connection_to", kSrv4},
-               {"new", describe({kSrv4, (reuse ? RA : 0u) | LISTEN})}},
-              [reuse](Ctx& ctx) { return fork_child(ctx, reuse); }});
+               {"listener_open", false}},
+              [reuse](Ctx& ctx) { return fork_child(ctx, reuse); },
+              prose({{"seed", "002"},
+                     {"listener", describe(served)},
+                     {"connection_to", kSrv4},
+                     {"new", describe(served)}})});
+  }
   add_case({"seed003.udp_receive_threads",
             "R7",
             {{"kind", "udp_delivery"},
              {"seed", "003"},
              {"proto", "udp"},
-             {"bind", kAny4},
-             {"sockets", "2"},
-             {"option", "reuseaddr"},
+             {"sockets", sockets_json(std::vector<SockSpec>(2, {kAny4, RA}))},
+             {"sysctls", Json::object({})},
              {"send_to", kSrv4},
-             {"flows", "1"}},
-            receive_threads});
+             {"flows", 1}},
+            receive_threads,
+            prose({{"seed", "003"},
+                   {"bind", kAny4},
+                   {"sockets", "2"},
+                   {"option", "reuseaddr"},
+                   {"send_to", kSrv4},
+                   {"flows", "1"}})});
   add_case({"seed000.ex1.timewait_length",
             "R3",
-            {{"kind", "timewait_length"}, {"seed", "000"}, {"tcp_fin_timeout", "5"}},
-            timewait_length});
+            {{"kind", "timewait_length"},
+             {"seed", "000"},
+             {"sysctls", Json::object({{"net.ipv4.tcp_fin_timeout", 5}})}},
+            timewait_length,
+            prose({{"seed", "000"}, {"tcp_fin_timeout", "5"}})});
   add_case({"seed000.ex2.reuseport_two_servers",
             "R7",
             {{"kind", "tcp_delivery"},
              {"seed", "000"},
              {"proto", "tcp"},
-             {"option", "reuseport"},
-             {"bind", kAny4},
-             {"listeners", "2"},
-             {"connections", "32"}},
-            two_servers_twenty_clients});
+             {"sockets", sockets_json(std::vector<SockSpec>(2, {kAny4, RP | LISTEN}))},
+             {"sysctls", Json::object({})},
+             {"connections", 32}},
+            two_servers_twenty_clients,
+            prose({{"seed", "000"},
+                   {"option", "reuseport"},
+                   {"bind", kAny4},
+                   {"listeners", "2"},
+                   {"connections", "32"}})});
   add_case({"seed000.ex3.bindtodevice.served_by",
             "R6",
             {{"kind", "device_delivery"},
              {"seed", "000"},
              {"proto", "tcp"},
-             {"family", "4"},
-             {"listeners", "dev=lo, dev=s0"},
+             {"sockets", sockets_json(std::vector<SockSpec>{{kAny4, DEV_LO | LISTEN},
+                                                            {kAny4, DEV_S0 | LISTEN}})},
+             {"sysctls", Json::object({})},
              {"arrives_on", topo::kS0.name}},
-            bindtodevice_served_by});
-  for (auto [id, optname, what] :
-       {std::tuple{"seed001.linux.has_so_reuseport", SO_REUSEPORT, "SO_REUSEPORT"},
+            bindtodevice_served_by,
+            prose({{"seed", "000"},
+                   {"family", "4"},
+                   {"listeners", "dev=lo, dev=s0"},
+                   {"arrives_on", topo::kS0.name}})});
+  for (auto [id, optname, name, what] :
+       {std::tuple{"seed001.linux.has_so_reuseport", SO_REUSEPORT, "SO_REUSEPORT", "SO_REUSEPORT"},
         // seed 001 found SO_REUSEPORT undeclared and wrote #define SO_REUSEPORT 15.
-        std::tuple{"seed001.define_so_reuseport_15", 15, "15, the article's #define"}}) {
+        std::tuple{"seed001.define_so_reuseport_15", 15, "15", "15, the article's #define"}}) {
     int opt = optname;
     add_case({id,
               "R5",
-              {{"kind", "reuseport_pair"}, {"seed", "001"}, {"proto", "tcp"}, {"option", what}},
-              [opt](Ctx&) { return reuseport_pair(opt); }});
+              {{"kind", "reuseport_pair"},
+               {"seed", "001"},
+               {"proto", "tcp"},
+               {"sockets", sockets_json(std::vector<SockSpec>(2, {kSrv4, RP | LISTEN}))},
+               {"sysctls", Json::object({})},
+               {"optname", name}},
+              [opt](Ctx&) { return reuseport_pair(opt); },
+              prose({{"seed", "001"}, {"option", what}})});
   }
+  SockParams set_after = sock_params({kAny4, RA});
+  set_after.timing = {{"reuseaddr", "after_bind"}};
   add_case({"seed003.reuseaddr_set_after_bind",
             "R2",
             {{"kind", "bind_sequence"},
              {"seed", "003"},
              {"proto", "udp"},
-             {"sock1", "0.0.0.0 reuseaddr@after"},
-             {"sock2", "0.0.0.0 reuseaddr"}},
-            reuseaddr_after_bind});
+             {"sockets", sockets_json({set_after, sock_params({kAny4, RA})})},
+             {"sysctls", Json::object({})}},
+            reuseaddr_after_bind,
+            prose({{"seed", "003"},
+                   {"sock1", "0.0.0.0 reuseaddr@after"},
+                   {"sock2", "0.0.0.0 reuseaddr"}})});
   return true;
 }();
 

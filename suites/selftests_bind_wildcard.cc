@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "netns/error.h"
 
 namespace sr {
@@ -94,14 +95,18 @@ const bool registered = [] {
                          (reuse == RA   ? ".reuseaddr"
                           : reuse == RP ? ".reuseport"
                                         : ".plain");
-        Params p{{"kind", "bind_wildcard"},
-                 {"proto", "tcp"},
-                 {"selftest", "bind_wildcard.c"},
-                 {"sock1", describe({a.addr, a.flags | reuse})},
-                 {"sock2", describe({b.addr, b.flags | reuse})}};
+        std::vector<SockSpec> socks{{a.addr, a.flags | reuse}, {b.addr, b.flags | reuse}};
+        std::vector<SockSpec> extra;
+        for (const Named& n : kExtra) extra.push_back({n.addr, n.flags});
+        Params p{{"kind", "bind_wildcard"},        {"proto", "tcp"},
+                 {"sockets", sockets_json(socks)}, {"sysctls", Json::object({})},
+                 {"then", sockets_json(extra)},    {"selftest", "bind_wildcard.c"}};
+        Words words = socket_words(socks);
+        words.insert(words.begin(), {"selftest", "bind_wildcard.c"});
         const Named* pa = &a;
         const Named* pb = &b;
-        add_case({id, rule_of(a, b), p, [pa, pb, reuse](Ctx&) { return run(*pa, *pb, reuse); }});
+        add_case({id, rule_of(a, b), p, [pa, pb, reuse](Ctx&) { return run(*pa, *pb, reuse); },
+                  prose(words)});
       }
     }
   return true;

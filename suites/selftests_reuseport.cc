@@ -7,6 +7,7 @@
 
 #include "fixtures/delivery.h"
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "netns/error.h"
 
 namespace sr {
@@ -140,17 +141,22 @@ const bool delivery = [] {
   }
   for (const Row& r : rows) {
     std::string labels;
-    for (const Member& m : r.members) labels += (labels.empty() ? "" : ",") + std::string(m.label);
-    Params params{{"kind", "group_delivery"},
-                  {"proto", proto_name(r.proto)},
-                  {"selftest", r.selftest},
-                  {"send_to", r.dst},
-                  {"labels", labels}};
-    for (size_t i = 0; i < r.members.size(); ++i)
-      params.emplace_back("sock" + std::to_string(i + 1),
-                          describe({r.members[i].addr, r.members[i].flags}));
+    std::vector<Json> label_list;
+    std::vector<SockSpec> socks;
+    for (const Member& m : r.members) {
+      labels += (labels.empty() ? "" : ",") + std::string(m.label);
+      label_list.emplace_back(m.label);
+      socks.push_back({m.addr, m.flags});
+    }
+    Params params{{"kind", "group_delivery"},        {"proto", proto_name(r.proto)},
+                  {"sockets", sockets_json(socks)},  {"sysctls", Json::object({})},
+                  {"selftest", r.selftest},          {"send_to", r.dst},
+                  {"labels", Json::list(label_list)}};
+    Words words{{"selftest", r.selftest}, {"send_to", r.dst}, {"labels", labels}};
+    for (auto& w : socket_words(socks)) words.push_back(w);
     add_case({r.id, "R7", params,
-              [r](Ctx& ctx) { return who_receives(ctx, r.proto, r.members, r.dst); }});
+              [r](Ctx& ctx) { return who_receives(ctx, r.proto, r.members, r.dst); },
+              prose(words)});
   }
   return true;
 }();

@@ -26,6 +26,7 @@
 #include "fixtures/connection.h"
 #include "fixtures/port_choice.h"
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "fixtures/sysctl_step.h"
 #include "fixtures/timewait.h"
 #include "netns/error.h"
@@ -221,42 +222,65 @@ const bool registered = [] {
     const char* cli = v6 ? kCli6 : kCli4;
     const char* new_ip = row.then == Then::bind_wildcard ? (v6 ? kAny6 : kAny4) : cli;
     unsigned listen = row.then == Then::listen ? LISTEN : 0u;
-    add_case(
-        {row.id,
-         "R3",
-         {{"kind", "client_timewait"},
-          {"proto", "tcp"},
-          {"closed_first", "client"},
-          {"timewait", describe({cli, row.old_flags}) + " port " + std::to_string(kClientPort)},
-          {"peer", v6 ? kSrv6 : kSrv4},
-          {"new",
-           describe({new_ip, row.new_flags | listen}) + " port " + std::to_string(kClientPort)},
-          {"then", row.then == Then::connect ? "connect to the same peer" : "none"}},
-         [row](Ctx& ctx) { return client_side(ctx, row); }});
+    SockParams old_sock = sock_params({cli, row.old_flags}),
+               new_sock = sock_params({new_ip, row.new_flags | listen});
+    old_sock.state = "timewait";
+    old_sock.port = new_sock.port = kClientPort;
+    bool connect = row.then == Then::connect;
+    Words words{
+        {"closed_first", "client"},
+        {"timewait", describe({cli, row.old_flags}) + " port " + std::to_string(kClientPort)},
+        {"peer", v6 ? kSrv6 : kSrv4},
+        {"new",
+         describe({new_ip, row.new_flags | listen}) + " port " + std::to_string(kClientPort)},
+        {"then", connect ? "connect to the same peer" : "none"}};
+    add_case({row.id,
+              "R3",
+              {{"kind", "client_timewait"},
+               {"proto", "tcp"},
+               {"sockets", sockets_json({old_sock, new_sock})},
+               {"sysctls", Json::object({})},
+               {"closed_first", "client"},
+               {"peer", v6 ? kSrv6 : kSrv4},
+               {"then", connect ? "connect_same_peer" : "none"}},
+              [row](Ctx& ctx) { return client_side(ctx, row); },
+              prose(words)});
   }
 
   // Endings that leave no TIME_WAIT.
-  for (auto [id, family, how, what] :
+  for (auto [id, family, how, name, what] :
        {std::tuple{"tcp4.tw_forms.linger0.server_closes", AF_INET, Ending::server_reset,
-                   "SO_LINGER {1, 0} on the server's socket"},
+                   "server_linger0", "SO_LINGER {1, 0} on the server's socket"},
         std::tuple{"tcp6.tw_forms.linger0.server_closes", AF_INET6, Ending::server_reset,
-                   "SO_LINGER {1, 0} on the server's socket"},
+                   "server_linger0", "SO_LINGER {1, 0} on the server's socket"},
         std::tuple{"tcp4.tw_forms.linger0.client_closes", AF_INET, Ending::client_reset,
-                   "SO_LINGER {1, 0} on the client's socket"},
+                   "client_linger0", "SO_LINGER {1, 0} on the client's socket"},
         std::tuple{"tcp4.tw_forms.max_tw_buckets_0", AF_INET, Ending::no_tw_buckets,
-                   "net.ipv4.tcp_max_tw_buckets=0"},
+                   "max_tw_buckets_0", "net.ipv4.tcp_max_tw_buckets=0"},
         std::tuple{"tcp6.tw_forms.max_tw_buckets_0", AF_INET6, Ending::no_tw_buckets,
-                   "net.ipv4.tcp_max_tw_buckets=0"}}) {
+                   "max_tw_buckets_0", "net.ipv4.tcp_max_tw_buckets=0"}}) {
     int f = family;
     Ending h = how;
     bool v6 = family == AF_INET6, client = how == Ending::client_reset;
     // Where the TIME_WAIT would be, and the plain socket that binds there after.
     std::string at = client ? std::string(v6 ? kCli6 : kCli4) : std::string(v6 ? kSrv6 : kSrv4);
-    std::string fresh = client ? at : std::string(v6 ? kAny6 : kAny4) + " listen";
-    Params params{{"kind", "no_timewait"},   {"proto", "tcp"},
-                  {"ending", what},          {"closed_first", client ? "client" : "server"},
-                  {"timewait_would_be", at}, {"new", fresh}};
-    add_case({id, "R3", params, [f, h](Ctx& ctx) { return without_timewait(ctx, f, h); }});
+    SockSpec fresh{client ? at.c_str() : (v6 ? kAny6 : kAny4), client ? 0u : unsigned{LISTEN}};
+    SockParams would_be = sock_params({at.c_str(), 0});
+    would_be.state = "timewait";
+    Params params{{"kind", "no_timewait"},
+                  {"proto", "tcp"},
+                  {"sockets", sockets_json({would_be, sock_params(fresh)})},
+                  {"sysctls", how == Ending::no_tw_buckets
+                                  ? Json::object({{"net.ipv4.tcp_max_tw_buckets", 0}})
+                                  : Json::object({})},
+                  {"ending", name},
+                  {"closed_first", client ? "client" : "server"}};
+    Words words{{"ending", what},
+                {"closed_first", client ? "client" : "server"},
+                {"timewait_would_be", at},
+                {"new", describe(fresh)}};
+    add_case(
+        {id, "R3", params, [f, h](Ctx& ctx) { return without_timewait(ctx, f, h); }, prose(words)});
   }
 
   // A dual-stack [::] listener's IPv4 connection: TIME_WAIT on a v4-mapped address.
@@ -278,7 +302,8 @@ const bool registered = [] {
     spec.listener_flags = m.old_flags | DUAL;
     SockSpec fresh{m.new_ip, m.new_flags | LISTEN};
     add_case({std::string("tcp46.tw_forms.mapped.") + m.id, "R3", timewait_params(spec, fresh),
-              [spec, fresh](Ctx& ctx) { return rebind_beside_timewait(ctx, spec, fresh); }});
+              [spec, fresh](Ctx& ctx) { return rebind_beside_timewait(ctx, spec, fresh); },
+              prose(timewait_words(spec, fresh))});
   }
 
   // tcp_tw_reuse for outgoing connections.
@@ -287,16 +312,21 @@ const bool registered = [] {
         std::pair{"2", true}}) {
     std::string r = reuse;
     bool lo = loopback;
+    const PortRange one{kClientPort, kClientPort};
     add_case({std::string("tcp4.tw_forms.tw_reuse_") + reuse + ".connect_" +
                   (loopback ? "loopback" : "veth"),
               "R3",
               {{"kind", "tw_reuse_connect"},
                {"proto", "tcp"},
-               {"tcp_tw_reuse", reuse},
+               {"sysctls", Json::object({{"net.ipv4.tcp_tw_reuse", std::stoi(r)},
+                                         {"net.ipv4.ip_local_port_range", one.json()}})},
                {"peer", loopback ? kLo4 : kSrv4},
-               {"timewait", "the client's connection to the same peer, closed first"},
-               {"ip_local_port_range", "one port"}},
-              [r, lo](Ctx& ctx) { return tw_reuse(ctx, r, lo); }});
+               {"timewait", "client_same_peer"}},
+              [r, lo](Ctx& ctx) { return tw_reuse(ctx, r, lo); },
+              prose({{"tcp_tw_reuse", reuse},
+                     {"peer", loopback ? kLo4 : kSrv4},
+                     {"timewait", "the client's connection to the same peer, closed first"},
+                     {"ip_local_port_range", "one port"}})});
   }
   return true;
 }();

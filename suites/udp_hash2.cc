@@ -15,6 +15,7 @@
 #include <string>
 
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "fixtures/trials.h"
 #include "netns/error.h"
 #include "netns/namespace.h"
@@ -76,14 +77,24 @@ const bool registered = [] {
           std::tuple{"mapped_any", kMappedAny, unsigned{DUAL}}}) {
       const char* a = addr;
       unsigned f = flags;
+      std::vector<SockParams> socks;
+      for (int i = 1; i <= n; ++i) {
+        std::string lo = "127.0.0." + std::to_string(i);
+        socks.push_back(sock_params({lo.c_str(), 0}));
+      }
+      socks.push_back(sock_params({addr, flags}));
       add_case({"udp4.hash2.specific_" + std::to_string(n) + ".then_" + name,
                 "R4",
                 {{"kind", "udp_hash2"},
-                 {"change", "udp: Fix wildcard bind conflict check when using hash2"},
-                 {"specific_sockets", std::to_string(n)},
-                 {"wildcard", describe({addr, flags})},
-                 {"trials", std::to_string(kTrials)}},
-                [n, a, f](Ctx&) { return run(n, a, f); }});
+                 {"proto", "udp"},
+                 {"sockets", sockets_json(socks)},
+                 {"sysctls", Json::object({})},
+                 {"trials", kTrials}},
+                [n, a, f](Ctx&) { return run(n, a, f); },
+                prose({{"change", "udp: Fix wildcard bind conflict check when using hash2"},
+                       {"specific_sockets", std::to_string(n)},
+                       {"wildcard", describe({addr, flags})},
+                       {"trials", std::to_string(kTrials)}})});
     }
   return true;
 }();

@@ -20,6 +20,7 @@
 
 #include "fixtures/receiver.h"
 #include "fixtures/sequence.h"
+#include "fixtures/sock_params.h"
 #include "fixtures/sysctl_step.h"
 #include "netns/error.h"
 
@@ -30,6 +31,19 @@ const char* const kTcpAccept = "net.ipv4.tcp_l3mdev_accept";
 const char* const kUdpAccept = "net.ipv4.udp_l3mdev_accept";
 
 // The VRF first: on a kernel without it the sysctls do not exist either.
+// The VRF as a case's parameters give it: its device and the devices it enslaves.
+Json vrf_json() { return Json::object({{"name", kVrfDev}, {"enslaves", Json::list({"s0"})}}); }
+
+Params vrf_params(const char* sysctl, const char* value) {
+  return {{"kind", "vrf_sequence"},
+          {"vrf", vrf_json()},
+          {"sysctls", Json::object({{sysctl, std::stoi(value)}})}};
+}
+
+Words vrf_words(const char* sysctl, const char* value) {
+  return {{"vrf", "vrf0 enslaving s0"}, {sysctl, value}};
+}
+
 CaseSetup vrf_with(const char* sysctl, const std::string& value) {
   std::string key = sysctl;
   return [key, value](Ctx&) {
@@ -61,8 +75,8 @@ const bool bind_rows = [] {
              Proto::tcp,
              {{kAny6, DEV_VRF | LISTEN}, {kAny6, LISTEN}}},
         },
-        {{"kind", "vrf_sequence"}, {"vrf", "vrf0 enslaving s0"}, {kTcpAccept, accept}},
-        vrf_with(kTcpAccept, accept));
+        vrf_params(kTcpAccept, accept), vrf_with(kTcpAccept, accept),
+        vrf_words(kTcpAccept, accept));
     add_bind_cases(
         {
             {"udp4.vrf.bind.vrf_then_global" + a, "R6", Proto::udp, {{kAny4, DEV_VRF}, {kAny4, 0}}},
@@ -71,8 +85,8 @@ const bool bind_rows = [] {
              Proto::udp,
              {{kAny4, DEV_VRF | RA}, {kAny4, RA}}},
         },
-        {{"kind", "vrf_sequence"}, {"vrf", "vrf0 enslaving s0"}, {kUdpAccept, accept}},
-        vrf_with(kUdpAccept, accept));
+        vrf_params(kUdpAccept, accept), vrf_with(kUdpAccept, accept),
+        vrf_words(kUdpAccept, accept));
   }
   add_bind_cases(
       {
@@ -85,8 +99,7 @@ const bool bind_rows = [] {
            Proto::tcp,
            {{kAny4, DEV_VRF | LISTEN}, {kAny4, DEV_S0 | LISTEN}}},
       },
-      {{"kind", "vrf_sequence"}, {"vrf", "vrf0 enslaving s0"}, {kTcpAccept, "0"}},
-      vrf_with(kTcpAccept, "0"));
+      vrf_params(kTcpAccept, "0"), vrf_with(kTcpAccept, "0"), vrf_words(kTcpAccept, "0"));
   return true;
 }();
 
@@ -149,14 +162,28 @@ const bool recv_rows = [] {
   static const char* const who[] = {"dev=vrf0", "no device", "dev=vrf0, then no device"};
   for (const RecvRow& row : rows) {
     bool tcp = row.proto == Proto::tcp;
+    unsigned shared = !tcp && row.who == Who::both ? RA : 0u;
+    std::vector<SockSpec> socks;
+    if (row.who != Who::global_only) socks.push_back({kAny4, DEV_VRF | shared});
+    if (row.who != Who::vrf_only) socks.push_back({kAny4, shared});
+    std::vector<SockParams> listed;
+    for (const SockSpec& spec : socks) {
+      listed.push_back(sock_params(spec));
+      if (tcp) listed.back().state = "listen";
+    }
+    const char* accept = tcp ? kTcpAccept : kUdpAccept;
     Params params{{"kind", "vrf_delivery"},
                   {"proto", proto_name(row.proto)},
-                  {"vrf", "vrf0 enslaving s0"},
-                  {tcp ? kTcpAccept : kUdpAccept, row.accept},
-                  {"sockets", std::string(who[static_cast<int>(row.who)]) +
-                                  (!tcp && row.who == Who::both ? ", both reuseaddr" : "")},
-                  {"arrives_on", row.via_vrf ? "s0 (in vrf0)" : "s1 (default VRF)"}};
-    add_case({row_id(row), "R6", params, [row](Ctx& ctx) { return receiver(ctx, row); }});
+                  {"sockets", sockets_json(listed)},
+                  {"sysctls", Json::object({{accept, std::stoi(row.accept)}})},
+                  {"vrf", vrf_json()},
+                  {"arrives_on", row.via_vrf ? "s0" : "s1"}};
+    Words words = vrf_words(accept, row.accept);
+    words.emplace_back("sockets", std::string(who[static_cast<int>(row.who)]) +
+                                      (!tcp && row.who == Who::both ? ", both reuseaddr" : ""));
+    words.emplace_back("arrives_on", row.via_vrf ? "s0 (in vrf0)" : "s1 (default VRF)");
+    add_case(
+        {row_id(row), "R6", params, [row](Ctx& ctx) { return receiver(ctx, row); }, prose(words)});
   }
   return true;
 }();

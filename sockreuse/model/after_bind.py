@@ -1,20 +1,20 @@
 """Predictions for options changed on a bound socket (issue 15, after_bind):
-the sockets bind as the words before the change say, sock1's options change
+the sockets bind with their options, sock1's options change
 without a new check (the port's cached reuse state keeps what it had at
 bind, bindcheck.py), then a last socket binds. The outcome is judged against
 the same sockets bound fresh with their current options: `stale_ok` when the
 kernel allowed what a fresh bind() refuses."""
 from . import kinds
 from .bindcheck import Port, check
-from .binds import bind, sock_names
-from .sockets import parse
+from .binds import bind
+from .sockets import sock
 
 
-def _sequence(descs, proto, ctx):
+def _sequence(objs, proto, ctx):
     """The sockets bound fresh, in order, on a port of their own: "ok" or the first failure."""
     port = Port()
-    for d in descs:
-        token, _ = bind(port, parse(d, proto), ctx)
+    for obj in objs:
+        token, _ = bind(port, sock(obj, proto), ctx)
         if token != "ok":
             return token
     return "ok"
@@ -26,14 +26,17 @@ def _stale(token, fresh):
 
 @kinds.register("option_change")
 def option_change(p, ctx):
-    proto = p["proto"]
-    names = sock_names(p)
+    """The first `change_after_socket` sockets bind, sock1's options become
+    `sock1_after_change`, then the sockets left (if any) bind."""
+    proto, n = p["proto"], p["change_after_socket"]
+    bound, later = p["sockets"][:n], p["sockets"][n:]
     port = Port()
-    for name in names:
-        token, _ = bind(port, parse(p[name], proto), ctx)
+    for i, obj in enumerate(bound):
+        token, _ = bind(port, sock(obj, proto), ctx)
         if token != "ok":
-            raise kinds.NoPrediction(f"the case's premise: {name} {token}")
-    before, after = port.socks[0], parse(p["sock1_after_bind"], proto)
+            raise kinds.NoPrediction(f"the case's premise: sock{i + 1} {token}")
+    changed = {**bound[0], **p["sock1_after_change"]}
+    before, after = port.socks[0], sock(changed, proto)
     after = after.with_(state=before.state)
     rules = []
     if after.dev != before.dev:
@@ -45,13 +48,14 @@ def option_change(p, ctx):
             if not d.ok:
                 return "setsockopt:EADDRINUSE", rules + d.rules
     port.socks[0] = after
-    now = [p["sock1_after_bind"]] + [p[n] for n in names[1:]]
-    if "then" not in p:
+    now = [changed] + bound[1:]
+    if not later:
         return _stale("ok", _sequence(now, proto, ctx)), rules or ["R1.port-free"]
-    token, chain = bind(port, parse(p["then"], proto), ctx)
+    then = later[0]
+    token, chain = bind(port, sock(then, proto), ctx)
     fresh = "ok"
-    for d in now:
-        fresh = _sequence([d, p["then"]], proto, ctx)
+    for obj in now:
+        fresh = _sequence([obj, then], proto, ctx)
         if fresh != "ok":
             break
     return _stale(token, fresh), rules + chain

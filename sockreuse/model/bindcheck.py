@@ -51,7 +51,7 @@ def pair_conflict(new, old, listening, ctx):
             and ctx.on(listener):
         return _reuseport_or_conflict(new, old, rules, ctx, listener)
     if new.reuseaddr and old.reuseaddr and ctx.on("R2.reuseaddr-not-listening"):
-        tw = old.state == "tw" and ctx.on("R3.tw-needs-reuseaddr-both")
+        tw = old.state == "timewait" and ctx.on("R3.tw-needs-reuseaddr-both")
         rules.append("R3.tw-needs-reuseaddr-both" if tw else "R2.reuseaddr-not-listening")
         return False, rules
     for option, rule in (("reuseaddr", "R2.reuseaddr-needs-both"),
@@ -61,7 +61,7 @@ def pair_conflict(new, old, listening, ctx):
             return False, rules + [rule]
     if new.reuseport or old.reuseport:
         why = "R5.reuseport-needs-both"
-    elif old.state == "tw":
+    elif old.state == "timewait":
         why = "R3.tw-needs-reuseaddr-both"
     elif new.reuseaddr or old.reuseaddr:
         why = "R2.reuseaddr-needs-both"
@@ -73,7 +73,7 @@ def pair_conflict(new, old, listening, ctx):
 def _reuseport_or_conflict(new, old, rules, ctx, why):
     """SO_REUSEPORT is the last way to share; otherwise `why` names the conflict."""
     if new.reuseport and old.reuseport and ctx.on("R5.reuseport-all"):
-        exempt = new.proto == "tcp" and old.state == "tw" and ctx.on("R5.tw-exempt-from-uid")
+        exempt = new.proto == "tcp" and old.state == "timewait" and ctx.on("R5.tw-exempt-from-uid")
         if new.euid == old.euid or exempt or not ctx.on("R5.euid-must-match"):
             rules.append("R5.tw-exempt-from-uid" if exempt and new.euid != old.euid
                          else "R5.reuseport-all")
@@ -151,7 +151,7 @@ def check(port, new, ctx, listening=False):
             chain = chain or ["R8.mapped-any-gap"]
             continue
         # Switched off, these rules take TIME_WAIT and orphaned connections out of the check.
-        if old.state == "tw" and not ctx.on("R3.tw-needs-reuseaddr-both") or \
+        if old.state == "timewait" and not ctx.on("R3.tw-needs-reuseaddr-both") or \
                 old.state == "established" and not ctx.on("R3.established-like-bound"):
             continue
         conflict, rules = pair_conflict(new, old, listening, ctx)

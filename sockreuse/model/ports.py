@@ -3,16 +3,16 @@ connect() in a shrunken net.ipv4.ip_local_port_range, reserved ports, and
 IP_BIND_ADDRESS_NO_PORT. The conflict check on each port is bindcheck.py's."""
 from . import kinds
 from .bindcheck import Port, check, update_bucket
-from .binds import bind, sock_names
-from .sockets import parse
+from .binds import bind
+from .sockets import sock
 
 OUTSIDE = 1024  # a port below any range the cases set: where a search without the range lands
 
 
 def _ports(p, ctx):
     """(ports bind(0) may pick, in order, reserved ports, range)."""
-    low, high = map(int, p["ip_local_port_range"].split())
-    reserved = {int(x) for x in p.get("ip_local_reserved_ports", "").replace(",", " ").split()}
+    low, high = p["sysctls"]["net.ipv4.ip_local_port_range"]
+    reserved = set(p["sysctls"].get("net.ipv4.ip_local_reserved_ports", []))
     span = list(range(low, high + 1)) if ctx.on("R1.autobind-range") else [OUTSIDE]
     if ctx.on("R1.reserved-skipped"):
         span = [n for n in span if n not in reserved]
@@ -27,15 +27,15 @@ def port_token(n, reserved, rng):
     return "reserved_skipped" if reserved else "port_in_range"
 
 
-def _autobind(ports, sock, span, ctx):
+def _autobind(ports, s, span, ctx):
     """bind(0): the first port of the span the socket may take, or None."""
-    strict = sock.proto == "tcp" and ctx.on("R2.tcp-autobind-strict")
-    probe = sock.with_(reuseaddr=False, reuseport=False) if strict else sock
+    strict = s.proto == "tcp" and ctx.on("R2.tcp-autobind-strict")
+    probe = s.with_(reuseaddr=False, reuseport=False) if strict else s
     for n in span:
         port = ports.setdefault(n, Port())
         if check(port, probe, ctx).ok:
-            port.socks.append(sock)
-            update_bucket(port, sock, ctx)
+            port.socks.append(s)
+            update_bucket(port, s, ctx)
             return n
     return None
 
@@ -44,56 +44,53 @@ def _autobind(ports, sock, span, ctx):
 def port_sequence(p, ctx):
     """Sockets bound in order, each with bind(0) or an explicit port."""
     span, reserved, rng = _ports(p, ctx)
-    names = sock_names(p)
+    objs = p["sockets"]
     ports, rules = {}, ["R1.autobind-range"]
     if reserved:
         rules.append("R1.reserved-skipped")
-    for i, name in enumerate(names):
-        words = p[name].split()
-        last = i + 1 == len(names)
-        if "bind(0)" in words:
-            words.remove("bind(0)")
-            sock = parse(" ".join(words), p["proto"])
-            n = _autobind(ports, sock, span, ctx)
+    for i, obj in enumerate(objs):
+        last = i + 1 == len(objs)
+        s = sock(obj, p["proto"])
+        if obj["port"] == 0:
+            n = _autobind(ports, s, span, ctx)
             rules.append("R2.tcp-autobind-strict")
             token = "bind:EADDRINUSE" if n is None else port_token(n, reserved, rng)
         else:
-            k = words.index("port")
-            n = int(words[k + 1])
-            sock = parse(" ".join(words[:k] + words[k + 2:]), p["proto"])
-            token, chain = bind(ports.setdefault(n, Port()), sock, ctx)
+            n = obj["port"]
+            token, chain = bind(ports.setdefault(n, Port()), s, ctx)
             rules += chain
         if last:
             return token, rules
         if n is None or token.endswith("EADDRINUSE"):
-            return f"{name}.{token}", rules
+            return f"sock{i + 1}.{token}", rules
     raise ValueError("a port sequence without sockets")
 
 
 @kinds.register("client_ports")
 def client_ports(p, ctx):
-    """Client sockets that bind (port 0, maybe with IP_BIND_ADDRESS_NO_PORT) or
-    not, then connect in order to one peer or two."""
+    """`clients` client sockets that bind (the objects of `sockets`, port 0,
+    maybe with IP_BIND_ADDRESS_NO_PORT) or not (no objects), then connect in
+    order to `peers` peers: none, one, or two (the second socket to the second)."""
     span, reserved, rng = _ports(p, ctx)
-    proto, n_socks, peers = p["proto"], int(p["sockets"]), p["peers"]
-    defer = p.get("IP_BIND_ADDRESS_NO_PORT") == "1" and ctx.on("R1.no-port-defers")
+    proto, n_socks, peers = p["proto"], p["clients"], p["peers"]
+    defer = p["bind_address_no_port"] and ctx.on("R1.no-port-defers")
     rules = ["R1.autobind-range"] + (["R1.reserved-skipped"] if reserved else [])
     ports, flows = {}, set()  # port -> Port; (port, peer) pairs in use
     token = "ok"
     for i in range(n_socks):
         got = None
-        if p["bind"] != "none":
-            sock = parse(p["bind"].split(" port ")[0], proto)
+        if p["sockets"]:
+            s = sock(p["sockets"][i], proto).with_(state="bound")
             rules.append("R1.no-port-defers")
             if not defer:
-                got = _autobind(ports, sock, span, ctx)
+                got = _autobind(ports, s, span, ctx)
                 if got is None:
                     token = "bind:EADDRINUSE"
                     break
-        if peers == "none":
+        if peers == 0:
             token = "port_deferred" if got is None else port_token(got, reserved, rng)
             continue
-        peer = "peer2" if peers == "two" and i == 1 else "peer1"
+        peer = "peer2" if peers == 2 and i == 1 else "peer1"
         rules.append("R1.connect-port-by-4tuple")
         if got is None:
             by_tuple = proto == "tcp" and ctx.on("R1.connect-port-by-4tuple")

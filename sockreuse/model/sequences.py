@@ -1,47 +1,49 @@
 """Predictions for the explorer's two-socket sequences (explore/space.yaml):
 the first socket is given its options (before bind, after it, or before it
 and cleared after), bound and brought to its state; then the second binds
-and, for TCP, listens. Kind "explore_sequence": the parameters are the
-sequence's values by dimension plus the concrete addresses the space gives
-them (see explore_params)."""
-
-import functools
-
-from sockreuse.explore.space import read as read_space
+and, for TCP, listens. Kind "explore_sequence" (the explorer) and
+"explorer_key" (a curated case that runs one explorer sequence) share one
+shape of parameters: {"proto", "sockets": [first, second], "sysctls",
+"connect_to", "peer", "explorer_key"}, each socket an object as
+fixtures/sock_params.cc writes it (explore_params builds it from a key)."""
 
 from . import kinds
 from .bindcheck import Port, check, update_bucket
-from .sockets import Sock, ip_of, unmapped, v6only_on_bind
+from .sockets import ip_of, sock, unmapped
 from .topology import device_of, route_device, source_for
+
+_TIMING = {"before": None, "after": "after_bind", "cleared": "cleared_after_bind"}
+
+
+def _sock_obj(a, o, d, state, uid, when):
+    """One explorer socket as a case's socket object."""
+    ip, dev = str(a["ip"]), d["dev"]
+    v6only = {1: True, 0: False}.get(int(a["v6only"]))
+    options = {"reuseaddr": bool(o["reuseaddr"]), "reuseport": bool(o["reuseport"]),
+               "device": dev or None}
+    timing = {k: _TIMING[when] for k, v in options.items() if v and _TIMING[when]}
+    return {"family": 6 if ":" in ip else 4, "addr": ip, "scope": None, "port": "shared",
+            **options, "v6only": v6only, "state": state, "euid": uid, "timing": timing}
 
 
 def explore_params(seq, space):
-    """The parameters of one sequence: {dimension: value} plus, from the space
-    file's data, each socket's address, V6ONLY, options, device and EUID."""
+    """The parameters of one sequence, {dimension: value}, with the concrete
+    addresses, options, devices and EUID the space file gives its values."""
     info = space["dimensions"]
-    p = {"kind": "explore_sequence", **seq}
+    dims = {}
     for n in ("1", "2"):
-        a = info[f"a{n}"]["values"][seq[f"a{n}"]]
-        o = info[f"o{n}"]["values"][seq[f"o{n}"]]
-        d = info[f"d{n}"]["values"][seq[f"d{n}"]]
-        p[f"ip{n}"] = str(a["ip"])
-        p[f"v6only{n}"] = int(a["v6only"])
-        p[f"ra{n}"], p[f"rp{n}"] = int(o["reuseaddr"]), int(o["reuseport"])
-        p[f"dev{n}"] = d["dev"]
-        if n == "1":
-            p["target"] = str(a["target"][seq["d1"]])
-            p["peer"] = str(a["peer"][seq["d1"]])
-    p["uid2"] = int(info["euid"]["values"][seq["euid"]]["uid"])
-    return p
-
-
-def _sock(p, n, proto, uid=0, with_options=True):
-    ip = p[f"ip{n}"]
-    return Sock(proto=proto, family=6 if ":" in ip else 4, addr=ip,
-                reuseaddr=bool(p[f"ra{n}"]) and with_options,
-                reuseport=bool(p[f"rp{n}"]) and with_options,
-                v6only=v6only_on_bind(ip, p[f"v6only{n}"] == 1),
-                dev=p[f"dev{n}"] if with_options else "", euid=uid)
+        dims[n] = (info[f"a{n}"]["values"][seq[f"a{n}"]], info[f"o{n}"]["values"][seq[f"o{n}"]],
+                   info[f"d{n}"]["values"][seq[f"d{n}"]])
+    a1 = dims["1"][0]
+    uid = int(info["euid"]["values"][seq["euid"]]["uid"])
+    second_state = "listen" if seq["proto"] == "tcp" else "bound"
+    return {"kind": "explore_sequence", "proto": seq["proto"],
+            "sockets": [_sock_obj(*dims["1"], seq["state"], 0, seq["when"]),
+                        _sock_obj(*dims["2"], second_state, uid, "before")],
+            "sysctls": {},
+            "connect_to": str(a1["target"][seq["d1"]]),
+            "peer": str(a1["peer"][seq["d1"]]),
+            "explorer_key": list(seq.values())}
 
 
 def _bind_refused(sock, ctx):
@@ -71,9 +73,12 @@ def _connect_refused(sock, peer, ctx):
 def _first(p, ctx):
     """(port, first socket as the second finds it) or (token, rules) when the
     kernel refuses the first socket's premise."""
-    proto, when, state = p["proto"], p["when"], p["state"]
-    final = _sock(p, "1", proto, with_options=when != "cleared")
-    at_bind = _sock(p, "1", proto, with_options=when != "after")
+    proto = p["proto"]
+    obj = p["sockets"][0]
+    state = obj["state"]
+    final = sock(obj, proto).with_(state="bound")
+    at_bind = final.binding()
+    final = final.bound()
     refused = _bind_refused(at_bind, ctx)
     if refused:
         return None, refused
@@ -101,21 +106,20 @@ def _first(p, ctx):
         port.socks[-1] = s
         return port, s
     # timewait, established: the first socket listened, a client connected to
-    # `target`, the listener accepted and closed.
+    # `connect_to`, the listener accepted and closed.
     listener = final.with_(state="listen")
     port.socks[-1] = listener
     update_bucket(port, listener, ctx)
-    arrives = device_of(p["target"])
+    arrives = device_of(p["connect_to"])
     if final.dev and final.dev != arrives and ctx.on("R6.device-serves"):
         return None, ("connect:ECONNREFUSED", ["R6.device-serves"])
-    target = ip_of(p["target"])
+    target = ip_of(p["connect_to"])
     addr = str(target) if final.family == target.version else f"::ffff:{target}"
     # An IPv6 child of a wildcard listener keeps the listener's V6ONLY and, for
     # an IPv6 connection, the IPv4 alias a specific bind would not have.
     alias = "127.0.0.6" if final.family == 6 and final.ip.is_unspecified and \
         target.version == 6 else ""
-    child = final.with_(addr=addr, v4_alias=alias,
-                        state="tw" if state == "timewait" else "established")
+    child = final.with_(addr=addr, v4_alias=alias, state=state)
     port.socks[-1] = child
     return port, child
 
@@ -127,7 +131,7 @@ def explore_sequence(p, ctx):
         token, rules = first
         return f"sock1.{token}", rules
     proto = p["proto"]
-    second = _sock(p, "2", proto, uid=p["uid2"])
+    second = sock(p["sockets"][1], proto).with_(state="bound")
     refused = _bind_refused(second, ctx)
     if refused:
         return refused
@@ -146,14 +150,7 @@ def explore_sequence(p, ctx):
     return "ok", d.rules + [r for r in d2.rules if r not in d.rules]
 
 
-@functools.lru_cache(maxsize=1)
-def _space():
-    return read_space()
-
-
 @kinds.register("explorer_key")
 def explorer_key(p, ctx):
-    """A curated case that runs one explorer sequence, named by its key."""
-    doc = _space()
-    seq = dict(zip(doc["dimensions"], p["explorer_key"].split(" ")))
-    return explore_sequence(explore_params(seq, doc), ctx)
+    """A curated case that runs one explorer sequence: the same parameters."""
+    return explore_sequence(p, ctx)

@@ -1,10 +1,11 @@
 """What the model knows of a socket: protocol, family, local address, the
-reuse options the kernel sees, device, owner and state. Built from the
-words the suite uses to describe a socket (fixtures/sequence.cc describe()):
-"0.0.0.0 reuseaddr listen uid65534 dev=s0". An option word may say when it
-changed: "reuseaddr@after" (set only after bind), "reuseaddr@cleared" (set
-before bind, cleared after it); the kernel's cached port state sees the
-options at bind time, the conflict check the current ones."""
+reuse options the kernel sees, device, owner and state. Built from a case's
+socket object (fixtures/sock_params.cc): {"family", "addr", "scope", "port",
+"reuseaddr", "reuseport", "v6only", "device", "state", "euid", "timing"}.
+`timing` says when an option changed: "after_bind" (set only after bind),
+"cleared_after_bind" (set before bind, cleared after it); the kernel's cached
+port state sees the options at bind time, the conflict check the current
+ones."""
 import functools
 import ipaddress
 from dataclasses import dataclass, field, replace
@@ -19,8 +20,9 @@ def unmapped(addr):
     return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped is not None else ip
 
 
-FLAG_WORDS = {"reuseaddr", "reuseport", "v6only", "dualstack", "listen", "uid65534"}
-TIMED = {"reuseaddr", "reuseport", "dev"}
+# A timed option's name in a socket object -> the Sock field and its value when unset.
+_TIMED = {"reuseaddr": ("reuseaddr", False), "reuseport": ("reuseport", False),
+          "device": ("dev", "")}
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Sock:
     v6only: bool = False       # IPV6_V6ONLY (the namespace default is 0)
     dev: str = ""              # SO_BINDTODEVICE, "" for none
     euid: int = 0
-    state: str = "bound"       # bound, listen, tw (TIME_WAIT), established, connected
+    state: str = "bound"       # bound, listen, timewait, established, connected
     # The IPv4 address the kernel keeps for an IPv6 socket whose specific
     # address came from connect() or accept() of a dual-stack wildcard:
     # 127.0.0.6 (LOOPBACK4_IPV6), which an IPv4 wildcard bind still matches.
@@ -80,31 +82,21 @@ def v6only_on_bind(addr, option):
     return option or (ip.version == 6 and not ip.is_unspecified and ip.ipv4_mapped is None)
 
 
-def parse(text, proto):
-    words = text.split()
-    addr, rest = words[0], words[1:]
-    family = 6 if ":" in addr else 4
-    opts = {"reuseaddr": False, "reuseport": False, "dev": ""}
+def sock(obj, proto):
+    """The Sock a case's socket object describes (its scope and port are the
+    caller's: scopes.py and ports.py read them)."""
+    now = {"reuseaddr": obj["reuseaddr"], "reuseport": obj["reuseport"],
+           "dev": obj["device"] or ""}
     at_bind = {}
-    flags = set()
-    for w in rest:
-        name, _, when = w.partition("@")
-        key, value = ("dev", name.split("=", 1)[1]) if name.startswith("dev=") else (name, True)
-        if key in TIMED:
-            if when not in ("", "after", "cleared"):
-                raise ValueError(f"unknown timing '@{when}' in '{text}'")
-            opts[key] = value if when != "cleared" else opts[key]
-            if when == "after":
-                at_bind[key] = False if key != "dev" else ""
-            elif when == "cleared":
-                at_bind[key] = value
-        elif name in FLAG_WORDS and not when:
-            flags.add(name)
+    for option, when in obj["timing"].items():
+        key, unset = _TIMED[option]
+        if when == "after_bind":
+            at_bind[key] = unset
+        elif when == "cleared_after_bind":
+            at_bind[key], now[key] = now[key], unset
         else:
-            raise ValueError(f"unknown socket word '{w}' in '{text}'")
-    return Sock(proto=proto, family=family, addr=addr, reuseaddr=opts["reuseaddr"],
-                reuseport=opts["reuseport"], v6only=v6only_on_bind(addr, "v6only" in flags),
-                dev=opts["dev"],
-                euid=65534 if "uid65534" in flags else 0,
-                state="listen" if "listen" in flags else "bound",
-                at_bind=tuple(sorted(at_bind.items())))
+            raise ValueError(f"unknown timing {when!r} of {option}")
+    addr = obj["addr"]
+    return Sock(proto=proto, family=obj["family"], addr=addr, **now,
+                v6only=v6only_on_bind(addr, obj["v6only"] is True), euid=obj["euid"],
+                state=obj["state"], at_bind=tuple(sorted(at_bind.items())))

@@ -2,6 +2,7 @@
 kernels did: every expected table's rows, with the table's features, are
 explained; every rule and feature matters; and the model holds no case's
 outcome, only rules."""
+import ast
 import fnmatch
 import functools
 import glob
@@ -239,3 +240,91 @@ def test_phrase_reading_is_found(tmp_path):
                    '        return p["then"].startswith("SO_DETACH")\n'
                    '    return "x" in p["a"] or p["b"] in ("close", "shutdown")\n')
     assert [line for line, _ in _phrase_reading(str(old))] == [4, 4, 5, 6]
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def test_case_parameters_are_structured(cases):
+    """Parameters are values (identifiers, addresses, numbers, lists), never
+    prose: the prose is the case's description."""
+    prose = {i: s for i, c in cases.items() if not c["params"]["kind"].startswith("r10_")
+             for s in _strings(c["params"]) if " " in s}
+    assert prose == {}
+    assert all(c["description"] for c in cases.values())
+
+
+STATES = {"bound", "listen", "timewait", "established", "connected"}
+
+
+def test_case_sockets_have_one_shape(cases):
+    keys = {"family", "addr", "scope", "port", "reuseaddr", "reuseport", "v6only", "device",
+            "state", "euid", "timing"}
+    for i, c in cases.items():
+        if c["params"]["kind"].startswith("r10_"):
+            continue
+        for s in c["params"].get("sockets", []):
+            assert set(s) == keys, i
+            assert s["family"] in (4, 6), i
+            assert s["port"] == "shared" or type(s["port"]) is int, i
+            assert all(type(s[k]) is bool for k in ("reuseaddr", "reuseport")), i
+            assert s["v6only"] in (None, True, False) and s["state"] in STATES, i
+            assert set(s["timing"].values()) <= {"after_bind", "cleared_after_bind"}, i
+
+
+def test_explorer_parameters_have_the_cases_shape(cases, space_doc):
+    """An explorer key and the curated case that runs it give the model the same parameters."""
+    dims = list(space_doc["dimensions"])
+    for c in cases.values():
+        p = c["params"]
+        if p["kind"] != "explorer_key":
+            continue
+        mine = explore_params(dict(zip(dims, p["explorer_key"])), space_doc)
+        assert mine["sockets"] == p["sockets"], c["id"]
+        assert set(mine) == set(p)
+
+
+# The words the model once parsed back out of the suite's socket descriptions
+# ("0.0.0.0 reuseaddr listen uid65534 dev=s0", "reuseaddr@after", "bind(0)",
+# "198.51.100.2 port 40000", "vrf0 enslaving s0").
+OLD_VOCABULARY = re.compile(r"@(?:after|cleared)\b|uid65534|\bdev=|(?<![.\w-])dualstack(?![\w-])"
+                            r"|(?:\d|::) bind\(0\)|\benslaving\b|(?:\d|::) port \d"
+                            r"|(?:\d|::) (?:listen|reuseaddr|reuseport)\b")
+
+
+def _literals_and_word_splits(tree):
+    """(line, text) of every string literal but docstrings, and of every
+    argument-less .split() (splitting a phrase into words)."""
+    docs = {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+            and isinstance(node.body[0], ast.Expr)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            yield node.lineno, node.value
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "split" and not node.args:
+            yield node.lineno, ".split()"
+        if isinstance(node, ast.Name) and node.id == "FLAG_WORDS":
+            yield node.lineno, "FLAG_WORDS"
+
+
+def test_the_model_parses_no_prose():
+    """The model reads structured parameters: no module but R10's holds the
+    words of the suite's old socket descriptions or splits a phrase into words."""
+    found = []
+    for path in glob.glob(os.path.join(ROOT, "sockreuse", "model", "*.py")):
+        if os.path.basename(path).startswith("r10_"):
+            continue
+        tree = ast.parse(open(path).read())
+        found += [f"{os.path.basename(path)}:{n}: {text!r}"
+                  for n, text in _literals_and_word_splits(tree)
+                  if text in (".split()", "FLAG_WORDS") or OLD_VOCABULARY.search(text)]
+    assert found == []
