@@ -267,7 +267,7 @@ const bool others = [] {
               {{"kind", "bindtodevice_unprivileged"},
                {"proto", "udp"},
                {"euid", static_cast<int>(kOtherUid)},
-               {"device_before", already ? Json("s0") : Json()},
+               {"device_before", already ? Json(topo::kS0.name) : Json()},
                {"device", Json::or_null(to)},
                {"sysctls", Json::object({})},
                {"step", step}},

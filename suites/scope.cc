@@ -89,8 +89,11 @@ const bool link_local_rows = add_bind_cases(
          {{kOnS0.c_str(), LISTEN}, {kAny6, DEV_S1 | LISTEN}}},
     },
     {{"kind", "scoped_sequence"},
-     {"link_local", Json::object({{"addr", kLinkLocalSrv}, {"links", Json::list({kServerDevs[0], kServerDevs[1]})}})}},
-    server_link_locals, {{"link_local", std::string(topo::kServerLlCidr) + " on " + kServerDevs[0] + " and " + kServerDevs[1]}});
+     {"link_local", Json::object({{"addr", kLinkLocalSrv},
+                                  {"links", Json::list({kServerDevs[0], kServerDevs[1]})}})}},
+    server_link_locals,
+    {{"link_local",
+      std::string(topo::kServerLlCidr) + " on " + kServerDevs[0] + " and " + kServerDevs[1]}});
 
 // --- which socket a connection reaches ---------------------------------------------
 // Two listeners on fe80::1, one per interface; the client connects to fe80::1
@@ -136,17 +139,17 @@ Outcome accepted_via(Ctx& ctx, bool via_s1) {
 
 const bool accepted = [] {
   for (bool via_s1 : {false, true})
-    add_case(
-        {std::string("tcp6.scope.link_local.accept_via_") + kServerDevs[via_s1 ? 1 : 0],
-         "R6",
-         {{"kind", "scoped_accept"},
-          {"proto", "tcp"},
-          {"sockets",
-           sockets_json(std::vector<SockSpec>{{kOnS0.c_str(), LISTEN}, {kOnS1.c_str(), LISTEN}})},
-          {"sysctls", Json::object({})},
-          {"arrives_on", kServerDevs[via_s1 ? 1 : 0]}},
-         [via_s1](Ctx& ctx) { return accepted_via(ctx, via_s1); },
-         prose({{"listeners", kOnS0 + ", " + kOnS1}, {"arrives_on", kServerDevs[via_s1 ? 1 : 0]}})});
+    add_case({std::string("tcp6.scope.link_local.accept_via_") + kServerDevs[via_s1 ? 1 : 0],
+              "R6",
+              {{"kind", "scoped_accept"},
+               {"proto", "tcp"},
+               {"sockets", sockets_json(std::vector<SockSpec>{{kOnS0.c_str(), LISTEN},
+                                                              {kOnS1.c_str(), LISTEN}})},
+               {"sysctls", Json::object({})},
+               {"arrives_on", kServerDevs[via_s1 ? 1 : 0]}},
+              [via_s1](Ctx& ctx) { return accepted_via(ctx, via_s1); },
+              prose({{"listeners", kOnS0 + ", " + kOnS1},
+                     {"arrives_on", kServerDevs[via_s1 ? 1 : 0]}})});
   return true;
 }();
 

@@ -32,7 +32,9 @@ const char* const kUdpAccept = "net.ipv4.udp_l3mdev_accept";
 
 // The VRF first: on a kernel without it the sysctls do not exist either.
 // The VRF as a case's parameters give it: its device and the devices it enslaves.
-Json vrf_json() { return Json::object({{"name", kVrfDev}, {"enslaves", Json::list({"s0"})}}); }
+Json vrf_json() {
+  return Json::object({{"name", kVrfDev}, {"enslaves", Json::list({topo::kVrfMember})}});
+}
 
 Params vrf_params(const char* sysctl, const char* value) {
   return {{"kind", "vrf_sequence"},
@@ -177,7 +179,7 @@ const bool recv_rows = [] {
                   {"sockets", sockets_json(listed)},
                   {"sysctls", Json::object({{accept, std::stoi(row.accept)}})},
                   {"vrf", vrf_json()},
-                  {"arrives_on", row.via_vrf ? "s0" : "s1"}};
+                  {"arrives_on", row.via_vrf ? topo::kS0.name : topo::kS1.name}};
     Words words = vrf_words(accept, row.accept);
     words.emplace_back("sockets", std::string(who[static_cast<int>(row.who)]) +
                                       (!tcp && row.who == Who::both ? ", both reuseaddr" : ""));
