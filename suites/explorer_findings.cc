@@ -1,4 +1,4 @@
-// Curated cases for what the explorer (explore/, README "Explorer") found
+// Curated cases for what the explorer (explore/, docs/explorer.md) found
 // across the five kernels of the matrix and no other case showed. Each row
 // is one explorer sequence, run through the explorer's own code in the
 // case's namespaces; its key is among the parameters, so the explorer's
@@ -32,7 +32,7 @@ struct FindingRow {
   std::string id;
   std::string rule;
   std::string key;     // the explorer sequence (explore/space.yaml values)
-  std::string change;  // the kernel change, or the README finding
+  std::string change;  // the kernel change, or the finding (docs/findings.md)
   ex::Proto proto;
   ex::State state;
   ex::When when;
@@ -139,7 +139,8 @@ const bool registered = [] {
   using ex::When;
   const std::vector<FindingRow> rows = {
       // 6.1.0-50: a bound or listening ::ffff:0.0.0.0 does not stop ::ffff:198.51.100.1
-      // (README finding 2 shows it for ::ffff:127.0.0.1; the explorer, for any mapped address).
+      // (docs/findings.md#mapped-any-gap-6-1 shows it for ::ffff:127.0.0.1; the explorer, for any
+      // mapped address).
       {"tcp46.explorer.mapped_any_then_mapped_s0", "R8",
        "tcp bound before mapany none none maps0 none none same",
        "tcp: Fix bind() regression for v4-mapped-v6 non-wildcard address.", Proto::tcp,
@@ -151,25 +152,26 @@ const bool registered = [] {
        State::listen, When::before, Side{kMappedAny, 0, false, false, ""},
        Side{kMappedSrv4, 0, false, false, ""}, false, kSrv4},
       // The first socket set SO_REUSEADDR / SO_REUSEPORT before bind() and cleared it
-      // after: the port's cached reuse state still says it may be shared (README finding 7).
+      // after: the port's cached reuse state still says it may be shared
+      // (docs/findings.md#stale-reuse-cache).
       {"tcp4.explorer.reuseaddr_cleared_after_bind", "R2",
-       "tcp bound cleared s0_4 ra none s0_4 ra none same", "README finding 7", Proto::tcp,
-       State::bound, When::cleared, Side{kSrv4, -1, true, false, ""},
+       "tcp bound cleared s0_4 ra none s0_4 ra none same", "docs/findings.md#stale-reuse-cache",
+       Proto::tcp, State::bound, When::cleared, Side{kSrv4, -1, true, false, ""},
        Side{kSrv4, -1, true, false, ""}, false, kSrv4},
       {"tcp4.explorer.reuseport_cleared_after_bind.any_second", "R5",
-       "tcp bound cleared s0_4 rp none any4 rp none same", "README finding 7", Proto::tcp,
-       State::bound, When::cleared, Side{kSrv4, -1, false, true, ""},
+       "tcp bound cleared s0_4 rp none any4 rp none same", "docs/findings.md#stale-reuse-cache",
+       Proto::tcp, State::bound, When::cleared, Side{kSrv4, -1, false, true, ""},
        Side{kAny4, -1, false, true, ""}, false, kSrv4},
       // What 6.12's rework kept: the strict SO_REUSEPORT cache still lets a socket on
       // the same address bind and listen beside one that cleared SO_REUSEPORT.
       {"tcp4.explorer.reuseport_cleared_after_bind.same_addr", "R5",
-       "tcp bound cleared s0_4 rp none s0_4 rp none same", "README finding 7", Proto::tcp,
-       State::bound, When::cleared, Side{kSrv4, -1, false, true, ""},
+       "tcp bound cleared s0_4 rp none s0_4 rp none same", "docs/findings.md#stale-reuse-cache",
+       Proto::tcp, State::bound, When::cleared, Side{kSrv4, -1, false, true, ""},
        Side{kSrv4, -1, false, true, ""}, false, kSrv4},
       {"tcp4.explorer.both_cleared_after_bind.other_euid", "R5",
-       "tcp bound cleared s0_4 both none s0_4 both none other", "README finding 7", Proto::tcp,
-       State::bound, When::cleared, Side{kSrv4, -1, true, true, ""},
-       Side{kSrv4, -1, true, true, ""}, true, kSrv4},
+       "tcp bound cleared s0_4 both none s0_4 both none other",
+       "docs/findings.md#stale-reuse-cache", Proto::tcp, State::bound, When::cleared,
+       Side{kSrv4, -1, true, true, ""}, Side{kSrv4, -1, true, true, ""}, true, kSrv4},
   };
   for (const FindingRow& row : rows) {
     auto owned = build(row);

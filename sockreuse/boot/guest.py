@@ -28,7 +28,7 @@ GUEST_TIMEOUT_S = int(os.environ.get("SOCKREUSE_GUEST_TIMEOUT", "900"))
 def guest_cpus():
     """vCPUs per guest: SOCKREUSE_GUEST_CPUS, default 2, so that the R10
     SO_INCOMING_CPU and SKF_AD_CPU cases, which send from two CPUs, give
-    verdicts in every guest instead of skipping (the cost: README, Measurements)."""
+    verdicts in every guest instead of skipping (the cost: docs/measurements.md#guests-and-the-matrix)."""
     try:
         return cli.positive_int("SOCKREUSE_GUEST_CPUS", os.environ.get("SOCKREUSE_GUEST_CPUS", "2"),
                                 " of vCPUs per guest (default 2)")
@@ -40,7 +40,7 @@ def guests_at_once(cpus):
     """Local guests side by side when -j is not given: as many as the cores
     hold at `cpus` vCPUs each, at least one. Guests that together ask for
     more vCPUs than there are cores slow each other more than they overlap
-    (README, Measurements: bench/matrix.py)."""
+    (docs/measurements.md#guests-and-the-matrix: bench/matrix.py)."""
     return max(1, (os.cpu_count() or 1) // cpus)
 
 

@@ -6,7 +6,7 @@ predict sequences it has never seen (the explorer's space is its test)."""
 from dataclasses import dataclass
 
 from . import binds, deliveries, kinds, sequences  # noqa: F401  (registers the predictors)
-from . import after_bind, corners_tw, ports, scopes, vrf  # noqa: F401  (the corners, issue 15)
+from . import after_bind, corners_tw, ports, scopes, vrf  # noqa: F401  (the corner groups)
 from . import r10_cpu, r10_membership, r10_migrate, r10_sockarray, r10_steering  # noqa: F401  (R10)
 from .context import Context
 from .features import FEATURES

@@ -1,4 +1,4 @@
-"""Predictions for options changed on a bound socket (issue 15, after_bind):
+"""Predictions for options changed on a bound socket (the corner group after_bind):
 the sockets bind with their options, sock1's options change
 without a new check (the port's cached reuse state keeps what it had at
 bind, bindcheck.py), then a last socket binds. The outcome is judged against

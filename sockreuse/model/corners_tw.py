@@ -1,4 +1,4 @@
-"""Predictions for the other forms of TIME_WAIT (issue 15, tw_forms): the
+"""Predictions for the other forms of TIME_WAIT (the corner group tw_forms): the
 client's TIME_WAIT, endings that leave none, and connect() over a TIME_WAIT's
 4-tuple with tcp_tw_reuse. The conflict itself is bindcheck.py's."""
 from . import kinds

@@ -1,4 +1,4 @@
-"""Predictions for port selection (issue 15, port_select): bind(0) and
+"""Predictions for port selection (the corner group port_select): bind(0) and
 connect() in a shrunken net.ipv4.ip_local_port_range, reserved ports, and
 IP_BIND_ADDRESS_NO_PORT. The conflict check on each port is bindcheck.py's."""
 from . import kinds

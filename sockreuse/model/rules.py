@@ -87,7 +87,7 @@ RULES.update({
                                      "overlaps",
 })
 
-# The corners (issue 15): TIME_WAIT forms, port selection, scopes, VRFs and
+# The corner groups (docs/coverage.md#corner-groups): TIME_WAIT forms, port selection, scopes, VRFs and
 # options changed after bind, each under the R family it refines.
 RULES.update({
     # R1 port selection

@@ -1,4 +1,4 @@
-"""Predictions for scopes (issue 15, scope): IPv6 link-local addresses with a
+"""Predictions for scopes (the corner group scope): IPv6 link-local addresses with a
 scope id, and net.ipv6.bindv6only as the namespace's IPV6_V6ONLY default.
 Each socket is turned into what bind() sees (its device, its V6ONLY) and
 bound as binds.py binds any sequence."""

@@ -1,4 +1,4 @@
-"""Predictions for VRFs (issue 15, vrf): sockets bound into a VRF (or a
+"""Predictions for VRFs (the corner group vrf): sockets bound into a VRF (or a
 device it enslaves) beside sockets of the default VRF, with
 net.ipv4.{tcp,udp}_l3mdev_accept; who may bind, and who receives."""
 from . import kinds
