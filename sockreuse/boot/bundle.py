@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """A run's report files carried over a serial console, the one channel every
 device has: a local guest, LAVA's QEMU device and a lab board alike.
 

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """The suite under other kernels: `--kernel SERIES`, `--kernel PATH --modules
 DIR`, or `--matrix` (the host and every kernel in vm/kernels.conf, guests in
 parallel). Each guest boots the sockreuse rootfs (sockreuse/kernels/rootfs.py); results land

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """./run_tests.sh --explore: every sequence of explore/space.yaml (or the -k
 slice) on the running kernel, compared with the nearest baseline under
 results/explore/; writes results/runs/<release>/explore.json, the Explorer

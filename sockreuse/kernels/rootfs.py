@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """The sockreuse rootfs: one self-contained ramdisk (a gzipped newc cpio)
 that boots on any x86_64 kernel with a serial console, runs the suite and
 prints its KTAP and report files on the console (vm/guest/init). Local
@@ -15,8 +14,8 @@ compressed; busybox for everything else; and every shared library those
 load, found by ldd. Kernel modules are not in it: they come as a second
 archive for the booted kernel (sockreuse/kernels/modules.py) or from LAVA.
 
-    rootfs.py OUT                               the rootfs
-    rootfs.py OUT --kernel S | PATH --modules DIR
+    python3 -m sockreuse.kernels.rootfs OUT      the rootfs (./run_tests.sh --rootfs OUT)
+    python3 -m sockreuse.kernels.rootfs OUT --kernel S | PATH --modules DIR
                                                 the rootfs with that kernel's
                                                 modules appended: the ramdisk
                                                 of a LAVA QEMU job

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """The suite's verdicts as LAVA test case results: the one mapping, used on
 the device to report each case (lava-report) and on the host to check what
 LAVA recorded against the device's own results.json.

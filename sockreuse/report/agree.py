@@ -1,10 +1,9 @@
-#!/usr/bin/python3
 """Do two runs agree case for case: the same cases, each with the same
 verdict and observed outcome? .ci/run holds a LAVA job against a local
 guest of the same kernel this way.
 
-    agree.py RUN_A RUN_B      results.json files or run directories
-    agree.py --where SERIES   the run directory of a kernel series (vm.json)
+    python3 -m sockreuse.report.agree RUN_A RUN_B      results.json files or run directories
+    python3 -m sockreuse.report.agree --where SERIES   the run directory of a series (vm.json)
 """
 import glob
 import json
@@ -52,7 +51,7 @@ def main(argv):
         print(where(argv[2]))
         return 0
     if len(argv) != 3:
-        sys.exit("usage: agree.py RUN_A RUN_B | agree.py --where SERIES")
+        sys.exit("usage: python3 -m sockreuse.report.agree RUN_A RUN_B | --where SERIES")
     a, b = load(argv[1]), load(argv[2])
     diff = differences(a, b)
     for line in diff[:20]:
