@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from sockreuse.expect import claims
 from sockreuse.expect.rule_ids import rule_key
 from sockreuse.model.features import FEATURES
-from sockreuse.run.verdict import VERDICTS
 
 UNEXPLAINED_NAME = "UNEXPLAINED"
 UNEXPLAINED = f"{UNEXPLAINED_NAME}: no model feature names this change"

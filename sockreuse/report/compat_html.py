@@ -8,9 +8,10 @@ import os
 import re
 
 
-from sockreuse.report.compat import (EXPLORER_UNNAMED, UNEXPLAINED_NAME, VERDICTS, cause_text,
+from sockreuse.report.compat import (EXPLORER_UNNAMED, UNEXPLAINED_NAME, cause_text,
                                     explorer_sentence, feature_title, finding_sentence)
 from sockreuse import files
+from sockreuse.run.verdict import VERDICTS
 
 e = html.escape
 

@@ -135,7 +135,7 @@ def markdown(doc, seed_claims):
     if k["table"]:
         causes = sorted({c["feature"] for c in doc["cases"] if c.get("feature")})
         out.append(f"- table: {table_phrase(k['table'], '`')}"
-                   + (f"; the delta rows of this run, by feature: "
+                   + ("; the delta rows of this run, by feature: "
                       + "; ".join(cause(f) for f in causes) if causes else ""))
     else:
         out.append("- table: none (every case is new)")

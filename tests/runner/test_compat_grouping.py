@@ -7,7 +7,7 @@ import json
 import pytest
 
 from sockreuse.report import compat
-from sockreuse.run import reports
+from sockreuse.run import reports, verdict
 from tests.runner.synthetic import doc, record
 
 # release -> {case id: (rule, verdict, observed)}; a case missing did not run there.
@@ -134,4 +134,4 @@ def test_change_of_cells_that_agree_or_did_not_run(kernels):
 
 
 def test_the_report_and_the_run_know_the_same_verdicts():
-    assert compat.VERDICTS == reports.VERDICTS == ("pass", "fail", "new", "error", "skip")
+    assert reports.VERDICTS is verdict.VERDICTS == ("pass", "fail", "new", "error", "skip")
