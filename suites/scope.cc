@@ -148,7 +148,7 @@ const bool accepted = [] {
                {"sysctls", Json::object({})},
                {"arrives_on", kServerDevs[via_s1 ? 1 : 0]}},
               [via_s1](Ctx& ctx) { return accepted_via(ctx, via_s1); },
-              prose({{"listeners", kOnS0 + ", " + kOnS1},
+              prose({{"listeners", std::string(kOnS0).append(", ").append(kOnS1)},
                      {"arrives_on", kServerDevs[via_s1 ? 1 : 0]}})});
   return true;
 }();
