@@ -40,17 +40,18 @@ def main(argv=None):
     p.add_argument("--explore", action="store_true",
                    help="build the explorer's cross-kernel section from the runs' outcomes")
     a = p.parse_args(argv)
-    paths = []
-    for r in a.runs or sorted(glob.glob(os.path.join(REPO, "results", "runs", "*"))):
-        path = r if r.endswith(".json") else os.path.join(r, "results.json")
-        if os.path.isfile(path):
-            paths.append(path)
-    if not paths:
+    runs = a.runs or sorted(glob.glob(os.path.join(REPO, "results", "runs", "*")))
+    # A run folder holds the suite's results.json, the explorer's outcomes, or
+    # both: --matrix --explore runs only the explorer in the guests.
+    dirs = [os.path.dirname(r) if r.endswith(".json") else r for r in runs]
+    paths = [p for p in (r if r.endswith(".json") else os.path.join(r, "results.json")
+                         for r in runs) if os.path.isfile(p)]
+    if not paths and not a.explore:
         raise SystemExit("sockreuse: no results.json to report on: run ./run_tests.sh or --matrix first")
-    kernels = load(paths)
+    kernels = load(paths) if paths else []
     rows = grid(kernels)
     try:
-        explore, why = explorer([os.path.dirname(k.path) for k in kernels], a.out, a.explore)
+        explore, why = explorer([d for d in dirs if os.path.isdir(d)], a.out, a.explore)
     except RunnerError as e:
         fail(str(e), e.code)
     report = {"kernels": kernels, "grid": rows, "causes": causes(rows),

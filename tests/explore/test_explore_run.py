@@ -122,6 +122,23 @@ def test_the_cross_kernel_section_runs_as_the_matrix_runs_it(tmp_path):
     assert "## Explorer: where the kernels disagree" in open(tmp_path / "out" / "compat.md").read()
 
 
+def test_the_cross_kernel_section_needs_no_suite_results(tmp_path):
+    """--matrix --explore runs only the explorer in the guests: their run
+    folders hold outcomes and no results.json, and the report still has its
+    explorer section."""
+    for release, token in (("5.10.0-1", "bind:EADDRINUSE"), ("6.1.0-1", "ok")):
+        run_dir = tmp_path / "runs" / release
+        run_dir.mkdir(parents=True)
+        with gzip.open(run_dir / "explore-outcomes.txt.gz", "wt") as f:
+            f.write(f"tcp bound before any4 none none any4 none none same\t{token}\n")
+    r = subprocess.run(["/usr/bin/python3", "-m", "sockreuse.report.compat_report", "--explore",
+                        "--runs", *[str(d) for d in sorted((tmp_path / "runs").iterdir())],
+                        "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.load(open(tmp_path / "out" / "explore.json"))["differing"] == 1
+    assert open(tmp_path / "out" / "index.html").read().count("<h2 id=explorer>") == 1
+
+
 def test_the_cross_kernel_section_needs_two_kernels_outcomes(tmp_path):
     run_dir = tmp_path / "runs" / "6.1.0-1"
     run_dir.mkdir(parents=True)
