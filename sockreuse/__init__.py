@@ -11,8 +11,8 @@ read by `run`; `model` (the executable rules that explain outcomes) and
 and `lava` beside `boot`: a guest run as a LAVA job. `errors`, `files`,
 `paths` and `progress` are shared by all; `cli` is ./run_tests.sh's command
 line, read and checked in one place, whose validators the entry points share. Dependencies point one way; the
-self-test tests/static/test_imports.py fails on an import cycle, a sys.path
-edit or two modules of one name.
+self-test tests/static/test_imports.py fails on an import cycle, an edit of
+the import path or two modules of one name.
 
 Run its commands from the repository root: /usr/bin/python3 -m sockreuse.<...>.
 """

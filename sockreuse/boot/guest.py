@@ -40,7 +40,7 @@ def guests_at_once(cpus):
     """Local guests side by side when -j is not given: as many as the cores
     hold at `cpus` vCPUs each, at least one. Guests that together ask for
     more vCPUs than there are cores slow each other more than they overlap
-    (docs/measurements.md#guests-and-the-matrix: bench/matrix.py)."""
+    (docs/measurements.md#guests-and-the-matrix: bench/matrix_side_by_side.py)."""
     return max(1, (os.cpu_count() or 1) // cpus)
 
 
@@ -118,8 +118,7 @@ def explore_on_host(kernel, out, runner_args, record):
     """The guest's explorer outcomes compared, explained (and with --record
     recorded) here, as the explorer does for a run of its own."""
     passed = [a for a in runner_args[1:] if a != "--no-lock"]
-    return subprocess.run(["/usr/bin/python3", "-m", "sockreuse.explore.driver",
-                           *(["--record"] if record else []), "--no-lock",
-                           "--kernel-release", kernel["release"], "--results-dir", out,
-                           "--from-outcomes", os.path.join(out, landing.OUTCOMES),
-                           *passed], cwd=fetch.REPO).returncode
+    return subprocess.run(cli.explore_command([
+        *(["--record"] if record else []), "--no-lock", "--kernel-release", kernel["release"],
+        "--results-dir", out, "--from-outcomes", os.path.join(out, landing.OUTCOMES), *passed]),
+        cwd=fetch.REPO).returncode

@@ -44,10 +44,8 @@ def ensure_packages(packages):
 
 def run_host(runner_args):
     say(f"host: running {os.uname().release}")
-    cmd = ["/usr/bin/python3", "-m", "pytest", "runner/", "-p", "no:cacheprovider", "-q",
-           *runner_args]
-    if runner_args[:1] == ["--explore"]:
-        cmd = ["/usr/bin/python3", "-m", "sockreuse.explore.driver", *runner_args[1:]]
+    explore = runner_args[:1] == ["--explore"]
+    cmd = cli.explore_command(runner_args[1:]) if explore else cli.suite_command(runner_args)
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     last = [l for l in (r.stdout + r.stderr).splitlines() if l.startswith("sockreuse:")]
     say("host: " + (last[-1] if last else f"exit {r.returncode}"))

@@ -10,9 +10,9 @@ import os
 
 from sockreuse.expect import table_choice, tables
 
-FRESH_HEADER = ("# Linux {series}, recorded from {release}: the rows where it differs from "
-                "base.yaml.\n# Review every row against the rules in docs/rules.md before "
-                "committing.")
+FRESH_HEADER = ("# Linux {series}, recorded from {release}{what}.\n# Review every row "
+                "against the rules in docs/rules.md before committing.")
+DELTA_WHAT = ": the rows where it differs from base.yaml"
 
 
 def attribute(case_id, params, observed, base_token, features):
@@ -61,8 +61,7 @@ def write(st, cases):
         new = {i: t for i, t in old.items() if i not in removed}
         new.update(ran)
         header = st.table.header if st.table else FRESH_HEADER.format(
-            series=st.series, release=st.release).replace(": the rows where it differs from "
-                                                          "base.yaml", ", every case")
+            series=st.series, release=st.release, what=", every case")
         kernel = st.table.kernel if st.table and st.table.kernel else st.series
         tables.dump_complete(st.record_path, new, rules, header, kernel, st.features)
         diff = diff_lines(old, new)
@@ -145,7 +144,8 @@ def write_delta(path, expected_dir, release, old, observed, removed, records, fe
         rows[case_id] = (token, feature)
 
     own = tables.load_delta(path, recording=True) if os.path.isfile(path) else None
-    header = own.header if own else FRESH_HEADER.format(series=series, release=release)
+    header = own.header if own else FRESH_HEADER.format(series=series, release=release,
+                                                         what=DELTA_WHAT)
     tables.dump_delta(path, own.kernel if own else series, features, rows, header,
                       own.notes if own else None)
 

@@ -8,6 +8,7 @@ from sockreuse.errors import EXIT_USAGE, RunnerError
 from sockreuse.expect import tables
 from sockreuse.paths import shown
 
+
 def series(release):
     m = re.match(r"(\d+)\.(\d+)", release)
     if not m:

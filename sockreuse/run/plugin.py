@@ -12,17 +12,13 @@ import time
 
 import pytest
 
-
 from sockreuse import files
-from sockreuse.expect import record
-from sockreuse.run import reports
-from sockreuse.expect import rule_ids
-from sockreuse.run import suite
-from sockreuse.run import verdict
-from sockreuse.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW,
-                                     EXIT_PASS, EXIT_USAGE, RunnerError)
-from sockreuse.run.session import REPO, State
+from sockreuse.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW, EXIT_PASS, EXIT_USAGE,
+                              RunnerError)
+from sockreuse.expect import record, rule_ids
 from sockreuse.model import infer
+from sockreuse.run import reports, suite, verdict
+from sockreuse.run.session import REPO, State
 
 PROGRESS_EVERY_S = 5
 

@@ -6,7 +6,7 @@ import time
 
 from sockreuse.expect import table_choice, tables, vocabulary
 from sockreuse import cli
-from sockreuse.run import suite
+from sockreuse.run import reports, suite
 from sockreuse.errors import EXIT_USAGE, RunnerError
 
 from sockreuse.paths import REPO, shown
@@ -67,12 +67,8 @@ class State:
 
     @property
     def table_label(self):
-        """The table in one phrase for messages: `base.yaml + 6.1.yaml`."""
-        if self.expect_path:
-            return shown(self.expect_path)
-        if not self.base_path:
-            return "none"
-        return " + ".join(shown(p) for p in (self.base_path, self.delta_path) if p)
+        """The table in one phrase for messages, as the reports word it."""
+        return reports.table_phrase(self.table_doc() if self.table or self.expect_path else None)
 
     def table_doc(self):
         """results.json's kernel.table: which files the verdicts compare with."""

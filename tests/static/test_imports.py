@@ -110,10 +110,13 @@ def test_no_file_edits_sys_path():
 
 
 def test_no_two_modules_share_a_name():
+    """Across the repository (the package, bench/, tests/): a module's name
+    says which one it is. pytest's conftest.py and packages' __init__.py are
+    named by convention."""
     by_name = defaultdict(list)
     for path in python_files():
         name = os.path.basename(path)[:-3]
-        if path.startswith(PACKAGE + "/") and name != "__init__":
+        if name not in ("__init__", "conftest"):
             by_name[name].append(path)
     assert {n: p for n, p in by_name.items() if len(p) > 1} == {}
 

@@ -3,7 +3,7 @@
 guests one at a time (-j1) and two at a time (-j2), interleaved so both see
 the same machine load. Prints the median wall time of each and the median
 boot-to-results time per kernel. Run as root after ./run_tests.sh --matrix
-has fetched the kernels: /usr/bin/python3 -m bench.matrix [ROUNDS]"""
+has fetched the kernels: /usr/bin/python3 -m bench.matrix_side_by_side [ROUNDS]"""
 import glob
 import json
 import os
@@ -21,7 +21,7 @@ def run(jobs):
                         "-j", str(jobs)], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if r.returncode != 0:
-        sys.exit(f"bench/matrix.py: the matrix did not pass at -j{jobs}:\n{r.stdout[-2000:]}")
+        sys.exit(f"bench/matrix_side_by_side.py: the matrix did not pass at -j{jobs}:\n{r.stdout[-2000:]}")
     totals = {}
     for path in glob.glob(os.path.join(ROOT, "results", "runs", "*", "vm.json")):
         vm = json.load(open(path))
@@ -31,7 +31,7 @@ def run(jobs):
 
 def main():
     if os.geteuid() != 0:
-        sys.exit("bench/matrix.py: needs root (QEMU guests, private apt)")
+        sys.exit("bench/matrix_side_by_side.py: needs root (QEMU guests, private apt)")
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     walls = {1: [], 2: []}
     per_kernel = {1: {}, 2: {}}

@@ -3,7 +3,7 @@
 scratch takes (median of N, the cache emptied before each), and how long the
 check that it is current takes when nothing changed:
 
-    /usr/bin/python3 -m bench.rootfs [N]"""
+    /usr/bin/python3 -m bench.rootfs_build [N]"""
 import gzip
 import os
 import statistics

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Side-by-side benchmark: the per-case topology built with netns/ (netlink,
 no subprocesses) against the same topology built with `ip` commands, and the
-suite's wall time. Run as root after a build: /usr/bin/python3 -m bench.topology [N]
+suite's wall time. Run as root after a build: /usr/bin/python3 -m bench.topology_setup [N]
 
 Both variants run interleaved in one invocation (this machine is noisy), so
 the ratio compares like with like. Figures are medians.
@@ -65,7 +65,7 @@ def suite_once():
 
 def main():
     if os.geteuid() != 0:
-        sys.exit("bench/topology.py: needs root (it creates network namespaces)")
+        sys.exit("bench/topology_setup.py: needs root (it creates network namespaces)")
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     lib, ip = [], []
     for _ in range(n):  # interleaved, so both see the same machine load
