@@ -19,7 +19,7 @@ HEADER = os.path.join(ROOT, "build", "generated", "topology_facts.h")
 # Any address of the documentation ranges the topology is made of (not only
 # the ones the YAML lists), also v4-mapped or with a port; and its loopback.
 ADDRESS = re.compile(r"(?<![\w.])(?:(?:198\.51\.100|203\.0\.113|233\.252\.0)\.\d+|127\.0\.0\.1)"
-                     r"(?![\w.])|(?<![\w.:])(?:(?:2001:db8|fe80):[0-9a-f:]*|::1)(?![\w.:])", re.I)
+                     r"(?![\w.])|(?<![\w.:])(?:(?:2001:db8|fe80|ff05):[0-9a-f:]*|::1)(?![\w.:])", re.I)
 # Device names, as a whole C++ string literal.
 DEVICE = re.compile(r'"(?:s0|s1|c0|c1|lo|vrf0)"')
 
