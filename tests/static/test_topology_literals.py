@@ -106,6 +106,7 @@ def test_the_scan_sees_code_and_not_comments():
     assert literals(py, False) == {"203.0.113.2"}
     assert literals("ip: 198.51.100.12, lo: ::1, not: ::10, 127.0.0.6 or 1.127.0.0.1; "
                     "[::ffff:203.0.113.9]:88", False) == {"198.51.100.12", "::1", "203.0.113.9"}
+    assert literals('g = "ff05::db8:7"; not = "ff02::1"', False) == {"ff05::db8:7"}
 
 
 def raw_topology():
@@ -140,6 +141,7 @@ def check_header_matches_the_yaml(text):
     assert (fields["kVrfName"], fields["kVrfTable"], fields["kVrfMember"]) == \
         (doc["vrf"]["name"], str(doc["vrf"]["table"]), doc["vrf"]["member"])
     assert fields["kMcast4"] == doc["addresses"]["mcast_4"]
+    assert fields["kMcast6"] == doc["addresses"]["mcast_6"]
 
 
 def test_the_generator_writes_what_the_yaml_says(tmp_path):
