@@ -183,3 +183,20 @@ RULES.update({
     "R10.connected-leaves-group": "with the 4-tuple hash, a UDP member bound to a specific "
                                   "address leaves its group when it connects",
 })
+
+# Devices, multicast and broadcast on a shared port (suites/device_reuse.cc,
+# suites/group_cast.cc).
+RULES.update({
+    "R6.device-preferred": "traffic arriving on a device goes to a socket bound to that device "
+                           "rather than one bound to no device, when neither has SO_REUSEPORT",
+    "R7.reuseport-first-match": "the receive lookup stops at the first SO_REUSEPORT socket that "
+                                "matches and scores above the ones before it, even if a later "
+                                "socket (one bound to the arrival device) would score higher; "
+                                "the port's list holds IPv4 sockets newest first and IPv6 "
+                                "SO_REUSEPORT sockets oldest first",
+    "R7.cast-by-address": "a multicast or broadcast datagram reaches only sockets bound to the "
+                          "wildcard or to the datagram's destination, never to another address",
+    "R7.multicast-all": "with IP_MULTICAST_ALL (IPV6_MULTICAST_ALL) on, the default, a socket that "
+                        "is no member of a group still receives its datagrams once the device "
+                        "has joined the group for another socket; with it off, only members do",
+})

@@ -19,7 +19,7 @@ HEADER = os.path.join(ROOT, "build", "generated", "topology_facts.h")
 # Any address of the documentation ranges the topology is made of (not only
 # the ones the YAML lists), also v4-mapped or with a port; and its loopback.
 ADDRESS = re.compile(r"(?<![\w.])(?:(?:198\.51\.100|203\.0\.113|233\.252\.0)\.\d+|127\.0\.0\.1)"
-                     r"(?![\w.])|(?<![\w.:])(?:(?:2001:db8|fe80):[0-9a-f:]*|::1)(?![\w.:])", re.I)
+                     r"(?![\w.])|(?<![\w.:])(?:(?:2001:db8|fe80|ff05):[0-9a-f:]*|::1)(?![\w.:])", re.I)
 # Device names, as a whole C++ string literal.
 DEVICE = re.compile(r'"(?:s0|s1|c0|c1|lo|vrf0)"')
 
@@ -106,6 +106,7 @@ def test_the_scan_sees_code_and_not_comments():
     assert literals(py, False) == {"203.0.113.2"}
     assert literals("ip: 198.51.100.12, lo: ::1, not: ::10, 127.0.0.6 or 1.127.0.0.1; "
                     "[::ffff:203.0.113.9]:88", False) == {"198.51.100.12", "::1", "203.0.113.9"}
+    assert literals('g = "ff05::db8:7"; not = "ff02::1"', False) == {"ff05::db8:7"}
 
 
 def raw_topology():
@@ -140,6 +141,7 @@ def check_header_matches_the_yaml(text):
     assert (fields["kVrfName"], fields["kVrfTable"], fields["kVrfMember"]) == \
         (doc["vrf"]["name"], str(doc["vrf"]["table"]), doc["vrf"]["member"])
     assert fields["kMcast4"] == doc["addresses"]["mcast_4"]
+    assert fields["kMcast6"] == doc["addresses"]["mcast_6"]
 
 
 def test_the_generator_writes_what_the_yaml_says(tmp_path):
