@@ -389,12 +389,14 @@ const bool registered = [] {
     if (row.expired)
       params.emplace_back("timing",
                           Json::object({{"kernel_timer", "tcp_linger2"}, {"seconds", kLinger2S}}));
-    add_case({row.id, "R3", params, [row](Ctx& ctx) { return fin_wait2(ctx, row); },
-              prose({{"closed_first", "client, TCP_LINGER2 1 s; its peer keeps its end open"},
-                     {"client", describe({cli_of(row.family), row.old_flags}) + " port " +
-                                    std::to_string(kClientPort)},
-                     {"when", row.expired ? "after the FIN_WAIT2 ran out" : "in FIN_WAIT2"},
-                     {"new", describe({cli_of(row.family), row.new_flags})}})});
+    add_case(
+        {row.id, "R3", params, [row](Ctx& ctx) { return fin_wait2(ctx, row); },
+         prose({{"closed_first", "the client (TCP_LINGER2 1 s) while its peer keeps its end open"},
+                {"client", describe({cli_of(row.family), row.old_flags}) + " port " +
+                               std::to_string(kClientPort)},
+                {"when", row.expired ? "after the FIN_WAIT2 ran out" : "in FIN_WAIT2"},
+                {"new", describe({cli_of(row.family), row.new_flags}) + " port " +
+                            std::to_string(kClientPort)}})});
   }
 
   // The passive closer.
@@ -420,11 +422,12 @@ const bool registered = [] {
     params.emplace_back("peer", srv_of(row.family));
     add_case({row.id, row.rule, params, [row](Ctx& ctx) { return passive_close(ctx, row); },
               prose({{"closed_first",
-                      "server; the client gets its FIN and then " +
+                      "the server, the client gets its FIN and then " +
                           std::string(row.fd_open ? "shuts down for writing" : "closes")},
                      {"client", describe({cli_of(row.family), row.old_flags}) + " port " +
                                     std::to_string(kClientPort)},
-                     {"new", describe({cli_of(row.family), row.new_flags})},
+                     {"new", describe({cli_of(row.family), row.new_flags}) + " port " +
+                                 std::to_string(kClientPort)},
                      {"then", row.reconnect ? "connect to the same peer" : "none"}})});
   }
 
