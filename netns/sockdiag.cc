@@ -25,6 +25,7 @@ int collect(nl_msg* msg, void* arg) {
   s.dport = ntohs(idiagnl_msg_get_dport(m));
   s.rqueue = idiagnl_msg_get_rqueue(m);
   s.expires_ms = idiagnl_msg_get_expires(m);
+  s.timer = idiagnl_msg_get_timer(m);
   s.inode = idiagnl_msg_get_inode(m);
   idiagnl_msg_put(m);
   out->push_back(s);

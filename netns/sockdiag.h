@@ -16,6 +16,10 @@ struct TcpSockInfo {
   uint16_t dport = 0;
   uint32_t rqueue = 0;  // for a listener: connections waiting in accept()
   uint32_t expires_ms = 0;
+  // The timer inet_diag reports: 0 none, 1 retransmit, 2 keepalive (also an
+  // orphaned FIN_WAIT2's), 3 a timewait socket's (TIME_WAIT, or FIN_WAIT2 as
+  // its substate), 4 zero window probe.
+  int timer = 0;
   uint32_t inode = 0;
 };
 

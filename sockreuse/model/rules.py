@@ -200,3 +200,26 @@ RULES.update({
                         "is no member of a group still receives its datagrams once the device "
                         "has joined the group for another socket; with it off, only members do",
 })
+
+# TCP port lifetime around close() and shutdown() (suites/tcp_life.cc;
+# sockreuse/model/tcp_life.py), under the R family each refines.
+RULES.update({
+    "R1.shutdown-stops-listener": "shutdown(SHUT_RD) or SHUT_RDWR on a listener stops it "
+                                  "listening: back in CLOSE, still bound, it refuses "
+                                  "connections and may listen() again; SHUT_WR leaves it "
+                                  "listening",
+    "R1.closed-keeps-bound-port": "a TCP socket back in CLOSE with its descriptor open (a "
+                                  "listener shut down for reading, a refused connect(), a "
+                                  "connection ended) holds a port it bound explicitly as a "
+                                  "bound socket; a port the kernel chose for it is released",
+    "R3.orphan-fin-wait2-holds": "a socket closed first while its peer keeps its end open "
+                                 "(an orphaned FIN_WAIT2, a timewait socket of substate "
+                                 "FIN_WAIT2) holds its port as a TIME_WAIT does",
+    "R3.fin-wait2-timeout": "an orphaned FIN_WAIT2 ends when TCP_LINGER2 (else "
+                            "net.ipv4.tcp_fin_timeout) runs out: then nothing holds the port",
+    "R3.passive-close-no-tw": "the side that gets the FIN first (CLOSE_WAIT, LAST_ACK) goes "
+                              "to no TIME_WAIT: once its own FIN is acknowledged it is closed",
+    "R3.peer-tw-takes-syn": "a TIME_WAIT takes a SYN of its own 4-tuple with a newer timestamp "
+                            "or sequence number as a new connection: the side that closed "
+                            "second may connect again from the same port",
+})
