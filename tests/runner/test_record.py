@@ -177,7 +177,8 @@ def test_the_model_names_the_committed_feature_of_every_delta_row():
     base = tables.load_base(os.path.join(folder, tables.BASE))
     named = {}
     for name in sorted(os.listdir(folder)):
-        if name == tables.BASE:
+        # .lock is the recorders' turn-taking file, which stays once a --record ran.
+        if name == tables.BASE or not name.endswith(".yaml"):
             continue
         d = tables.load_delta(os.path.join(folder, name), base)
         for case_id, row in d.rows.items():
