@@ -52,7 +52,8 @@ uint16_t autobind(const EphRow& row, std::vector<Sock>& held) {
   held.push_back(Sock::open(at.family(), row.proto, opts_for(row.first.flags)));
   Sock& s = held.back();
   if (row.pick == Pick::bind0) {
-    if (int err = s.bind(at)) throw SysError("bind(0) " + at.str(), err);
+    if (Step r = s.bind_listen(at, row.first.flags & LISTEN); r.err)
+      throw SysError(r.call + " after bind(0) " + at.str(), r.err);
   } else {
     SockAddr to = make_addr(peer_for(row.first.addr));
     int err = row.proto == Proto::tcp ? s.connect_bounded(to) : s.connect(to);
@@ -119,7 +120,8 @@ const bool registered = [] {
   const Pick B = Pick::bind0, C = Pick::connect;
   const std::vector<EphRow> rows = {
       // bind(0), then the same address and port by hand: R1 unless both ask
-      // for reuse; SO_REUSEADDR on one side only changes nothing.
+      // for reuse; SO_REUSEADDR on one side only changes nothing, a listener
+      // refuses SO_REUSEADDR (R2) and another EUID SO_REUSEPORT (R5).
       {"tcp4.ephemeral.bind0_then_bind.plain", "R1", Proto::tcp, B, {kCli4, 0}, false, {kCli4, 0}},
       {"tcp4.ephemeral.bind0_then_bind.reuseaddr",
        "R2",
@@ -142,6 +144,20 @@ const bool registered = [] {
        {kCli4, RP},
        false,
        {kCli4, RP}},
+      {"tcp4.ephemeral.bind0_then_bind.reuseport_other_euid",
+       "R5",
+       Proto::tcp,
+       B,
+       {kCli4, RP},
+       false,
+       {kCli4, RP | UID2}},
+      {"tcp4.ephemeral.bind0_listening_then_bind.reuseaddr",
+       "R2",
+       Proto::tcp,
+       B,
+       {kCli4, RA | LISTEN},
+       false,
+       {kCli4, RA}},
       {"tcp4.ephemeral.bind0_then_any.reuseaddr",
        "R4",
        Proto::tcp,
@@ -204,7 +220,8 @@ const bool registered = [] {
        {kAny4, 0}},
       // connect() picks the port and binds it on the source address: an
       // explicit bind of that address, or of the wildcard over it, conflicts
-      // unless both set SO_REUSEADDR (the connection is not listening).
+      // unless both set SO_REUSEADDR (the connection is not listening) or
+      // SO_REUSEPORT (same EUID; the port's reuse cache stays unset).
       {"tcp4.ephemeral.connect_then_specific.plain",
        "R1",
        Proto::tcp,
@@ -219,6 +236,13 @@ const bool registered = [] {
        {kCli4, RA},
        false,
        {kCli4, RA}},
+      {"tcp4.ephemeral.connect_then_specific.reuseport",
+       "R5",
+       Proto::tcp,
+       C,
+       {kCli4, RP},
+       false,
+       {kCli4, RP}},
       {"tcp4.ephemeral.connect_then_any.plain", "R4", Proto::tcp, C, {kCli4, 0}, false, {kAny4, 0}},
       {"tcp4.ephemeral.connect_then_any.reuseaddr",
        "R4",
@@ -255,6 +279,13 @@ const bool registered = [] {
        {kCli4, 0},
        false,
        {kCli4, 0}},
+      {"udp4.ephemeral.connect_then_specific.reuseport",
+       "R5",
+       Proto::udp,
+       C,
+       {kCli4, RP},
+       false,
+       {kCli4, RP}},
       {"udp4.ephemeral.connect_then_any.plain", "R4", Proto::udp, C, {kCli4, 0}, false, {kAny4, 0}},
       {"udp4.ephemeral.connect_then_any.reuseaddr",
        "R4",
