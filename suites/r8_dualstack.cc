@@ -29,6 +29,22 @@ std::vector<BindCase> rows() {
     add("mapped_on_v6only", {{kMappedSrv4, V6ONLY}});
     add("specific6_then_specific4", {{kSrv6, DUAL}, {kSrv4, 0}});
   }
+  // UDP beside an IPv6 wildcard: ::1 is an IPv6 address, so [::] covers it
+  // with IPV6_V6ONLY or without (R4, either order); a v4-mapped address is an
+  // IPv4 address, covered by a dual-stack [::] only (R8, either order).
+  auto udp = [&](const std::string& id, std::vector<SockSpec> socks) {
+    out.push_back({"udp" + id, "R8", Proto::udp, std::move(socks)});
+  };
+  udp("6.dualstack.any6_then_loopback6", {{kAny6, DUAL}, {kLo6, 0}});
+  udp("6.dualstack.any6_v6only_then_loopback6", {{kAny6, V6ONLY}, {kLo6, 0}});
+  udp("6.dualstack.loopback6_then_any6", {{kLo6, 0}, {kAny6, DUAL}});
+  udp("6.dualstack.loopback6_then_any6_v6only", {{kLo6, 0}, {kAny6, V6ONLY}});
+  udp("46.dualstack.any6_then_mapped_specific", {{kAny6, DUAL}, {kMappedSrv4, DUAL}});
+  udp("46.dualstack.any6_v6only_then_mapped_specific", {{kAny6, V6ONLY}, {kMappedSrv4, DUAL}});
+  udp("46.dualstack.mapped_specific_then_any6", {{kMappedSrv4, DUAL}, {kAny6, DUAL}});
+  udp("46.dualstack.mapped_specific_then_any6_v6only", {{kMappedSrv4, DUAL}, {kAny6, V6ONLY}});
+  udp("46.dualstack.any6_then_mapped_any", {{kAny6, DUAL}, {kMappedAny, DUAL}});
+  udp("46.dualstack.mapped_any_then_any6_v6only", {{kMappedAny, DUAL}, {kAny6, V6ONLY}});
   return out;
 }
 

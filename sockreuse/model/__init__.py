@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from . import binds, deliveries, kinds, sequences  # noqa: F401  (registers the predictors)
 from . import after_bind, corners_tw, ports, scopes, vrf  # noqa: F401  (the corner groups)
+from . import ephemeral  # noqa: F401  (the corner group ephemeral)
 from . import tcp_life  # noqa: F401  (the corner group tcp_life)
 from . import r10_cpu, r10_membership, r10_migrate, r10_sockarray, r10_steering  # noqa: F401  (R10)
 from . import casts, device_lookup  # noqa: F401  (device_reuse, group_cast, fairness)

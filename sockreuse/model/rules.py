@@ -97,6 +97,9 @@ RULES.update({
                            "explicit bind() takes a reserved port",
     "R1.no-port-defers": "with IP_BIND_ADDRESS_NO_PORT, bind() to port 0 leaves the port "
                          "unchosen until connect()",
+    "R1.picked-port-in-use": "a port bind(0) or connect() picked is held like one bound by "
+                             "hand: on the address bound, or on a connection's source "
+                             "address, until the socket closes",
     "R1.connect-port-by-4tuple": "a TCP connect() that picks its port needs only a unique "
                                  "4-tuple (one port serves two peers); UDP's connect() "
                                  "autobinds as bind(0) does (EAGAIN when none is free)",
