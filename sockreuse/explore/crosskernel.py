@@ -1,13 +1,13 @@
 """The explorer's section of the compatibility report, as data: across the
-kernels of a matrix, every pattern of sequences on which they disagree, with
-the kernels on each side and the model feature that explains it, grouped by
-that feature. Reads each run's explore-outcomes.txt.gz and writes
+kernels of a matrix, every sequence on which they disagree, grouped by the
+model feature that explains it, each group as a few pattern lines with the
+kernels on each side. Reads each run's explore-outcomes.txt.gz and writes
 results/compat/explore.json; the compatibility report
 (sockreuse/report/compat_report.py --explore) builds it before it writes its
 pages, and without --explore takes an explore.json made from the same
-outcome files. Patterns are explained by results/explore/notes.yaml: each
+outcome files. Sequences are explained by results/explore/notes.yaml: each
 entry names the feature (a key of sockreuse/model/features.py FEATURES)
-behind the patterns it matches."""
+behind the sequences it matches."""
 import gzip
 import hashlib
 import json

@@ -147,6 +147,10 @@ def common(u, lits, target):
         if target & ~lm == 0 and m & ~lm and \
                 (want is True or (not isinstance(k, tuple) and len(want) == 1)):
             rule, m = _join(rule, frag), m & lm
+    for k in list(rule):  # a predicate the raw values imply says nothing more
+        trial = {j: w for j, w in rule.items() if j != k}
+        if u.mask(trial) == m:
+            rule = trial
     return rule, m
 
 
