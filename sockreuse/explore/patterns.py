@@ -72,7 +72,7 @@ def column_masks(column):
     if len(seen) >= 256:
         return seen, {v: _bits([k for k, x in enumerate(column) if x == v]) for v in seen}
     code = {v: j for j, v in enumerate(seen)}
-    raw = bytes(code[v] for v in reversed(column))
+    raw = bytes(map(code.__getitem__, reversed(column)))
     out = {}
     for j, v in enumerate(seen):
         table = bytes(0x31 if b == j else 0x30 for b in range(256))

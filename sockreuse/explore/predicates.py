@@ -72,6 +72,8 @@ def _overlap(x, y):
 
 def _ipv4_any(s):
     """0.0.0.0 itself (an IPv4 socket), not ::ffff:0.0.0.0."""
+    if s["ip"] is None:
+        return False
     a = ipaddress.ip_address(s["ip"])
     return a.version == 4 and a.is_unspecified
 
