@@ -1,20 +1,20 @@
 """The explorer's section of the compatibility report, as data: across the
-kernels of a matrix, every pattern of sequences on which they disagree, with
-the kernels on each side and the model feature that explains it, grouped by
-that feature. Reads each run's explore-outcomes.txt.gz and writes
+kernels of a matrix, every sequence on which they disagree, grouped by the
+model feature that explains it, each group as a few pattern lines with the
+kernels on each side. Reads each run's explore-outcomes.txt.gz and writes
 results/compat/explore.json; the compatibility report
 (sockreuse/report/compat_report.py --explore) builds it before it writes its
 pages, and without --explore takes an explore.json made from the same
-outcome files. Patterns are explained by results/explore/notes.yaml: each
+outcome files. Sequences are explained by results/explore/notes.yaml: each
 entry names the feature (a key of sockreuse/model/features.py FEATURES)
-behind the patterns it matches."""
+behind the sequences it matches."""
 import gzip
 import hashlib
 import json
 import os
 import re
 
-from . import explore_report, patterns, space
+from . import explore_report, patterns, predicates, space
 
 from sockreuse.errors import EXIT_USAGE, RunnerError
 from sockreuse.model.features import FEATURES
@@ -84,12 +84,12 @@ def series(release):
     return f"{m.group(1)}.{m.group(2)}" if m else release
 
 
-def explains(note, has, outcomes):
-    """A note of results/explore/notes.yaml explains a pattern when all the
-    pattern's sequences lie inside its `match` and every kernel series it
-    names has the outcome it gives ("*": any) on the pattern."""
+def explains(note, key_values, outcomes):
+    """A note of results/explore/notes.yaml explains a differing sequence
+    when its values lie inside the note's `match` and every kernel series
+    the note names has the outcome it gives ("*": any)."""
     for d, vals in (note.get("match") or {}).items():
-        if not set(has.get(d, [])) <= set(vals):
+        if key_values.get(d) not in vals:
             return False
     by_series = {series(r): t for r, t in outcomes.items()}
     for s, token in (note.get("outcomes") or {}).items():
@@ -107,62 +107,53 @@ def side_text(releases, tokens):
     return "; ".join(f"{t} on {', '.join(rs)}" for t, rs in ordered)
 
 
-def causes_of(releases, found, masks):
-    """One entry per feature (None: no note explains the patterns), the
-    unexplained first, then the most sequences; in each, the patterns grouped
-    by what differs, the largest difference first. masks: each pattern's
-    sequences as a bitset; patterns may overlap, so sequences are counted
-    once."""
-    by_feature = {}
-    for i, p in enumerate(found):
-        sides = side_text(releases, [p["outcomes"][r] for r in releases])
-        by_feature.setdefault(p["feature"], {}).setdefault(sides, []).append(i)
-    out = []
-    for feature, groups in by_feature.items():
-        diffs = [{"sides": sides, "sequences": union(masks[i] for i in idx).bit_count(),
-                  "patterns": idx} for sides, idx in groups.items()]
-        diffs.sort(key=lambda d: -d["sequences"])
-        every = union(masks[i] for idx in groups.values() for i in idx)
-        out.append({"feature": feature, "sequences": every.bit_count(),
-                    "patterns": sum(len(d["patterns"]) for d in diffs), "differences": diffs})
-    return sorted(out, key=lambda c: (c["feature"] is not None, -c["sequences"],
-                                      c["feature"] or ""))
-
-
-def union(bitsets):
-    out = 0
-    for b in bitsets:
-        out |= b
-    return out
+def cause_of(notes, dims, key, outcomes):
+    """The feature of the first note that explains the sequence (notes.yaml
+    lists the narrower first), or None."""
+    values = dict(zip(dims, key.split(" ")))
+    return next((nt["feature"] for nt in notes if explains(nt, values, outcomes)), None)
 
 
 def build(runs, sp, notes=()):
-    """The cross-kernel document from [(release, {key: token})]."""
+    """The cross-kernel document from [(release, {key: token})]: every
+    differing sequence goes to the cause (feature) whose note explains it;
+    each cause's sequences are then covered exactly by a few pattern lines,
+    each line with what the kernels say inside it."""
     runs = sorted(runs, key=lambda r: version_key(r[0]))
     releases = [r for r, _ in runs]
     common = set.intersection(*(set(o) for _, o in runs)) if runs else set()
-    keys = [sp.key(c) for c in sp.sequences() if sp.key(c) in common]
-    differing = {}
+    keys = [k for k in (sp.key(c) for c in sp.sequences()) if k in common]
+    differing, by_cause = {}, {}
     for i, k in enumerate(keys):
         sig = tuple(o[k] for _, o in runs)
         if len(set(sig)) > 1:
             differing[i] = sig
-    found, masks = [], []
+            feature = cause_of(notes, sp.dims, k, dict(zip(releases, sig)))
+            by_cause.setdefault(feature, {})[i] = sig
+    found, causes = [], []
     if differing:
         u = patterns.Universe(sp.dims, [tuple(k.split(" ")) for k in keys])
-        for sig, cube, n in patterns.group(u, differing):
-            outcomes = dict(zip(releases, sig))
-            # The first entry that matches: notes.yaml lists the narrower first.
-            feature = next((nt["feature"] for nt in notes
-                            if explains(nt, patterns.present(u, cube), outcomes)), None)
-            description = explore_report.describe_cube(sp, u, cube)
-            found.append({"pattern": f"{description}: {side_text(releases, sig)} — "
-                                     f"{explore_report.plural(n, 'sequence')}",
-                          "description": description, "match": patterns.match_of(u, cube),
-                          "count": n, "outcomes": outcomes, "feature": feature})
-            masks.append(u.mask(cube))
+        u.add_predicates(predicates.masks(u, sp))
+        # A line is exact among the sequences with its outcome on the newest
+        # kernel, which it states.
+        newest = [runs[-1][1][k] for k in keys]
+        for feature, part in by_cause.items():
+            idx = []
+            for rule, m, counts in patterns.group(u, part, len(releases) - 1, newest):
+                description = explore_report.describe(sp, u, rule, m)
+                sides = [{"sides": side_text(releases, sig), "count": n,
+                          "outcomes": dict(zip(releases, sig))} for sig, n in counts.items()]
+                text = explore_report.outcome_text(counts, lambda sig: side_text(releases, sig))
+                idx.append(len(found))
+                found.append({"pattern": f"{description}: {text}", "description": description,
+                              "match": patterns.match_of(u, rule, m),
+                              "predicates": patterns.predicates_of(rule),
+                              "count": sum(counts.values()), "sides": sides,
+                              "outcomes": sides[0]["outcomes"], "feature": feature})
+            causes.append({"feature": feature, "sequences": len(part), "patterns": idx})
+    causes.sort(key=lambda c: (c["feature"] is not None, -c["sequences"], c["feature"] or ""))
     return {"kernels": releases, "sequences": len(keys), "differing": len(differing),
-            "patterns": found, "causes": causes_of(releases, found, masks)}
+            "patterns": found, "causes": causes}
 
 
 def compute(run_dirs, out_dir, notes_path=None):

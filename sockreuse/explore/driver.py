@@ -262,16 +262,20 @@ def main(argv=None):
         elif expected.get(k) != observed[k] and expected:
             differing[i] = (observed[k], expected.get(k, "none"))
     diffs = []
+    u = patterns.Universe(sp.dims, points) if differing else None
     if differing:
-        u = patterns.Universe(sp.dims, points)
-        diffs = explore_report.differences(sp, u, differing, release, base_name)
+        diffs = explore_report.differences(sp, u, differing,
+                                           [expected.get(k, "none") for k in keys])
     model, wrong = ({"skipped": "outcomes only"}, {}) if a.outcomes_only else \
         model_section(a.space, release, observed)
     if wrong:
         index = {k: i for i, k in enumerate(keys)}
+        # The model predicts no outcome for the others: a line is exact
+        # among the sequences with its observed outcome.
         model["patterns"] = explore_report.differences(
-            sp, patterns.Universe(sp.dims, points),
-            {index[k]: pair for k, pair in wrong.items()}, release, "model's")
+            sp, u or patterns.Universe(sp.dims, points),
+            {index[k]: pair for k, pair in wrong.items()},
+            [observed.get(k, "error") for k in keys], side=0)
     doc = {"kernel": {"release": release, "series": series, "warning": warning},
            "sequences": len(keys) - len(skipped), "baseline": base_name,
            "differences": diffs, "model": model}

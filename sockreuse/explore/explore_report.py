@@ -6,45 +6,76 @@ import re
 
 from sockreuse import files
 
-from . import patterns
+from . import patterns, predicates
 
 SECTION = "## Explorer"
 
 
-def describe_cube(space, u, cube):
-    """"tcp, first 0.0.0.0 (any options, any device, ...), listening; second
-    ..." — every dimension the cube constrains, "any ..." for the others."""
-    has = patterns.present(u, cube)
+def socket_of(space):
+    """{dimension: socket name} from the space's `pattern:` section."""
+    return {d: name for name, dims in space.pattern_order.items() for d in dims}
 
-    def part(d, anything):
-        inside = has[d]
-        if len(inside) == len(u.values[d]) and len(inside) > 1:
-            return anything
-        outside = [v for v in u.values[d] if v not in inside]
-        if len(inside) > 2 and len(outside) < len(inside):
-            return f"{anything} but " + " or ".join(space.label(d, v) for v in outside)
-        return " or ".join(space.label(d, v) for v in inside)
 
-    first = (f"first {part('a1', 'any address')} ({part('o1', 'any options')}, "
-             f"{part('d1', 'any device')}, {part('when', 'options set at any time')}), "
-             f"{part('state', 'any state')}")
-    second = (f"second {part('a2', 'any address')} ({part('o2', 'any options')}, "
-              f"{part('d2', 'any device')}, {part('euid', 'any EUID')})")
-    return f"{part('proto', 'tcp or udp')}, {first}; {second}"
+def _values_text(space, d, vals, every):
+    labels = [space.label(d, v) for v in vals]
+    if len(vals) * 2 <= len(every) or len(vals) == 1:
+        return " or ".join(labels)
+    rest = [space.label(d, v) for v in every if v not in vals]
+    return "not " + rest[0] if len(rest) == 1 else "none of " + ", ".join(rest)
+
+
+def rule_terms(space, u, rule, m=None):
+    """(lead, [term texts]) of a rule: the protocols it spans, then its
+    predicates, then the raw values it names per socket, in the space's
+    order; only values some sequence of the rule has."""
+    m = u.mask(rule) if m is None else m
+    has = patterns.present(u, m)
+    owner = socket_of(space)
+    lead = "/".join(space.label("proto", v) for v in has.get("proto", [])) \
+        if "proto" in u.dims else ""
+    texts = [u.pred_label[k[1]][0 if want else 1] for k, want in rule.items()
+             if isinstance(k, tuple)]
+    for d in u.dims:
+        if d == "proto" or d not in rule or len(has[d]) == len(u.values[d]):
+            continue
+        who = owner.get(d)
+        texts.append((f"{who} " if who else "") + _values_text(space, d, has[d], u.values[d]))
+    return lead, texts
+
+
+def describe(space, u, rule, m=None):
+    """"tcp: both SO_REUSEPORT, addresses overlap, first not listening"."""
+    lead, texts = rule_terms(space, u, rule, m)
+    return f"{lead}: {', '.join(texts) or 'every sequence'}" if lead else \
+        (", ".join(texts) or "every sequence")
 
 
 def plural(n, word):
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def differences(space, u, differing, here, baseline):
-    """differing: {universe index: (observed, expected)}. The issue's
-    `differences` list, largest patterns first."""
+def outcome_text(counts, side=lambda sig: f"{sig[1]} -> {sig[0]}"):
+    """"ok -> bind:EADDRINUSE (13,448); ..." for {signature: count}."""
+    return "; ".join(f"{side(sig)} ({n:,})" for sig, n in counts.items())
+
+
+def differences(space, u, differing, tokens, side=1):
+    """differing: {universe index: (observed, expected)}; tokens: every
+    sequence's outcome on one side (side 1: expected, 0: observed). The
+    issue's `differences` list: rules covering exactly the differing
+    sequences among those with the same outcome on that side, largest first,
+    each with its outcomes as "expected -> observed"."""
+    if not u.preds:
+        u.add_predicates(predicates.masks(u, space))
     out = []
-    for (obs, exp), cube, n in patterns.group(u, differing):
-        line = (f"{describe_cube(space, u, cube)}: {obs} on {here}, {exp} in the {baseline} "
-                f"baseline — {plural(n, 'sequence')}")
-        out.append({"pattern": line, "match": patterns.match_of(u, cube), "count": n,
+    for rule, m, counts in patterns.group(u, differing, side, tokens):
+        (obs, exp), _ = next(iter(counts.items()))
+        out.append({"pattern": f"{describe(space, u, rule, m)}: {outcome_text(counts)}",
+                    "match": patterns.match_of(u, rule, m),
+                    "predicates": patterns.predicates_of(rule),
+                    "count": sum(counts.values()),
+                    "outcomes": [{"expected": e, "observed": o, "count": n}
+                                 for (o, e), n in counts.items()],
                     "observed": obs, "expected": exp})
     return out
 
@@ -73,10 +104,9 @@ def markdown(doc, extra):
         lines += ["", "Harness errors (first of each kind):", ""]
         lines += [f"- `{key}`: {detail}" for key, detail in extra["error_examples"]]
     if doc["differences"]:
-        lines += ["", "| pattern | sequences | observed | expected |", "|---|---|---|---|"]
-        for d in doc["differences"]:
-            text = d["pattern"].rsplit(" — ", 1)[0].replace("|", "/")
-            lines.append(f"| {text} | {d['count']} | `{d['observed']}` | `{d['expected']}` |")
+        lines += ["", f"Each line: where, then the {doc['baseline']} baseline's outcome -> this "
+                  "run's (docs/explorer.md#reading-a-pattern).", ""]
+        lines += [f"- {d['pattern']}" for d in doc["differences"]]
     else:
         lines += ["", "No differences."]
     return "\n".join(lines) + "\n"

@@ -197,11 +197,13 @@ def finding_sentence(cause, kernels=()):
 
 def explorer_sentence(cause, doc):
     """A findings line for one cause of the explorer's cross-kernel section."""
-    largest = cause["differences"][0]["sides"]
-    n = cause["patterns"]
+    lines = [doc["patterns"][i] for i in cause["patterns"]]
+    largest = lines[0]["sides"][0]["sides"] if lines else ""
+    more = len({s["sides"] for p in lines for s in p["sides"]}) > 1
+    n = len(lines)
     return (f"Explorer, {feature_title(cause['feature'])}: {cause['sequences']} of "
             f"{doc['sequences']} sequences in {n} pattern{'s' if n != 1 else ''} "
-            f"({largest}{'; ...' if len(cause['differences']) > 1 else ''}).")
+            f"({largest}{'; ...' if more else ''}).")
 
 
 def claims_status(claim_list, kernels):

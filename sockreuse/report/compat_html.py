@@ -161,7 +161,9 @@ def cause_blocks(kernels, causes):
 
 
 def explorer_section(doc):
-    """The explorer's cross-kernel patterns, one block per cause (feature)."""
+    """The explorer's cross-kernel patterns, one block per cause (feature):
+    a row per pattern line, under it a row per outcome the kernels give
+    inside it."""
     if not doc:
         return ""
     ks = doc["kernels"]
@@ -169,24 +171,22 @@ def explorer_section(doc):
     blocks = []
     for c in doc["causes"]:
         rows = []
-        for d in c["differences"]:
-            rows.append(f"<tr class=rule><td colspan={len(ks) + 2}>{e(d['sides'])} — "
-                        f"{d['sequences']} sequences in {len(d['patterns'])} pattern"
-                        f"{'s' if len(d['patterns']) != 1 else ''}</td></tr>")
-            rows += [f"<tr><td class=pat>{e(p['description'])}</td><td>{p['count']}</td>"
-                     + "".join(f"<td class=v>{e(p['outcomes'][r])}</td>" for r in ks) + "</tr>"
-                     for p in (doc["patterns"][i] for i in d["patterns"])]
+        for p in (doc["patterns"][i] for i in c["patterns"]):
+            rows.append(f"<tr class=rule><td colspan={len(ks) + 2}>{e(p['description'])}</td></tr>")
+            rows += [f"<tr><td class=pat>{e(s['sides'])}</td><td>{s['count']}</td>"
+                     + "".join(f"<td class=v>{e(s['outcomes'][r])}</td>" for r in ks) + "</tr>"
+                     for s in p["sides"]]
+        n = len(c["patterns"])
         blocks.append(
             f"<details class=\"cause{'' if c['feature'] else ' unexplained'}\">"
             f"<summary>{named(feature_title(c['feature']), c['feature'])} — "
-            f"{c['sequences']} sequences in "
-            f"{c['patterns']} pattern{'s' if c['patterns'] != 1 else ''}</summary>"
+            f"{c['sequences']} sequences in {n} pattern{'s' if n != 1 else ''}</summary>"
             f"<p>{e(cause_text(c['feature'], unnamed=EXPLORER_UNNAMED))}</p>"
             f"<table class=xgrid><tr><th>pattern</th><th>sequences</th>{heads}</tr>"
             f"{''.join(rows)}</table></details>")
     body = "".join(blocks) or "<p>None: every kernel gives every sequence the same outcome.</p>"
     return (f"<h2 id=explorer>Explorer: where the kernels disagree</h2>"
-            f"<p>{doc['sequences']} two-socket sequences (explore/space.yaml) on "
+            f"<p>{doc['sequences']} sequences (explore/space.yaml) on "
             f"{len(ks)} kernels; {doc['differing']} differ, in {len(doc['patterns'])} patterns "
             f"from {len(doc['causes'])} cause{'s' if len(doc['causes']) != 1 else ''} "
             f"(<a href=\"explore.json\">explore.json</a>).</p>{body}")

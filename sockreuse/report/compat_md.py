@@ -69,26 +69,23 @@ def write(path, report):
 
 
 def explorer_section(doc):
-    """The explorer's cross-kernel patterns, one subsection per cause (feature)."""
+    """The explorer's cross-kernel patterns, one subsection per cause
+    (feature): a line per pattern, what the kernels say inside it under it."""
     if not doc:
         return []
     ks = doc["kernels"]
     n = len(doc["causes"])
     lines = ["", "## Explorer: where the kernels disagree", "",
-             f"{doc['sequences']} two-socket sequences (explore/space.yaml) on {len(ks)} kernels; "
+             f"{doc['sequences']} sequences (explore/space.yaml) on {len(ks)} kernels; "
              f"{doc['differing']} differ, in {len(doc['patterns'])} patterns from {n} "
              f"cause{'s' if n != 1 else ''} ([explore.json](explore.json)).", ""]
     if not doc["causes"]:
         lines += ["None: every kernel gives every sequence the same outcome.", ""]
     for c in doc["causes"]:
         lines += [f"### {feature_title(c['feature'])}", "",
-                  cause_text(c["feature"], unnamed=EXPLORER_UNNAMED), "",
-                  "| pattern | sequences | " + " | ".join(ks) + " |",
-                  "|---|---|" + "---|" * len(ks)]
-        for d in c["differences"]:
-            lines.append(f"| **{d['sides']}** — {d['sequences']} sequences | |" + " |" * len(ks))
-            lines += [f"| {p['description']} | {p['count']} | "
-                      + " | ".join(f"`{p['outcomes'][r]}`" for r in ks) + " |"
-                      for p in (doc["patterns"][i] for i in d["patterns"])]
+                  cause_text(c["feature"], unnamed=EXPLORER_UNNAMED), ""]
+        for p in (doc["patterns"][i] for i in c["patterns"]):
+            lines.append(f"- {p['description'].replace('|', '/')} ({p['count']:,})")
+            lines += [f"  - {s['sides']} ({s['count']:,})" for s in p["sides"]]
         lines.append("")
     return lines

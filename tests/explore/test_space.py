@@ -109,12 +109,14 @@ def test_cross_kernel_patterns_name_the_kernels_on_each_side(sp, combos):
                           "a1": ["maps0"], "a2": ["lo4"]}
     assert p["outcomes"] == {"5.10.9": "bind:EADDRINUSE", "6.1.0-50": "ok",
                              "6.12.1": "bind:EADDRINUSE"}
-    assert "ok on 6.1.0-50; bind:EADDRINUSE on 5.10.9, 6.12.1" in p["pattern"]
+    assert p["pattern"] == (f"tcp: first {sp.label('a1', 'maps0')}, second "
+                            f"{sp.label('a2', 'lo4')}: ok on 6.1.0-50; bind:EADDRINUSE on "
+                            f"5.10.9, 6.12.1 ({doc['differing']:,})")
     assert p["feature"] == "bhash2_mapped_any_gap" and p["count"] == doc["differing"]
+    assert p["sides"] == [{"sides": "ok on 6.1.0-50; bind:EADDRINUSE on 5.10.9, 6.12.1",
+                           "count": p["count"], "outcomes": p["outcomes"]}]
     assert doc["causes"] == [{"feature": "bhash2_mapped_any_gap", "sequences": p["count"],
-                              "patterns": 1, "differences": [{
-                                  "sides": "ok on 6.1.0-50; bind:EADDRINUSE on 5.10.9, 6.12.1",
-                                  "sequences": p["count"], "patterns": [0]}]}]
+                              "patterns": [0]}]
 
 
 def test_addresses_come_from_the_topology_file_by_name(sp):
