@@ -205,4 +205,5 @@ def test_the_committed_tables(vocab):
         assert all(t.rows[i].expected != base.rows[i].expected for i in d.rows), name
         rows += len(d.rows)
     assert committed_deltas() == ["5.10.yaml", "6.1.yaml", "6.12.yaml", "6.18.yaml", "7.2.yaml"]
-    assert rows < 800
+    # Small against the base: whole tables per kernel would be five times it.
+    assert rows - len(base.rows) < len(base.rows) // 4
