@@ -7,10 +7,12 @@
 #include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -155,6 +157,20 @@ void require_port_free(uint16_t port, const char* moment) {
   if (!port_holders(port).empty())
     throw std::runtime_error(std::string("the port was not free ") + moment + ": " +
                              describe_holders(port));
+}
+
+void wait_listener_gone(int family, uint16_t port) {
+  auto gone = [family, port] {
+    for (const TcpSockInfo& s : tcp_sockets(family, state_bit(TCP_LISTEN)))
+      if (s.sport == port) return false;
+    return true;
+  };
+  if (gone()) return;
+  (void)std::fprintf(stderr,
+                     "sockreuse-explore: port %u: a closed listener outlived its close(); "
+                     "waiting for it. %s\n",
+                     static_cast<unsigned>(port), describe_holders(port).c_str());
+  wait_for(gone, [port] { return "the closed listener to go: " + describe_holders(port); });
 }
 
 bool check_ports_enabled() {

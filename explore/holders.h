@@ -59,6 +59,12 @@ bool refused_as_busy(const char* call, int err);
 // Throws std::runtime_error naming the holders when any socket is on `port`.
 void require_port_free(uint16_t port, const char* moment);
 
+// Waits, within the wait bound, until no TCP listener of `family` is on
+// `port`: after the close() of a listener the next step depends on. A dump
+// of listeners only (tens of microseconds), so cheap enough for every
+// TIME_WAIT and ESTABLISHED sequence.
+void wait_listener_gone(int family, uint16_t port);
+
 // SOCKREUSE_EXPLORE_CHECK_PORTS=1: before each sequence's first bind(), the
 // shard asserts over sock_diag that its port is free (a debug mode: a dump
 // per sequence). Read once.

@@ -254,6 +254,8 @@ Step make_first(const Seq& s, uint16_t port, const Topology& topo, Held& h, bool
   });
   h.conn = UniqueFd(check(accept4(fd, nullptr, nullptr, SOCK_CLOEXEC), "accept"));
   h.first.reset();  // the listener is gone
+  // Closed is gone only once no other process holds its file (explore/holders.h).
+  wait_listener_gone(at.family(), port);
   int conn = h.conn.get();
   if (s.state == State::established) {
     if (tcp_state(conn) != TCP_ESTABLISHED)
@@ -334,7 +336,7 @@ SeqResult rerun_lingered(const Seq& s, uint16_t port, const Topology& topo, cons
   wait_port_free(port);
   SeqResult r = run(s, port, topo);
   if (r.lingered)
-    throw std::runtime_error("a closed socket outlived its close() twice: " + r.detail);
+    throw std::runtime_error("refused twice by no socket this process holds: " + r.detail);
   r.detail = "run again: " + was.token + " came from no socket this process holds (" + was.detail +
              ")" + (r.detail.empty() ? "" : "; then: " + r.detail);
   return r;
