@@ -116,10 +116,10 @@ PortReport inspect_port(uint16_t port) {
   try {
     hs = port_holders(port);
   } catch (const std::exception& e) {
-    return {std::string("holders of the port unknown: ") + e.what(), false, false};
+    return {std::string("holders of the port unknown: ") + e.what(), false, true};
   }
   std::set<uint32_t> own = own_socket_inodes();
-  bool lingering = false;
+  bool lingering = false, fileless = false;
   std::string s = "sockets on port " + std::to_string(port) + " in the server namespace (" +
                   std::to_string(hs.size()) + "):";
   if (hs.empty()) s += " none";
@@ -131,6 +131,7 @@ PortReport inspect_port(uint16_t port) {
                      ? std::string(dev)
                      : "if" + std::to_string(h.ifindex);
     lingering = lingering || (h.inode != 0 && own.count(h.inode) == 0);
+    fileless = fileless || h.inode == 0;
     s += std::string(" [") + (h.protocol == IPPROTO_TCP ? "tcp" : "udp") +
          (h.family == AF_INET6 ? "6 " : "4 ") + tcp_state_name(h.state) + " " + h.local + " -> " +
          h.remote + " dev " + dev_text + " uid " + std::to_string(h.uid) + " inode " +
@@ -140,7 +141,7 @@ PortReport inspect_port(uint16_t port) {
                                : " (not a descriptor of this process)") +
          "]";
   }
-  return {s, lingering, hs.empty()};
+  return {s, lingering, fileless};
 }
 
 void wait_port_free(uint16_t port) {

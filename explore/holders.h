@@ -36,14 +36,16 @@ std::string describe_holders(uint16_t port);
 // still held at the close() — a /proc/<pid>/fd reader (ss -p, lsof) holds
 // each file it looks at for a moment — and which stays bound until that
 // reference goes: the refusal is the harness's, not the kernel's rules.
-// `empty`: nothing on the port any more by the time it was looked at (a
-// dump takes milliseconds under load; such a socket is gone by then).
+// `fileless`: a socket with no file on the port (a TIME_WAIT, an orphan),
+// which no step of a sequence leaves before its first socket is set up.
 struct PortReport {
   std::string text;  // describe_holders()
   bool lingering = false;
-  bool empty = false;
-  // Whatever refused is no socket this process holds: gone, or going.
-  bool transient() const { return lingering || empty; }
+  bool fileless = false;
+  // Whatever refused is gone, or going: only sockets with a file are on the
+  // port (the refused socket itself, closed ones still held elsewhere), or
+  // none (a dump takes milliseconds under load; a lingering socket goes).
+  bool transient() const { return !fileless; }
 };
 PortReport inspect_port(uint16_t port);
 

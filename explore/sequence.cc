@@ -305,7 +305,7 @@ SeqResult run(const Seq& s, uint16_t port, const Topology& topo) {
     if (refused_as_busy(first.call, first.err)) {
       PortReport p = inspect_port(port);
       r.detail = p.text;
-      r.lingered = p.transient() && std::string(first.call) == "bind";
+      r.lingered = p.transient();
     }
     if (is_conflict(r.token)) {
       h.close_all();
@@ -329,7 +329,7 @@ SeqResult run(const Seq& s, uint16_t port, const Topology& topo) {
 // Once more, on the same port, when the first socket was refused because of
 // a socket the sequence itself had closed (the TIME_WAIT's early control):
 // the refusal was the harness's. Nothing of the first run is left once that
-// socket is gone: a refused first bind() made no connection.
+// socket is gone: a refused premise step made no connection.
 SeqResult rerun_lingered(const Seq& s, uint16_t port, const Topology& topo, const SeqResult& was) {
   (void)std::fprintf(stderr, "sockreuse-explore: sequence %ld run again: %s (%s)\n", s.index,
                      was.token.c_str(), was.detail.c_str());
