@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "explore/holders.h"
 #include "fixtures/connection.h"
 #include "fixtures/outcome.h"
 #include "fixtures/skip.h"
@@ -102,6 +103,23 @@ Step open_bind(UniqueFd& fd, const SockSpec& s, Proto proto, uid_t euid, uint16_
 std::string alone(const SockSpec& s, Proto proto, uid_t euid, uint16_t port, bool and_listen) {
   UniqueFd fd;
   return open_bind(fd, s, proto, euid, port, and_listen).token();
+}
+
+// A positive control, with the blocker closed. Closed is not always gone: a
+// socket whose file another process held at the close() stays bound a moment
+// longer (explore/holders.h). A control refused while no socket of this
+// process is on the port waits until none is and runs again.
+std::string control(const SockSpec& s, Proto proto, uid_t euid, uint16_t port, bool and_listen) {
+  std::string c = alone(s, proto, euid, port, and_listen);
+  if (!is_conflict(c)) return c;
+  PortReport p = inspect_port(port);
+  if (!p.transient()) return c;
+  (void)std::fprintf(stderr,
+                     "sockreuse-explore: port %u: a control was refused by no socket this "
+                     "process holds (a closed one outlived its close()); run again. %s\n",
+                     static_cast<unsigned>(port), p.text.c_str());
+  wait_port_free(port);
+  return alone(s, proto, euid, port, and_listen);
 }
 
 // Unconnected client sockets made in the client namespace in batches: each
@@ -236,6 +254,8 @@ Step make_first(const Seq& s, uint16_t port, const Topology& topo, Held& h, bool
   });
   h.conn = UniqueFd(check(accept4(fd, nullptr, nullptr, SOCK_CLOEXEC), "accept"));
   h.first.reset();  // the listener is gone
+  // Closed is gone only once no other process holds its file (explore/holders.h).
+  wait_listener_gone(at.family(), port);
   int conn = h.conn.get();
   if (s.state == State::established) {
     if (tcp_state(conn) != TCP_ESTABLISHED)
@@ -270,15 +290,26 @@ SeqResult run(const Seq& s, uint16_t port, const Topology& topo) {
   bool tcp = s.proto == Proto::tcp;
   // A TIME_WAIT cannot be undone: its positive control runs before it exists.
   std::string early;
-  if (s.state == State::timewait) early = alone(s.second, s.proto, s.euid, port, tcp);
+  if (check_ports_enabled()) require_port_free(port, "at the sequence's start");
+  if (s.state == State::timewait) {
+    early = alone(s.second, s.proto, s.euid, port, tcp);
+    if (check_ports_enabled()) require_port_free(port, "after the TIME_WAIT's early control");
+  }
   Held h;
   Step first = make_first(s, port, topo, h, r.timewait);
   if (first.err) {
     // The kernel refused the premise: an outcome too.
     r.token = "sock1." + first.token();
+    // Only this sequence's sockets should be on its port: name every one
+    // there, before anything is closed (explore/holders.h).
+    if (refused_as_busy(first.call, first.err)) {
+      PortReport p = inspect_port(port);
+      r.detail = p.text;
+      r.lingered = p.transient();
+    }
     if (is_conflict(r.token)) {
       h.close_all();
-      r.control = alone(s.first, s.proto, 0, port, tcp && s.state != State::bound);
+      r.control = control(s.first, s.proto, 0, port, tcp && s.state != State::bound);
     }
     return r;
   }
@@ -288,10 +319,26 @@ SeqResult run(const Seq& s, uint16_t port, const Topology& topo) {
       r.control = early;
     } else {
       h.close_all();
-      r.control = alone(s.second, s.proto, s.euid, port, tcp);
+      r.control = control(s.second, s.proto, s.euid, port, tcp);
     }
   }
   h.close_all();
+  return r;
+}
+
+// Once more, on the same port, when the first socket was refused because of
+// a socket the sequence itself had closed (the TIME_WAIT's early control):
+// the refusal was the harness's. Nothing of the first run is left once that
+// socket is gone: a refused premise step made no connection.
+SeqResult rerun_lingered(const Seq& s, uint16_t port, const Topology& topo, const SeqResult& was) {
+  (void)std::fprintf(stderr, "sockreuse-explore: sequence %ld run again: %s (%s)\n", s.index,
+                     was.token.c_str(), was.detail.c_str());
+  wait_port_free(port);
+  SeqResult r = run(s, port, topo);
+  if (r.lingered)
+    throw std::runtime_error("refused twice by no socket this process holds: " + r.detail);
+  r.detail = "run again: " + was.token + " came from no socket this process holds (" + was.detail +
+             ")" + (r.detail.empty() ? "" : "; then: " + r.detail);
   return r;
 }
 
@@ -299,7 +346,8 @@ SeqResult run(const Seq& s, uint16_t port, const Topology& topo) {
 
 SeqResult run_sequence(const Seq& s, uint16_t port, const Topology& topo) {
   try {
-    return run(s, port, topo);
+    SeqResult r = run(s, port, topo);
+    return r.lingered ? rerun_lingered(s, port, topo, r) : r;
   } catch (const Skip& e) {
     SeqResult r;
     r.status = "skip";

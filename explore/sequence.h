@@ -18,6 +18,7 @@ struct SeqResult {
   std::string control;    // for a conflict: the same call with the blocker gone
   std::string detail;     // for an error or a skip
   bool timewait = false;  // the sequence left a TIME_WAIT on its port (checked later)
+  bool lingered = false;  // refused by a socket it had closed, still bound (explore/holders.h)
 };
 
 // Runs s on `port` in the current (server) namespace of topo. Never throws:

@@ -6,6 +6,7 @@ outcome). Exits 0 when nothing differs, 1 when something differs or broke."""
 import gzip
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,9 @@ from sockreuse.errors import EXIT_USAGE, RunnerError
 # Every bad input is bad usage (sockreuse/errors.py has the table).
 EXIT_NO_MATCH = EXIT_NO_BASELINE = EXIT_NO_BINARY = EXIT_USAGE
 OUTCOMES = "explore-outcomes.txt.gz"
+# Every sequence that differed or broke, with the executor's detail (e.g. who
+# held the port when a first socket's bind() was refused: explore/holders.h).
+DETAILS = "explore-details.txt"
 EXPECTED = os.path.join(REPO, "results", "expected")
 
 
@@ -84,23 +88,25 @@ def parse_args(argv):
     return a
 
 
-def execute(binary, sp, keys, jobs, workdir):
-    """Runs the executor; returns {key: (status, token, control, detail)}."""
+def execute(binary, sp, keys, jobs, results_dir):
+    """Runs the executor; returns {key: (status, token, control, detail)}.
+    Its input and output stay in the results folder when it fails."""
+    workdir = tempfile.mkdtemp(prefix="explore-work-", dir=results_dir)
     inp, out = os.path.join(workdir, "explore-input.txt"), os.path.join(workdir, "explore-out.txt")
     with open(inp, "w") as f:
         f.write("\n".join(space.legend(sp)) + "\n")
         f.writelines(f"seq {i} {k}\n" for i, k in enumerate(keys))
     r = subprocess.run([binary, "--input", inp, "--output", out, "--shards", str(jobs)])
     if r.returncode != 0:
-        fail(f"the explorer executor failed (exit {r.returncode}); see the lines above",
-             EXIT_FAILED)
+        fail(f"the explorer executor failed (exit {r.returncode}); see the lines above; its "
+             f"input and the shards' outcomes so far are kept in "
+             f"{os.path.relpath(workdir, os.getcwd())}", EXIT_FAILED)
     results = {}
     with open(out) as f:
         for line in f:
             i, status, token, control, detail = line.rstrip("\n").split("\t", 4)
             results[keys[int(i)]] = (status, token, control, detail)
-    os.remove(inp)
-    os.remove(out)
+    shutil.rmtree(workdir)
     if len(results) != len(keys):
         fail(f"the executor returned {len(results)} results for {len(keys)} sequences",
              EXIT_FAILED)
@@ -129,6 +135,29 @@ def write_outcomes(path, keys, observed):
     with gzip.open(path, "wt", compresslevel=1) as f:
         f.write("# key TAB outcome token (explore/space.yaml; README \"Explorer\")\n")
         f.writelines(f"{k}\t{observed[k]}\n" for k in keys if k in observed)
+
+
+def write_details(path, keys, differing, results, errors):
+    """DETAILS: one line per differing or broken sequence, key TAB observed TAB
+    expected TAB control TAB detail; returns [(key, line text)] of those the
+    executor said something about. A clean run removes an earlier run's file,
+    which would otherwise read as this run's."""
+    if not differing:
+        if os.path.exists(path):
+            os.remove(path)
+        return []
+    said = []
+    with open(path, "w") as f:
+        f.write("# key TAB observed TAB expected TAB control TAB detail "
+                "(docs/explorer.md, \"When a run fails\")\n")
+        for i, (obs, exp) in sorted(differing.items()):
+            k = keys[i]
+            _, _, control, detail = results[k]
+            detail = errors.get(k, detail)
+            f.write(f"{k}\t{obs}\t{exp}\t{control}\t{detail}\n")
+            if detail:
+                said.append((k, f"{obs} (expected {exp}): {detail}"))
+    return said
 
 
 def harness_problem(status, token, control, detail, vocab):
@@ -196,8 +225,7 @@ def main(argv=None):
         print(f"sockreuse: running {len(keys)} explorer sequences in {a.jobs} shards",
               file=sys.stderr, flush=True)
         t_exec = time.monotonic()
-        with tempfile.TemporaryDirectory(dir=results_dir) as work:
-            results = execute(a.explore_bin, sp, run_keys, a.jobs, work)
+        results = execute(a.explore_bin, sp, run_keys, a.jobs, results_dir)
     # The executor's own rate: sequences run per second, input and output included.
     ran_s = time.monotonic() - (t_exec if not a.from_outcomes else t0)
 
@@ -261,6 +289,8 @@ def main(argv=None):
             differing[i] = ("error", expected.get(k, "none"))
         elif expected.get(k) != observed[k] and expected:
             differing[i] = (observed[k], expected.get(k, "none"))
+    details_path = os.path.join(results_dir, DETAILS)
+    said = write_details(details_path, keys, differing, results, errors)
     diffs = []
     u = patterns.Universe(sp.dims, points) if differing else None
     if differing:
@@ -289,7 +319,8 @@ def main(argv=None):
              "rate": None if a.from_outcomes else int(len(keys) / ran_s) if ran_s > 0 else 0,
              "shards": None if a.from_outcomes else a.jobs,
              "skip_reason": next(iter(skipped.values()), None),
-             "error_examples": list(first_errors.values())[:10]}
+             "error_examples": list(first_errors.values())[:10],
+             "details_file": DETAILS if differing else None, "detail_examples": said[:10]}
     explore_report.write_json(os.path.join(results_dir, "explore.json"), doc)
     explore_report.write_summary(os.path.join(results_dir, "summary.md"), explore_report.markdown(doc, extra))
 
@@ -310,7 +341,13 @@ def main(argv=None):
               f"{model['source']})")
     for d in model.get("patterns", [])[:20]:
         print(f"  unexplained: {d['pattern']}")
-    print(f"report: {os.path.relpath(results_dir, os.getcwd())}/explore.json")
+    for k, text in said[:10]:
+        print(f"  {k}: {text}")
+    where = os.path.relpath(results_dir, os.getcwd())
+    print(f"report: {where}/explore.json")
+    if differing:
+        print(f"every outcome: {where}/{OUTCOMES}; every differing or broken sequence with "
+              f"its detail: {where}/{DETAILS}")
     if a.record:
         return 0
     return EXIT_FAILED if differing or errors else 0

@@ -103,6 +103,11 @@ def markdown(doc, extra):
     if extra.get("error_examples"):
         lines += ["", "Harness errors (first of each kind):", ""]
         lines += [f"- `{key}`: {detail}" for key, detail in extra["error_examples"]]
+    if extra.get("details_file"):
+        lines += ["", f"Every differing or broken sequence, with what the executor said about it: "
+                      f"`{extra['details_file']}` (every outcome: `explore-outcomes.txt.gz`)."]
+    if extra.get("detail_examples"):
+        lines += [""] + [f"- `{key}`: {text}" for key, text in extra["detail_examples"]]
     if doc["differences"]:
         lines += ["", f"Each line: where, then the {doc['baseline']} baseline's outcome -> this "
                   "run's (docs/explorer.md#reading-a-pattern).", ""]

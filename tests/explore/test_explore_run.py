@@ -116,6 +116,22 @@ def test_ignored_so_reuseport_is_reported_as_a_few_patterns(recorded, tmp_path):
     assert f" differ in {len(doc['differences'])} pattern" in section
 
 
+def test_a_refused_first_bind_is_kept_with_who_held_the_port(recorded, tmp_path):
+    """The fault shim refuses every bind() of a socket with SO_REUSEADDR: the
+    first socket's refusal, which no baseline holds, names the sockets on the
+    port (none) in explore-details.txt, which the failed run keeps and names."""
+    table, _ = recorded
+    one = "tcp and bound and before and a1:any4 and o1:ra and d1:none and a2:any4 and o2:none " \
+          "and d2:none and euid:same"
+    r = run("-k", one, "--expect", str(table), "--results-dir", str(tmp_path),
+            env={"LD_PRELOAD": SHIM, "SOCKREUSE_FAULT": "reuseaddr_busy"})
+    assert r.returncode == 1, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "explore-details.txt" in r.stdout and (tmp_path / "explore-outcomes.txt.gz").is_file()
+    lines = [l for l in open(tmp_path / "explore-details.txt") if not l.startswith("#")]
+    assert len(lines) == 1 and lines[0].startswith("tcp bound before any4 ra none any4 none none")
+    assert "sockets on port" in lines[0] and "in the server namespace (0): none" in lines[0]
+
+
 def test_the_cross_kernel_section_runs_as_the_matrix_runs_it(tmp_path):
     """The matrix runs one command for the cross-kernel section and the pages:
     the compatibility report with --explore."""
