@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "explore/steps.h"
+#include "explore/triple.h"
 #include "fixtures/connection.h"
 #include "fixtures/outcome.h"
 #include "fixtures/skip.h"
@@ -25,12 +27,6 @@
 
 namespace sr::explore {
 namespace {
-
-struct Step {
-  const char* call = "bind";
-  int err = 0;
-  std::string token() const { return call_token(call, err); }
-};
 
 SockAddr with_port(SockAddr a, uint16_t port) {
   if (a.family() == AF_INET6)
@@ -46,19 +42,27 @@ bool is_loopback(const SockAddr& a) {
   return (ntohl(reinterpret_cast<const sockaddr_in*>(&a.ss)->sin_addr.s_addr) >> 24) == 127;
 }
 
+}  // namespace
+
 int err_of(int rc) { return rc == 0 ? 0 : errno; }
+
+namespace {
 
 int set_int(int fd, int level, int name, int value) {
   return err_of(setsockopt(fd, level, name, &value, sizeof value));
 }
 
-UniqueFd open_socket(int family, Proto proto, int extra_flags = 0) {
+}  // namespace
+
+UniqueFd open_socket(int family, Proto proto, int extra_flags) {
   int type = (proto == Proto::tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | extra_flags;
   int fd = socket(family, type, 0);
   if (fd < 0 && errno == EAFNOSUPPORT && family == AF_INET6)
     throw Skip("this kernel has no IPv6 (CONFIG_IPV6)");
   return UniqueFd(check(fd, "socket"));
 }
+
+namespace {
 
 // The socket's options and device switched on (or, for `when: cleared`, off
 // again); the first setsockopt that fails is the step.
@@ -80,6 +84,8 @@ Step set_v6only(int fd, const SockSpec& s) {
   if (s.addr->v6only < 0) return {"setsockopt", 0};
   return {"setsockopt", set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, s.addr->v6only)};
 }
+
+}  // namespace
 
 // A socket with its options set before bind(), bound (and listening): the
 // second socket, and every positive control. `euid` owns the socket.
@@ -103,6 +109,8 @@ std::string alone(const SockSpec& s, Proto proto, uid_t euid, uint16_t port, boo
   UniqueFd fd;
   return open_bind(fd, s, proto, euid, port, and_listen).token();
 }
+
+namespace {
 
 // Unconnected client sockets made in the client namespace in batches: each
 // trip into that namespace costs two setns() calls, which under TCG cost
@@ -190,15 +198,14 @@ void abort_close(UniqueFd& fd) {
   fd.reset();
 }
 
-struct Held {
-  UniqueFd first, conn, client, second;
-  void close_all() {
-    abort_close(conn);
-    client.reset();
-    first.reset();
-    second.reset();
-  }
-};
+}  // namespace
+
+void Held::close_all() {
+  abort_close(conn);
+  client.reset();
+  first.reset();
+  second.reset();
+}
 
 // The first socket, brought to its state. Returns the step that failed, or
 // err 0. On success h.first (bound/listen/connected) or h.conn (timewait,
@@ -265,6 +272,8 @@ Step make_first(const Seq& s, uint16_t port, const Topology& topo, Held& h, bool
   return {"connect", 0};
 }
 
+namespace {
+
 SeqResult run(const Seq& s, uint16_t port, const Topology& topo) {
   SeqResult r;
   bool tcp = s.proto == Proto::tcp;
@@ -299,7 +308,7 @@ SeqResult run(const Seq& s, uint16_t port, const Topology& topo) {
 
 SeqResult run_sequence(const Seq& s, uint16_t port, const Topology& topo) {
   try {
-    return run(s, port, topo);
+    return s.triple ? run_triple(s, port, topo) : run(s, port, topo);
   } catch (const Skip& e) {
     SeqResult r;
     r.status = "skip";

@@ -25,12 +25,27 @@ def describe_cube(space, u, cube):
             return f"{anything} but " + " or ".join(space.label(d, v) for v in outside)
         return " or ".join(space.label(d, v) for v in inside)
 
+    if "a3" in u.dims:
+        return _describe_triple(part)
     first = (f"first {part('a1', 'any address')} ({part('o1', 'any options')}, "
              f"{part('d1', 'any device')}, {part('when', 'options set at any time')}), "
              f"{part('state', 'any state')}")
     second = (f"second {part('a2', 'any address')} ({part('o2', 'any options')}, "
               f"{part('d2', 'any device')}, {part('euid', 'any EUID')})")
     return f"{part('proto', 'tcp or udp')}, {first}; {second}"
+
+
+def _describe_triple(part):
+    """A triple's pattern line: socket 1 with its state and change, socket 2
+    with its state, socket 3."""
+    return (f"{part('proto', 'tcp or udp')}, three sockets: 1 {part('a1', 'any address')} "
+            f"({part('o1', 'any options')}, {part('d1', 'any device')}), "
+            f"{part('state', 'any state')}, {part('change', 'any change')}; "
+            f"2 {part('a2', 'any address')} ({part('o2', 'any options')}, "
+            f"{part('d2', 'any device')}, {part('euid', 'any EUID')}), "
+            f"{part('state2', 'any state')}; "
+            f"3 {part('a3', 'any address')} ({part('o3', 'any options')}, "
+            f"{part('d3', 'any device')}, {part('euid3', 'any EUID')})")
 
 
 def plural(n, word):
