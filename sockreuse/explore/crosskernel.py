@@ -137,31 +137,44 @@ def union(bitsets):
 
 
 def build(runs, sp, notes=()):
-    """The cross-kernel document from [(release, {key: token})]."""
+    """The cross-kernel document from [(release, {key: token})], over every
+    shape of the space (pairs, then triples) whose keys the runs share."""
     runs = sorted(runs, key=lambda r: version_key(r[0]))
     releases = [r for r, _ in runs]
     common = set.intersection(*(set(o) for _, o in runs)) if runs else set()
-    keys = [sp.key(c) for c in sp.sequences() if sp.key(c) in common]
-    differing = {}
-    for i, k in enumerate(keys):
-        sig = tuple(o[k] for _, o in runs)
-        if len(set(sig)) > 1:
-            differing[i] = sig
-    found, masks = [], []
-    if differing:
-        u = patterns.Universe(sp.dims, [tuple(k.split(" ")) for k in keys])
+    found, masks, total, differing_n = [], [], 0, 0
+    for shape in sp.shapes():
+        # A shape the runs share no key of (triples before their baselines) costs nothing.
+        width = len(shape.dims) - 1
+        if not any(k.count(" ") == width for k in common):
+            continue
+        keys = [k for k in (shape.key(c) for c in shape.sequences()) if k in common]
+        total += len(keys)
+        differing = {}
+        for i, k in enumerate(keys):
+            sig = tuple(o[k] for _, o in runs)
+            if len(set(sig)) > 1:
+                differing[i] = sig
+        differing_n += len(differing)
+        if not differing:
+            continue
+        u = patterns.Universe(shape.dims, [tuple(k.split(" ")) for k in keys])
         for sig, cube, n in patterns.group(u, differing):
             outcomes = dict(zip(releases, sig))
             # The first entry that matches: notes.yaml lists the narrower first.
+            has = patterns.present(u, cube)
             feature = next((nt["feature"] for nt in notes
-                            if explains(nt, patterns.present(u, cube), outcomes)), None)
-            description = explore_report.describe_cube(sp, u, cube)
+                            if set(nt["match"]) <= set(has) and explains(nt, has, outcomes)),
+                           None)
+            description = explore_report.describe_cube(shape, u, cube)
             found.append({"pattern": f"{description}: {side_text(releases, sig)} — "
                                      f"{explore_report.plural(n, 'sequence')}",
                           "description": description, "match": patterns.match_of(u, cube),
-                          "count": n, "outcomes": outcomes, "feature": feature})
-            masks.append(u.mask(cube))
-    return {"kernels": releases, "sequences": len(keys), "differing": len(differing),
+                          "count": n, "outcomes": outcomes, "feature": feature,
+                          **({"shape": shape.shape} if shape.shape != "pairs" else {})})
+            # A mask is a bitset over the shape's keys; another shape's are offset past them.
+            masks.append(u.mask(cube) << (total - len(keys)))
+    return {"kernels": releases, "sequences": total, "differing": differing_n,
             "patterns": found, "causes": causes_of(releases, found, masks)}
 
 

@@ -49,7 +49,7 @@ def second_step_ok(space, doc, prefix, sets):
     return any(through_second(p, Context(f))[0] is not None for f in sets)
 
 
-def _prefixes(space, cut):
+def prefixes(space, cut):
     """Every prefix (values up to PRUNE_AFTER) the constraints allow, in the
     space's order. A constraint whose `if` names a later dimension is left
     out, and a `then` keeps only the prefix's dimensions: socket 3 and the
@@ -80,7 +80,7 @@ def compute(space):
     sets = feature_sets()
     doc = read(space.path)
     cut = space.dims.index(PRUNE_AFTER) + 1
-    kept = [c for c in _prefixes(space, cut) if second_step_ok(space, doc, c, sets)]
+    kept = [c for c in prefixes(space, cut) if second_step_ok(space, doc, c, sets)]
     return stamp(space, sets), kept
 
 

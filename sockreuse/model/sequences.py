@@ -233,7 +233,8 @@ def explore_triple(p, ctx):
         return failed
     for option in p["sockets"][0]["timing"]:
         field, unset = _CLEARED[option]
-        port.socks[0] = port.socks[0].with_(**{field: unset})
+        s1 = port.socks[0]
+        port.socks[0] = s1.with_(**{field: unset}, at_bind=((field, getattr(s1, field)),))
     token, rules, _ = _join(port, p["sockets"][2], p["proto"], ctx, p["proto"] == "tcp")
     return token, rules
 
