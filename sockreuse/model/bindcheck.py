@@ -147,6 +147,15 @@ def udp_slot_order(socks):
     return out
 
 
+def same_group(old, new):
+    """Whether UDP's walk stops at `old`: the new socket would join its
+    SO_REUSEPORT group (same family, address, IPV6_V6ONLY and device, the
+    address compared as it is now, after a connect()), and neither sets
+    SO_REUSEADDR."""
+    return old.family == new.family and old.ip == new.ip and old.v6only == new.v6only \
+        and old.dev == new.dev and not old.reuseaddr and not new.reuseaddr
+
+
 def check(port, new, ctx, listening=False):
     """Decision for `new` binding the port (or, listening=True, for the already
     bound `new` starting to listen)."""
@@ -176,9 +185,7 @@ def check(port, new, ctx, listening=False):
         conflict, rules = pair_conflict(new, old, listening, ctx)
         if conflict:
             return Decision(False, rules)
-        if first_match and rules[-1] == "R5.reuseport-all" and old.family == new.family \
-                and old.ip == new.ip and old.dev == new.dev and old.state != "connected" \
-                and not old.reuseaddr:
+        if first_match and rules[-1] == "R5.reuseport-all" and same_group(old, new):
             return Decision(True, (chain or rules) + ["R5.udp-first-match"])
         chain = chain or rules
     if not others and not ctx.on("R1.port-free"):
