@@ -7,8 +7,10 @@ model and the tables, never the running kernel.
 
 The kept settings of sockets 1 and 2 are cached in explore/triples-kept.txt.xz,
 stamped with the hash of what decides them (the space file's triples section,
-the feature sets); `python3 -m sockreuse.explore.prune` rewrites it, and
-tests/explore/test_space.py checks a sample against the model."""
+the feature sets); `python3 -m sockreuse.explore.prune_write` rewrites it,
+and tests/explore/test_space.py checks a sample against the model. `space`
+below is a Space of sockreuse/explore/space.py (which imports this module,
+so this one takes it and its resolved document as arguments)."""
 import glob
 import hashlib
 import json
@@ -67,27 +69,23 @@ def prefixes(space, cut):
     return out
 
 
-def stamp(space, sets):
-    from sockreuse.explore.space import read
-    doc = read(space.path)
+def stamp(doc, sets):
     text = json.dumps({"triples": doc["triples"], "features": sets}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def compute(space):
-    """(stamp, sorted kept prefixes) from the model."""
-    from sockreuse.explore.space import PRUNE_AFTER, read
+def compute(space, doc, cut):
+    """(stamp, kept prefixes in the space's order) from the model; a prefix
+    is the values of the first `cut` dimensions."""
     sets = feature_sets()
-    doc = read(space.path)
-    cut = space.dims.index(PRUNE_AFTER) + 1
     kept = [c for c in prefixes(space, cut) if second_step_ok(space, doc, c, sets)]
-    return stamp(space, sets), kept
+    return stamp(doc, sets), kept
 
 
-def kept(space, cache=CACHE):
+def kept(space, doc, cut, cache=CACHE):
     """The kept prefixes as a set of tuples: from the cache when its stamp is
     current, else computed (a minute; with a note to rewrite the cache)."""
-    want = stamp(space, feature_sets())
+    want = stamp(doc, feature_sets())
     try:
         with lzma.open(cache, "rt", encoding="utf-8") as f:
             lines = f.read().split("\n")
@@ -96,27 +94,15 @@ def kept(space, cache=CACHE):
     except (OSError, lzma.LZMAError):
         pass
     print(f"sockreuse: {os.path.relpath(cache, REPO)} is missing or stale: computing the "
-          "triples' prune (rewrite it: /usr/bin/python3 -m sockreuse.explore.prune)",
+          "triples' prune (rewrite it: /usr/bin/python3 -m sockreuse.explore.prune_write)",
           file=sys.stderr)
-    _, rows = compute(space)
+    _, rows = compute(space, doc, cut)
     return set(rows)
 
 
-def write(space, cache=CACHE):
-    s, rows = compute(space)
+def write(space, doc, cut, cache=CACHE):
+    s, rows = compute(space, doc, cut)
     data = "\n".join([f"# stamp {s}"] + [" ".join(r) for r in rows]) + "\n"
     with open(cache, "wb") as f:
         f.write(lzma.compress(data.encode(), preset=9))
     return len(rows)
-
-
-def main():
-    from sockreuse.explore import space as space_mod
-    sp = space_mod.load().triples
-    n = write(sp)
-    print(f"wrote {os.path.relpath(CACHE, REPO)}: {n} kept settings of sockets 1 and 2; "
-          f"{sp.count()} triples")
-
-
-if __name__ == "__main__":
-    main()

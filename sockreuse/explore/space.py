@@ -44,6 +44,7 @@ class Space:
                                   for g, names in doc.get("pattern", {}).items()
                                   if any(d in dims for d in names)}
             self.prune = part.get("prune") if shape != "pairs" else None
+            self.doc = doc  # resolved: what the prune builds the model's parameters from
         except (KeyError, TypeError) as e:
             raise SpaceError(f"{path}: malformed space ({e})")
         for cond, then in self.constraints:
@@ -176,7 +177,7 @@ class Space:
         """The settings of sockets 1 and 2 (values up to PRUNE_AFTER) the prune keeps."""
         if self._kept is None:
             from sockreuse.explore import prune  # the model, only for a pruned shape
-            self._kept = prune.kept(self)
+            self._kept = prune.kept(self, self.doc, self.dims.index(PRUNE_AFTER) + 1)
         return self._kept
 
     def shapes(self):

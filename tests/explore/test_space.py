@@ -184,7 +184,7 @@ def test_k_selects_in_either_shape(sp, tri):
 def test_the_prune_keeps_what_the_model_lets_socket_2_reach(tri):
     """The cached prune agrees with the model on a sample of the settings of
     sockets 1 and 2, kept and dropped ones (the whole check takes a minute:
-    python3 -m sockreuse.explore.prune rewrites the cache)."""
+    python3 -m sockreuse.explore.prune_write rewrites the cache)."""
     from sockreuse.explore import prune
     cut = tri.dims.index(space.PRUNE_AFTER) + 1
     every = prune.prefixes(tri, cut)
