@@ -26,6 +26,7 @@ constexpr std::array<const char*, 2> kProtos{"tcp", "udp"};
 constexpr std::array<const char*, 5> kStates{"bound", "listen", "timewait", "established",
                                              "connected"};
 constexpr std::array<const char*, 3> kWhens{"before", "after", "cleared"};
+constexpr std::array<const char*, 4> kChanges{"none", "ra", "rp", "dev"};
 
 SockSpec spec(const Input& in, const std::string& a, const std::string& o, const std::string& d) {
   SockSpec s;
@@ -37,12 +38,31 @@ SockSpec spec(const Input& in, const std::string& a, const std::string& o, const
   return s;
 }
 
+Seq triple_of(const Input& in, std::istringstream& ws) {
+  Seq s;
+  s.triple = true;
+  std::string w[15];
+  ws >> s.index;
+  for (std::string& x : w) ws >> x;
+  if (!ws) throw std::runtime_error("a tri line needs an index and 15 values");
+  s.proto = enum_of<Proto>(w[0], kProtos, "proto");
+  s.state = enum_of<State>(w[1], kStates, "state");
+  s.first = spec(in, w[2], w[3], w[4]);
+  s.state2 = enum_of<State>(w[5], kStates, "state2");
+  s.second = spec(in, w[6], w[7], w[8]);
+  s.euid = by_name(in.euids, w[9], "euid").uid;
+  s.change = enum_of<Change>(w[10], kChanges, "change");
+  s.third = spec(in, w[11], w[12], w[13]);
+  s.euid3 = by_name(in.euids, w[14], "euid3").uid;
+  return s;
+}
+
 void parse_line(Input& in, const std::string& line) {
   std::istringstream ws(line);
   std::string kind;
   ws >> kind;
   // Sequences point into the legend's lists, which must not grow after them.
-  if (!in.seqs.empty() && kind != "seq" && !kind.empty() && kind[0] != '#')
+  if (!in.seqs.empty() && kind != "seq" && kind != "tri" && !kind.empty() && kind[0] != '#')
     throw std::runtime_error("legend line after the first sequence");
   if (kind == "addr") {
     AddrValue v;
@@ -87,6 +107,8 @@ void parse_line(Input& in, const std::string& line) {
     s.second = spec(in, w[6], w[7], w[8]);
     s.euid = by_name(in.euids, w[9], "euid").uid;
     in.seqs.push_back(s);
+  } else if (kind == "tri") {
+    in.seqs.push_back(triple_of(in, ws));
   } else if (!kind.empty() && kind[0] != '#') {
     throw std::runtime_error("unknown line kind '" + kind + "'");
   }

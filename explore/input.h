@@ -8,6 +8,8 @@
 //   dev  <name> <ifname or ->
 //   euid <name> <uid>
 //   seq  <index> <proto> <state> <when> <a1> <o1> <d1> <a2> <o2> <d2> <euid>
+//   tri  <index> <proto> <state> <a1> <o1> <d1> <state2> <a2> <o2> <d2> <euid>
+//        <change> <a3> <o3> <d3> <euid3>      (one line: a three-socket sequence)
 #pragma once
 
 #include <sys/types.h>
@@ -24,6 +26,8 @@ namespace sr::explore {
 enum class Proto { tcp, udp };
 enum class State { bound, listen, timewait, established, connected };
 enum class When { before, after, cleared };
+// What socket 1 of a triple clears once socket 2 reached its state.
+enum class Change { none, reuseaddr, reuseport, device };
 
 struct AddrValue {
   std::string name;
@@ -65,6 +69,12 @@ struct Seq {
   SockSpec first;
   SockSpec second;
   uid_t euid = 0;
+  // A triple (explore/triple.h): socket 2's state, socket 1's change, socket 3.
+  bool triple = false;
+  State state2 = State::bound;
+  Change change = Change::none;
+  SockSpec third;
+  uid_t euid3 = 0;
 };
 
 struct Input {

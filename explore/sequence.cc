@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "explore/holders.h"
+#include "explore/steps.h"
+#include "explore/triple.h"
 #include "fixtures/connection.h"
 #include "fixtures/outcome.h"
 #include "fixtures/skip.h"
@@ -26,12 +28,6 @@
 
 namespace sr::explore {
 namespace {
-
-struct Step {
-  const char* call = "bind";
-  int err = 0;
-  std::string token() const { return call_token(call, err); }
-};
 
 SockAddr with_port(SockAddr a, uint16_t port) {
   if (a.family() == AF_INET6)
@@ -47,19 +43,27 @@ bool is_loopback(const SockAddr& a) {
   return (ntohl(reinterpret_cast<const sockaddr_in*>(&a.ss)->sin_addr.s_addr) >> 24) == 127;
 }
 
+}  // namespace
+
 int err_of(int rc) { return rc == 0 ? 0 : errno; }
+
+namespace {
 
 int set_int(int fd, int level, int name, int value) {
   return err_of(setsockopt(fd, level, name, &value, sizeof value));
 }
 
-UniqueFd open_socket(int family, Proto proto, int extra_flags = 0) {
+}  // namespace
+
+UniqueFd open_socket(int family, Proto proto, int extra_flags) {
   int type = (proto == Proto::tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | extra_flags;
   int fd = socket(family, type, 0);
   if (fd < 0 && errno == EAFNOSUPPORT && family == AF_INET6)
     throw Skip("this kernel has no IPv6 (CONFIG_IPV6)");
   return UniqueFd(check(fd, "socket"));
 }
+
+namespace {
 
 // The socket's options and device switched on (or, for `when: cleared`, off
 // again); the first setsockopt that fails is the step.
@@ -81,6 +85,8 @@ Step set_v6only(int fd, const SockSpec& s) {
   if (s.addr->v6only < 0) return {"setsockopt", 0};
   return {"setsockopt", set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, s.addr->v6only)};
 }
+
+}  // namespace
 
 // A socket with its options set before bind(), bound (and listening): the
 // second socket, and every positive control. `euid` owns the socket.
@@ -121,6 +127,8 @@ std::string control(const SockSpec& s, Proto proto, uid_t euid, uint16_t port, b
   wait_port_free(port);
   return alone(s, proto, euid, port, and_listen);
 }
+
+namespace {
 
 // Unconnected client sockets made in the client namespace in batches: each
 // trip into that namespace costs two setns() calls, which under TCG cost
@@ -208,15 +216,14 @@ void abort_close(UniqueFd& fd) {
   fd.reset();
 }
 
-struct Held {
-  UniqueFd first, conn, client, second;
-  void close_all() {
-    abort_close(conn);
-    client.reset();
-    first.reset();
-    second.reset();
-  }
-};
+}  // namespace
+
+void Held::close_all() {
+  abort_close(conn);
+  client.reset();
+  first.reset();
+  second.reset();
+}
 
 // The first socket, brought to its state. Returns the step that failed, or
 // err 0. On success h.first (bound/listen/connected) or h.conn (timewait,
@@ -285,6 +292,8 @@ Step make_first(const Seq& s, uint16_t port, const Topology& topo, Held& h, bool
   return {"connect", 0};
 }
 
+namespace {
+
 SeqResult run(const Seq& s, uint16_t port, const Topology& topo) {
   SeqResult r;
   bool tcp = s.proto == Proto::tcp;
@@ -326,6 +335,10 @@ SeqResult run(const Seq& s, uint16_t port, const Topology& topo) {
   return r;
 }
 
+SeqResult run_shape(const Seq& s, uint16_t port, const Topology& topo) {
+  return s.triple ? run_triple(s, port, topo) : run(s, port, topo);
+}
+
 // Once more, on the same port, when the first socket was refused because of
 // a socket the sequence itself had closed (the TIME_WAIT's early control):
 // the refusal was the harness's. Nothing of the first run is left once that
@@ -334,7 +347,7 @@ SeqResult rerun_lingered(const Seq& s, uint16_t port, const Topology& topo, cons
   (void)std::fprintf(stderr, "sockreuse-explore: sequence %ld run again: %s (%s)\n", s.index,
                      was.token.c_str(), was.detail.c_str());
   wait_port_free(port);
-  SeqResult r = run(s, port, topo);
+  SeqResult r = run_shape(s, port, topo);
   if (r.lingered)
     throw std::runtime_error("refused twice by no socket this process holds: " + r.detail);
   r.detail = "run again: " + was.token + " came from no socket this process holds (" + was.detail +
@@ -346,7 +359,7 @@ SeqResult rerun_lingered(const Seq& s, uint16_t port, const Topology& topo, cons
 
 SeqResult run_sequence(const Seq& s, uint16_t port, const Topology& topo) {
   try {
-    SeqResult r = run(s, port, topo);
+    SeqResult r = run_shape(s, port, topo);
     return r.lingered ? rerun_lingered(s, port, topo, r) : r;
   } catch (const Skip& e) {
     SeqResult r;

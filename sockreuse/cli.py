@@ -55,8 +55,9 @@ the expected table; or, with --selftest, runs the project's own tests.
   ./run_tests.sh --kernel S --lava local   the guest as a LAVA job, run here by lava-run
   ./run_tests.sh --kernel S --lava URL     ... submitted to a LAVA server (LAVA_USER,
                                   LAVA_TOKEN, SOCKREUSE_LAVA_FILES_URL; see docs/lava.md)
-  ./run_tests.sh --explore        every two-socket bind sequence (explore/space.yaml) instead
-                                  of the cases, against results/explore/; -k dim:value selects
+  ./run_tests.sh --explore        every two- and three-socket bind sequence
+                                  (explore/space.yaml) instead of the cases, against
+                                  results/explore/; -k dim:value selects
                                   (with --kernel or --matrix: in the guests)
   ./run_tests.sh --show-table SERIES   print series S's effective table (base.yaml + its
                                   delta); takes no other option

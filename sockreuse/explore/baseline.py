@@ -1,5 +1,7 @@
 """Explorer baselines: results/explore/<series>.txt.xz, one per kernel
-series (or <release>.txt.xz for one exact release). Inside, xz-compressed
+series (or <release>.txt.xz for one exact release), for the pairs, and
+results/explore/triples/<series>.txt.xz for the three-socket sequences: a
+file per shape and kernel, so that recording one never rewrites another. Inside, xz-compressed
 UTF-8 text: `#` comment lines (kept when re-recorded, except the generated
 ones), then one line per sequence, "<key>\t<outcome token>", in the space's
 order. The key is the sequence's values separated by spaces, in the order of
@@ -13,7 +15,10 @@ from sockreuse.errors import RunnerError
 from sockreuse.paths import REPO
 DIR = os.path.join(REPO, "results", "explore")
 SUFFIX = ".txt.xz"
-MAX_BYTES = 1 << 20
+# A pairs' baseline is about 0.5 MB; the triples' (1.17 million lines) is
+# larger: 4 MB leaves room for both without letting a broken recording
+# (every key distinct noise) into the repository.
+MAX_BYTES = 4 << 20
 GENERATED = ("# kernel:", "# recorded from:", "# sequences:", "# format:", "#   ")
 
 
@@ -43,6 +48,17 @@ def select(release, directory=DIR):
                   "changes. Record one: ./run_tests.sh --explore --record")
 
 
+def shape_dir(directory, shape):
+    """Where a shape's baselines are: the pairs' in `directory`, others in a subfolder."""
+    return directory if shape == "pairs" else os.path.join(directory, shape)
+
+
+def shape_file(path, shape):
+    """A shape's file beside a pairs' baseline given by path (--expect)."""
+    return path if shape == "pairs" else os.path.join(os.path.dirname(path), shape,
+                                                       os.path.basename(path))
+
+
 def name_of(path):
     base = os.path.basename(path)
     return base[:-len(SUFFIX)] if base.endswith(SUFFIX) else base
@@ -69,7 +85,10 @@ def read(path):
     return outcomes, comments
 
 
-def write(path, kernel, release, outcomes, order, comments=()):
+PAIR_DIMS = ("proto", "state", "when", "a1", "o1", "d1", "a2", "o2", "d2", "euid")
+
+
+def write(path, kernel, release, outcomes, order, comments=(), dims=PAIR_DIMS):
     """outcomes {key: token} written in `order` (the space's key order)."""
     kept = [c for c in comments if c.startswith("#") and not c.startswith(GENERATED)]
     head = kept or ["# sockreuse explorer baseline: the outcome of every sequence of "
@@ -78,7 +97,7 @@ def write(path, kernel, release, outcomes, order, comments=()):
     head += [f"# kernel: {kernel}", f"# recorded from: {release}",
              f"# sequences: {len(outcomes)}",
              "# format: <key> TAB <outcome token>; the key's values are, in order:",
-             "#   proto state when a1 o1 d1 a2 o2 d2 euid (explore/space.yaml)"]
+             f"#   {' '.join(dims)} (explore/space.yaml)"]
     lines = head + [f"{k}\t{outcomes[k]}" for k in order if k in outcomes]
     data = ("\n".join(lines) + "\n").encode()
     packed = lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)

@@ -115,45 +115,56 @@ def cause_of(notes, dims, key, outcomes):
 
 
 def build(runs, sp, notes=()):
-    """The cross-kernel document from [(release, {key: token})]: every
+    """The cross-kernel document from [(release, {key: token})], over every
+    shape of the space (pairs, then triples) whose keys the runs share: every
     differing sequence goes to the cause (feature) whose note explains it;
-    each cause's sequences are then covered exactly by a few pattern lines,
-    each line with what the kernels say inside it."""
+    each cause's sequences are then covered exactly by a few pattern lines
+    per shape, each line with what the kernels say inside it."""
     runs = sorted(runs, key=lambda r: version_key(r[0]))
     releases = [r for r, _ in runs]
     common = set.intersection(*(set(o) for _, o in runs)) if runs else set()
-    keys = [k for k in (sp.key(c) for c in sp.sequences()) if k in common]
-    differing, by_cause = {}, {}
-    for i, k in enumerate(keys):
-        sig = tuple(o[k] for _, o in runs)
-        if len(set(sig)) > 1:
-            differing[i] = sig
-            feature = cause_of(notes, sp.dims, k, dict(zip(releases, sig)))
-            by_cause.setdefault(feature, {})[i] = sig
-    found, causes = [], []
-    if differing:
-        u = patterns.Universe(sp.dims, [tuple(k.split(" ")) for k in keys])
-        u.add_predicates(predicates.masks(u, sp))
+    found, causes, total, differing_n = [], {}, 0, 0
+    for shape in sp.shapes():
+        # A shape the runs share no key of (triples before their baselines) costs nothing.
+        width = len(shape.dims) - 1
+        if not any(k.count(" ") == width for k in common):
+            continue
+        keys = [k for k in (shape.key(c) for c in shape.sequences()) if k in common]
+        total += len(keys)
+        by_cause = {}
+        for i, k in enumerate(keys):
+            sig = tuple(o[k] for _, o in runs)
+            if len(set(sig)) > 1:
+                feature = cause_of(notes, shape.dims, k, dict(zip(releases, sig)))
+                by_cause.setdefault(feature, {})[i] = sig
+        if not by_cause:
+            continue
+        u = patterns.Universe(shape.dims, [tuple(k.split(" ")) for k in keys])
+        u.add_predicates(predicates.masks(u, shape))
         # A line is exact among the sequences with its outcome on the newest
         # kernel, which it states.
         newest = [runs[-1][1][k] for k in keys]
         for feature, part in by_cause.items():
-            idx = []
+            differing_n += len(part)
+            cause = causes.setdefault(feature, {"feature": feature, "sequences": 0,
+                                                "patterns": []})
+            cause["sequences"] += len(part)
             for rule, m, counts in patterns.group(u, part, len(releases) - 1, newest):
-                description = explore_report.describe(sp, u, rule, m)
+                description = explore_report.describe(shape, u, rule, m)
                 sides = [{"sides": side_text(releases, sig), "count": n,
                           "outcomes": dict(zip(releases, sig))} for sig, n in counts.items()]
                 text = explore_report.outcome_text(counts, lambda sig: side_text(releases, sig))
-                idx.append(len(found))
+                cause["patterns"].append(len(found))
                 found.append({"pattern": f"{description}: {text}", "description": description,
                               "match": patterns.match_of(u, rule, m),
                               "predicates": patterns.predicates_of(rule),
                               "count": sum(counts.values()), "sides": sides,
-                              "outcomes": sides[0]["outcomes"], "feature": feature})
-            causes.append({"feature": feature, "sequences": len(part), "patterns": idx})
-    causes.sort(key=lambda c: (c["feature"] is not None, -c["sequences"], c["feature"] or ""))
-    return {"kernels": releases, "sequences": len(keys), "differing": len(differing),
-            "patterns": found, "causes": causes}
+                              "outcomes": sides[0]["outcomes"], "feature": feature,
+                              **({"shape": shape.shape} if shape.shape != "pairs" else {})})
+    ordered = sorted(causes.values(),
+                     key=lambda c: (c["feature"] is not None, -c["sequences"], c["feature"] or ""))
+    return {"kernels": releases, "sequences": total, "differing": differing_n,
+            "patterns": found, "causes": ordered}
 
 
 def compute(run_dirs, out_dir, notes_path=None):

@@ -95,7 +95,9 @@ def execute(binary, sp, keys, jobs, results_dir):
     inp, out = os.path.join(workdir, "explore-input.txt"), os.path.join(workdir, "explore-out.txt")
     with open(inp, "w") as f:
         f.write("\n".join(space.legend(sp)) + "\n")
-        f.writelines(f"seq {i} {k}\n" for i, k in enumerate(keys))
+        # A triple's key has 15 values (explore/input.h: its `tri` line).
+        f.writelines(f"{'tri' if k.count(' ') == 14 else 'seq'} {i} {k}\n"
+                     for i, k in enumerate(keys))
     r = subprocess.run([binary, "--input", inp, "--output", out, "--shards", str(jobs)])
     if r.returncode != 0:
         fail(f"the explorer executor failed (exit {r.returncode}); see the lines above; its "
@@ -137,7 +139,7 @@ def write_outcomes(path, keys, observed):
         f.writelines(f"{k}\t{observed[k]}\n" for k in keys if k in observed)
 
 
-def write_details(path, keys, differing, results, errors):
+def write_details(path, differing, results, errors):
     """DETAILS: one line per differing or broken sequence, key TAB observed TAB
     expected TAB control TAB detail; returns [(key, line text)] of those the
     executor said something about. A clean run removes an earlier run's file,
@@ -150,8 +152,7 @@ def write_details(path, keys, differing, results, errors):
     with open(path, "w") as f:
         f.write("# key TAB observed TAB expected TAB control TAB detail "
                 "(docs/explorer.md, \"When a run fails\")\n")
-        for i, (obs, exp) in sorted(differing.items()):
-            k = keys[i]
+        for k, (obs, exp) in sorted(differing.items()):
             _, _, control, detail = results[k]
             detail = errors.get(k, detail)
             f.write(f"{k}\t{obs}\t{exp}\t{control}\t{detail}\n")
@@ -173,6 +174,76 @@ def harness_problem(status, token, control, detail, vocab):
     return None
 
 
+class Shape:
+    """One shape's part of a run: its Space, every key in the space's order,
+    the selected keys, and its baseline (pairs in the baseline folder,
+    triples in its triples/ folder: baseline.shape_dir)."""
+
+    def __init__(self, sp, order, keys):
+        self.space, self.order, self.keys = sp, order, keys
+        self.base_path, self.warning, self.expected, self.comments = None, None, {}, []
+        self.base_name = None
+        self._u = None
+
+    def find_baseline(self, a, release):
+        directory = baseline.shape_dir(a.baseline_dir, self.space.shape)
+        if a.outcomes_only:
+            return
+        if a.expect:
+            self.base_path = baseline.shape_file(os.path.abspath(a.expect), self.space.shape)
+        else:
+            self.base_path, self.warning = baseline.select(release, directory)
+        if self.base_path and os.path.isfile(self.base_path):
+            self.expected, self.comments = baseline.read(self.base_path)
+        elif not (a.record or a.outcomes_only):
+            fail(f"no explorer baseline of the {self.space.shape} for kernel {release} in "
+                 f"{os.path.relpath(directory, REPO)}: record one with ./run_tests.sh "
+                 "--explore --record (then review it)", EXIT_NO_BASELINE)
+        self.base_name = baseline.name_of(self.base_path) if self.base_path else None
+
+    def record(self, a, series, release, observed):
+        """Merges this shape's observed outcomes into its baseline (this
+        kernel's file only; another kernel's is never rewritten)."""
+        path = self.base_path if (a.expect or (self.base_path and self.warning is None)) else \
+            os.path.join(baseline.shape_dir(a.baseline_dir, self.space.shape),
+                         series + baseline.SUFFIX)
+        old = dict(self.expected) if path == self.base_path else {}
+        merged = dict(old)
+        merged.update({k: observed[k] for k in self.keys if k in observed})
+        known = set(self.order)
+        stale = [k for k in merged if k not in known]
+        for k in stale:
+            del merged[k]
+        try:
+            size = baseline.write(path, series, release, merged, self.order,
+                                  self.comments if path == self.base_path else (),
+                                  dims=self.space.dims)
+        except baseline.BaselineError as e:
+            fail(str(e), EXIT_FAILED)
+        changed = sum(1 for k in self.keys if k in observed and old.get(k) != observed[k])
+        print(f"sockreuse: wrote {os.path.relpath(path, REPO)}: {len(merged)} {self.space.shape}, "
+              f"{changed} changed, {len(stale)} removed, {size} bytes; review the changes "
+              "(the patterns below) before committing")
+        self.expected, self.base_name = old, (baseline.name_of(path) + " (before recording)")
+
+    def universe(self):
+        if self._u is None:
+            self._u = patterns.Universe(self.space.dims, [tuple(k.split(" ")) for k in self.keys])
+        return self._u
+
+    def differing(self, observed, errors, skipped):
+        """{index in keys: (observed, expected)}."""
+        out = {}
+        for i, k in enumerate(self.keys):
+            if k in skipped:
+                continue
+            if k in errors:
+                out[i] = ("error", self.expected.get(k, "none"))
+            elif self.expected and self.expected.get(k) != observed[k]:
+                out[i] = (observed[k], self.expected.get(k, "none"))
+        return out
+
+
 def main(argv=None):
     a = parse_args(argv)
     t0 = time.monotonic()
@@ -181,34 +252,31 @@ def main(argv=None):
              EXIT_NO_BINARY)
     try:
         sp = space.load(a.space)
-        pred = select.compile_expr(a.select, sp.dims, sp.values)
+        preds = select.compile_shapes(a.select, sp.shapes())
     except (space.SpaceError, select.SelectError) as e:
         fail(str(e), EXIT_USAGE)
-    combos = list(sp.sequences())
-    order = [" ".join(c) for c in combos]
-    keys = [k for c, k in zip(combos, order) if pred(c)] if a.select else order
+    # Each shape (pairs, triples) with its keys in the space's order and the selected ones.
+    shapes = []
+    for shp, pred in zip(sp.shapes(), preds):
+        if pred is None:  # the expression names a dimension this shape lacks, in every branch
+            continue
+        combos = list(shp.sequences())
+        order = [" ".join(c) for c in combos]
+        chosen = [k for c, k in zip(combos, order) if pred(c)] if a.select else order
+        if chosen:
+            shapes.append(Shape(shp, order, chosen))
+    keys = [k for s in shapes for k in s.keys]
     if not keys:
         fail(f"-k '{a.select}' selects no sequence of {os.path.relpath(a.space, REPO)}",
              EXIT_NO_MATCH)
     release = a.kernel_release or os.uname().release
     try:
         series = baseline.series_of(release)
-        if a.outcomes_only:
-            base_path, warning = None, None
-        elif a.expect:
-            base_path, warning = os.path.abspath(a.expect), None
-        else:
-            base_path, warning = baseline.select(release, a.baseline_dir)
-        if base_path and os.path.isfile(base_path):
-            expected, comments = baseline.read(base_path)
-        elif a.record or a.outcomes_only:
-            expected, comments = {}, []
-        else:
-            fail(f"no explorer baseline for kernel {release} in "
-                 f"{os.path.relpath(a.baseline_dir, REPO)}: record one with ./run_tests.sh "
-                 "--explore --record (then review it)", EXIT_NO_BASELINE)
+        for s in shapes:
+            s.find_baseline(a, release)
     except baseline.BaselineError as e:
         fail(str(e), EXIT_USAGE)
+    warning = next((s.warning for s in shapes if s.warning), None)
     if warning:
         print(f"\nsockreuse: WARNING: {warning}\n", file=sys.stderr)
     results_dir = a.results_dir or os.path.join(REPO, "results", "runs", release)
@@ -255,81 +323,66 @@ def main(argv=None):
     if not a.from_outcomes or os.path.abspath(a.from_outcomes) != outcomes_path:
         write_outcomes(outcomes_path, keys, observed)
 
-    base_name = baseline.name_of(base_path) if base_path else None
     if a.record:
-        path = base_path if (a.expect or (base_path and warning is None)) else \
-            os.path.join(a.baseline_dir, series + baseline.SUFFIX)
         if errors:
             fail(f"{len(errors)} sequences had harness errors; nothing recorded "
                  f"(first: {next(iter(errors.items()))})", EXIT_FAILED)
-        old = dict(expected) if path == base_path else {}
-        merged = dict(old)
-        merged.update(observed)
-        known = set(order)
-        stale = [k for k in merged if k not in known]
-        for k in stale:
-            del merged[k]
-        try:
-            size = baseline.write(path, series, release, merged, order,
-                                  comments if path == base_path else ())
-        except baseline.BaselineError as e:
-            fail(str(e), EXIT_FAILED)
-        changed = sum(1 for k in observed if old.get(k) != observed[k])
-        print(f"sockreuse: wrote {os.path.relpath(path, REPO)}: {len(merged)} sequences, "
-              f"{changed} changed, {len(stale)} removed, {size} bytes; review the changes "
-              "(the patterns below) before committing")
-        expected, base_name = old, (baseline.name_of(path) + " (before recording)")
+        for s in shapes:
+            s.record(a, series, release, observed)
 
-    differing = {}
-    points = [tuple(k.split(" ")) for k in keys]
-    for i, k in enumerate(keys):
-        if k in skipped:
+    diffs, differing_n, model = [], 0, {"skipped": "outcomes only"}
+    if not a.outcomes_only:
+        model = {"features": None, "unexplained": 0}
+    every_differing = {}  # key: (observed, expected), for the details file
+    for s in shapes:
+        differing = s.differing(observed, errors, skipped)
+        differing_n += len(differing)
+        every_differing.update({s.keys[i]: pair for i, pair in differing.items()})
+        if differing:
+            diffs += [dict(d, shape=s.space.shape) for d in explore_report.differences(
+                s.space, s.universe(), differing, [s.expected.get(k, "none") for k in s.keys])]
+        if a.outcomes_only:
             continue
-        if k in errors:
-            differing[i] = ("error", expected.get(k, "none"))
-        elif expected.get(k) != observed[k] and expected:
-            differing[i] = (observed[k], expected.get(k, "none"))
-    details_path = os.path.join(results_dir, DETAILS)
-    said = write_details(details_path, keys, differing, results, errors)
-    diffs = []
-    u = patterns.Universe(sp.dims, points) if differing else None
-    if differing:
-        diffs = explore_report.differences(sp, u, differing,
-                                           [expected.get(k, "none") for k in keys])
-    model, wrong = ({"skipped": "outcomes only"}, {}) if a.outcomes_only else \
-        model_section(a.space, release, observed)
-    if wrong:
-        index = {k: i for i, k in enumerate(keys)}
-        # The model predicts no outcome for the others: a line is exact
-        # among the sequences with its observed outcome.
-        model["patterns"] = explore_report.differences(
-            sp, u or patterns.Universe(sp.dims, points),
-            {index[k]: pair for k, pair in wrong.items()},
-            [observed.get(k, "error") for k in keys], side=0)
+        mine = {k: observed[k] for k in s.keys if k in observed}
+        part, wrong = model_section(a.space, release, mine)
+        model.update(features=part["features"], source=part["source"])
+        model["unexplained"] += part["unexplained"]
+        model.setdefault("by_shape", {})[s.space.shape] = part["unexplained"]
+        if wrong:
+            index = {k: i for i, k in enumerate(s.keys)}
+            # The model predicts no outcome for the others: a line is exact
+            # among the sequences with its observed outcome.
+            model.setdefault("patterns", []).extend(explore_report.differences(
+                s.space, s.universe(), {index[k]: pair for k, pair in wrong.items()},
+                [observed.get(k, "error") for k in s.keys], side=0))
+    base_name = ", ".join(f"{s.base_name} ({s.space.shape})" for s in shapes)
+    said = write_details(os.path.join(results_dir, DETAILS), every_differing, results, errors)
     doc = {"kernel": {"release": release, "series": series, "warning": warning},
            "sequences": len(keys) - len(skipped), "baseline": base_name,
+           "shapes": {s.space.shape: len(s.keys) for s in shapes},
            "differences": diffs, "model": model}
     wall = time.monotonic() - t0
     first_errors = {}
     for k, why in errors.items():
         first_errors.setdefault(why.split(":")[0], (k, why))
-    extra = {"select": a.select, "differing": len(differing), "errors": len(errors),
+    extra = {"select": a.select, "differing": differing_n, "errors": len(errors),
              "skipped": len(skipped), "wall_s": round(wall, 1),
              # Outcomes read from a guest's run say nothing of this host's rate.
              "rate": None if a.from_outcomes else int(len(keys) / ran_s) if ran_s > 0 else 0,
              "shards": None if a.from_outcomes else a.jobs,
              "skip_reason": next(iter(skipped.values()), None),
              "error_examples": list(first_errors.values())[:10],
-             "details_file": DETAILS if differing else None, "detail_examples": said[:10]}
+             "details_file": DETAILS if differing_n else None, "detail_examples": said[:10]}
     explore_report.write_json(os.path.join(results_dir, "explore.json"), doc)
     explore_report.write_summary(os.path.join(results_dir, "summary.md"), explore_report.markdown(doc, extra))
 
     ran = (f"outcomes read from {os.path.basename(a.from_outcomes)} ({wall:.1f} s here; the "
            "run's own rate is in its log)" if a.from_outcomes else
            f"in {ran_s:.1f} s ({extra['rate']} sequences/s, {a.jobs} shards; {wall:.1f} s in all)")
-    print(f"sockreuse: explorer: {len(keys)} sequences on {release}, {ran}; "
+    print(f"sockreuse: explorer: {len(keys)} sequences on {release} ("
+          + ", ".join(f"{len(s.keys)} {s.space.shape}" for s in shapes) + f"), {ran}; "
           f"baseline {base_name}: "
-          f"{len(differing)} differ in {len(diffs)} patterns, {len(errors)} errors, "
+          f"{differing_n} differ in {len(diffs)} patterns, {len(errors)} errors, "
           f"{len(skipped)} skipped")
     for d in diffs[:40]:
         print(f"  {d['pattern']}")
@@ -345,12 +398,12 @@ def main(argv=None):
         print(f"  {k}: {text}")
     where = os.path.relpath(results_dir, os.getcwd())
     print(f"report: {where}/explore.json")
-    if differing:
+    if differing_n:
         print(f"every outcome: {where}/{OUTCOMES}; every differing or broken sequence with "
               f"its detail: {where}/{DETAILS}")
     if a.record:
         return 0
-    return EXIT_FAILED if differing or errors else 0
+    return EXIT_FAILED if differing_n or errors else 0
 
 
 if __name__ == "__main__":

@@ -20,15 +20,31 @@ class SpaceError(Exception):
 
 
 class Space:
-    def __init__(self, doc, path=SPACE_FILE):
+    """One shape of sequences: the pairs (the file's top level), or, with
+    shape="triples", the three-socket sequences of its `triples` section,
+    whose socket-2 prune (sockreuse/explore/prune.py) `sequences` applies."""
+    shape = "pairs"
+    triples = None  # the pairs' Space carries the triples' (load)
+
+    def __init__(self, doc, path=SPACE_FILE, shape="pairs"):
         self.path = path
+        self.shape = shape
+        self._kept = None
+        self._count = None
         try:
-            self.dims = list(doc["dimensions"])
-            self.values = {d: list(doc["dimensions"][d]["values"]) for d in self.dims}
-            self.info = {d: doc["dimensions"][d]["values"] for d in self.dims}
-            self.docs = {d: doc["dimensions"][d].get("doc", "") for d in self.dims}
-            self.constraints = [(c["if"], c["then"]) for c in doc.get("constraints", [])]
-            self.pattern_order = doc.get("pattern", {})
+            part = doc if shape == "pairs" else doc[shape]
+            dims = part["dimensions"] if shape == "pairs" else shape_dimensions(doc, part)
+            self.dims = list(dims)
+            self.values = {d: list(dims[d]["values"]) for d in self.dims}
+            self.info = {d: dims[d]["values"] for d in self.dims}
+            self.docs = {d: dims[d].get("doc", "") for d in self.dims}
+            self.constraints = [(c["if"], c["then"]) for c in part.get("constraints", [])]
+            # Each socket's dimensions of this shape, in the order a pattern prints them.
+            self.pattern_order = {g: [d for d in names if d in dims]
+                                  for g, names in doc.get("pattern", {}).items()
+                                  if any(d in dims for d in names)}
+            self.prune = part.get("prune") if shape != "pairs" else None
+            self.doc = doc  # resolved: what the prune builds the model's parameters from
         except (KeyError, TypeError) as e:
             raise SpaceError(f"{path}: malformed space ({e})")
         for cond, then in self.constraints:
@@ -85,7 +101,15 @@ class Space:
         return out
 
     def count(self, restrict=None):
-        """How many meaningful sequences have every dim's value in restrict[dim]."""
+        """How many meaningful sequences have every dim's value in restrict[dim]
+        (a pruned shape counts its sequences one by one)."""
+        if self.prune:
+            if restrict is None:
+                if self._count is None:
+                    self._count = sum(1 for _ in self.sequences())
+                return self._count
+            return sum(1 for c in self.sequences()
+                       if all(v in restrict.get(d, (v,)) for d, v in zip(self.dims, c)))
         n = 1
         for g in self._coupled:
             n *= len(self.group_combos(g, restrict))
@@ -96,6 +120,9 @@ class Space:
         the space's own order (dimensions and values as the file lists them).
         A constraint is checked as soon as its last dimension has a value, so
         whole subtrees of meaningless prefixes are never built."""
+        if self.prune:
+            yield from self._pruned_sequences()
+            return
         last = {}
         for i, (cond, then) in enumerate(self.constraints):
             depth = max(self.dims.index(d) for d in list(cond) + list(then))
@@ -125,13 +152,58 @@ class Space:
                 yield from walk(nxt)
         yield from walk(())
 
+    def _pruned_sequences(self):
+        """A pruned shape's sequences: every kept prefix (sockets 1 and 2, in
+        the space's order) followed by every allowed rest. Which rests are
+        allowed depends on the prefix only through the dimensions the
+        constraints tie to them, so each such combination is worked out once."""
+        cut = self.dims.index(PRUNE_AFTER) + 1
+        head, rest = self.dims[:cut], self.dims[cut:]
+        tied = sorted({head.index(d) for cond, then in self.constraints
+                       if (set(cond) | set(then)) & set(rest)
+                       for d in list(cond) + list(then) if d in head})
+        rests = list(itertools.product(*(self.values[d] for d in rest)))
+        memo = {}
+        order = {d: {v: i for i, v in enumerate(self.values[d])} for d in head}
+        for prefix in sorted(self.kept_prefixes(),
+                             key=lambda c: [order[d][v] for d, v in zip(head, c)]):
+            sig = tuple(prefix[i] for i in tied)
+            if sig not in memo:
+                memo[sig] = [r for r in rests if self.allowed(dict(zip(self.dims, prefix + r)))]
+            for r in memo[sig]:
+                yield prefix + r
+
+    def kept_prefixes(self):
+        """The settings of sockets 1 and 2 (values up to PRUNE_AFTER) the prune keeps."""
+        if self._kept is None:
+            from sockreuse.explore import prune  # the model, only for a pruned shape
+            self._kept = prune.kept(self, self.doc, self.dims.index(PRUNE_AFTER) + 1)
+        return self._kept
+
+    def shapes(self):
+        """This space and the shapes it carries, pairs first."""
+        return [self] + ([self.triples] if self.triples else [])
+
+    def shape_of(self, key):
+        """The Space whose keys have this key's length (pairs 10, triples 15)."""
+        n = key.count(" ") + 1
+        return next((s for s in self.shapes() if len(s.dims) == n), self)
+
+    def counts(self):
+        """{shape: number of sequences}, e.g. {"pairs": 489600, "triples": ...}."""
+        return {s.shape: s.count() for s in self.shapes()}
+
     # --- keys ---------------------------------------------------------------
     def key(self, combo):
         return " ".join(combo)
 
     def parse_key(self, key):
-        """{dimension: value} of a key; SpaceError when it is not one of this space's."""
+        """{dimension: value} of a key of any shape (its length says which);
+        SpaceError when it is not one of this space's."""
         parts = key.split(" ")
+        other = self.shape_of(key)
+        if other is not self:
+            return other.parse_key(key)
         if len(parts) != len(self.dims):
             raise SpaceError(f"key '{key}' has {len(parts)} values, the space {len(self.dims)}")
         seq = dict(zip(self.dims, parts))
@@ -151,7 +223,30 @@ def read(path=SPACE_FILE):
 
 
 def load(path=SPACE_FILE):
-    return Space(read(path), path)
+    """The pairs' Space; its `triples` attribute is the three-socket shape's
+    (None when the file has no `triples` section)."""
+    doc = read(path)
+    sp = Space(doc, path)
+    if "triples" in doc:
+        sp.triples = Space(doc, path, "triples")
+    return sp
+
+
+# The prune decides on the settings of sockets 1 and 2: the dimensions up to this one.
+PRUNE_AFTER = "euid"
+
+
+def shape_dimensions(doc, part):
+    """A shape's dimensions in key order; `{from: d, only: [...]}` is the
+    pairs' dimension d, its values limited to `only`."""
+    out = {}
+    for name, dd in part["dimensions"].items():
+        if "from" in dd:
+            base = doc["dimensions"][dd["from"]]
+            only = dd.get("only") or list(base["values"])
+            dd = {**base, "values": {v: base["values"][v] for v in only}}
+        out[name] = dd
+    return out
 
 
 # --- addresses by name ---------------------------------------------------------

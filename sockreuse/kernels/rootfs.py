@@ -62,7 +62,8 @@ EXT_SKIP = {"_sqlite3", "_dbm", "_gdbm", "_curses", "_curses_panel", "readline",
 # and vocabulary, not the baselines, which the host compares with.
 REPO_PARTS = ["build/sockreuse_suite", "runner", "sockreuse", "results/expected",
               "results/seed_claims.yaml", "results/vocabulary.yaml", "build/sockreuse_explore",
-              "explore/space.yaml", "fixtures/topology.yaml", "vm/guest", "lava"]
+              "explore/space.yaml", "explore/triples-kept.txt.xz", "fixtures/topology.yaml",
+              "vm/guest", "lava"]
 KMOD_TOOLS = ["modprobe", "insmod", "rmmod", "lsmod", "modinfo", "depmod"]
 # The image is merged-/usr whatever the host is: these point into /usr.
 TOP_LINKS = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib", "lib64": "usr/lib64"}

@@ -134,10 +134,38 @@ def mapped_any_gap(new, others, ctx):
         and ctx.on("R8.mapped-any-gap")
 
 
+def udp_slot_order(socks):
+    """The order udp_lib_lport_inuse() walks a port's sockets: each bind()
+    puts its socket at the head of the port's slot, an IPv6 socket with
+    SO_REUSEPORT (at its bind) at the tail."""
+    out = []
+    for s in socks:
+        if s.binding().reuseport and s.family == 6:
+            out.append(s)
+        else:
+            out.insert(0, s)
+    return out
+
+
+def same_group(old, new):
+    """Whether UDP's walk stops at `old`: the new socket would join its
+    SO_REUSEPORT group (same family, address, IPV6_V6ONLY and device, the
+    address compared as it is now, after a connect()), and neither sets
+    SO_REUSEADDR."""
+    return old.family == new.family and old.ip == new.ip and old.v6only == new.v6only \
+        and old.dev == new.dev and not old.reuseaddr and not new.reuseaddr
+
+
 def check(port, new, ctx, listening=False):
     """Decision for `new` binding the port (or, listening=True, for the already
     bound `new` starting to listen)."""
     others = [s for s in port.socks if s is not new]
+    # UDP stops at the first socket, in the slot's order, on exactly the new
+    # socket's address that SO_REUSEPORT lets it share with: the sockets
+    # after it are never looked at (found by the triples, docs/explorer.md).
+    first_match = new.proto == "udp" and not listening and ctx.on("R5.udp-first-match")
+    if first_match:
+        others = udp_slot_order(others)
     if new.proto == "tcp" and others and ctx.on("R2.fastreuse-cache"):
         b = port.bucket
         if b.fastreuse > 0 and new.reuseaddr and not listening:
@@ -157,6 +185,8 @@ def check(port, new, ctx, listening=False):
         conflict, rules = pair_conflict(new, old, listening, ctx)
         if conflict:
             return Decision(False, rules)
+        if first_match and rules[-1] == "R5.reuseport-all" and same_group(old, new):
+            return Decision(True, (chain or rules) + ["R5.udp-first-match"])
         chain = chain or rules
     if not others and not ctx.on("R1.port-free"):
         return Decision(False, ["R1.port-free"])

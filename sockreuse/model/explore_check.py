@@ -7,11 +7,24 @@ from . import FEATURES, predict
 from .sequences import explore_params
 
 
+def _dims(space_doc):
+    """{number of values in a key: the dimensions in key order}, per shape."""
+    out = {len(space_doc["dimensions"]): list(space_doc["dimensions"])}
+    if "triples" in space_doc:
+        out[len(space_doc["triples"]["dimensions"])] = list(space_doc["triples"]["dimensions"])
+    return out
+
+
 def predictions(space_doc, keys, features):
-    """{key: predicted token} for explorer keys ("tcp listen after any4 ...")."""
-    dims = list(space_doc["dimensions"])
-    return {k: predict(explore_params(dict(zip(dims, k.split(" "))), space_doc),
-                       features).predicted for k in keys}
+    """{key: predicted token} for explorer keys of any shape ("tcp listen
+    after any4 ..."; a triple's 15 values)."""
+    dims = _dims(space_doc)
+    out = {}
+    for k in keys:
+        parts = k.split(" ")
+        out[k] = predict(explore_params(dict(zip(dims[len(parts)], parts)), space_doc),
+                         features).predicted
+    return out
 
 
 def infer_features(space_doc, observed, start=()):
@@ -20,7 +33,10 @@ def infer_features(space_doc, observed, start=()):
     features = set(start)
     for name, f in FEATURES.items():
         patterns = [p[len("explore:"):] for p in f.evidence if p.startswith("explore:")]
-        keys = [k for k in observed if any(fnmatch.fnmatch(k, p) for p in patterns)]
+        # The evidence patterns are pairs' keys: a triple's would match them by accident.
+        pair = len(space_doc["dimensions"]) - 1
+        keys = [k for k in observed if k.count(" ") == pair and
+                any(fnmatch.fnmatch(k, p) for p in patterns)]
         if not keys:
             continue
         on = predictions(space_doc, keys, features | {name})

@@ -34,6 +34,10 @@ RULES = {
     "R5.euid-must-match": "SO_REUSEPORT shares only between sockets of the same effective UID",
     "R5.tw-exempt-from-uid": "a TIME_WAIT socket is exempt from the SO_REUSEPORT UID check",
     "R5.inet-only": "SO_REUSEPORT is refused on non-inet sockets",
+    "R5.udp-first-match": "UDP bind() walks the port's sockets newest first (IPv6 SO_REUSEPORT "
+                          "sockets at the end) and admits a SO_REUSEPORT socket at the first "
+                          "one whose group it joins (same address, family, IPV6_V6ONLY, device "
+                          "and EUID, neither with SO_REUSEADDR), without checking the rest",
     # R6 SO_BINDTODEVICE
     "R6.different-devices": "sockets bound to different devices never conflict",
     "R6.device-falls-through": "the same device, or one side bound to none, falls through to "

@@ -28,7 +28,10 @@ def _sock_obj(a, o, d, state, uid, when):
 
 def explore_params(seq, space):
     """The parameters of one sequence, {dimension: value}, with the concrete
-    addresses, options, devices and EUID the space file gives its values."""
+    addresses, options, devices and EUID the space file gives its values (a
+    triple's when it has socket 3's dimensions)."""
+    if "a3" in seq:
+        return triple_params(seq, space)
     info = space["dimensions"]
     dims = {}
     for n in ("1", "2"):
@@ -70,11 +73,26 @@ def _connect_refused(sock, peer, ctx):
     return None
 
 
-def _first(p, ctx):
-    """(port, first socket as the second finds it) or (token, rules) when the
-    kernel refuses the first socket's premise."""
+def _connected(s, peer, ctx):
+    """A UDP socket after connect(peer), or (None, (token, rules)) when the
+    route refuses: connect() fills in a wildcard's local address with the
+    source the route picks."""
+    refused = _connect_refused(s, peer, ctx)
+    if refused:
+        return None, refused
+    s = s.with_(state="connected")
+    if s.ip.is_unspecified or (s.mapped is not None and s.mapped.is_unspecified):
+        src = source_for(peer)
+        alias = "127.0.0.6" if s.family == 6 and ":" in src and "." not in src else ""
+        s = s.with_(addr=src, v4_alias=alias)
+    return s, None
+
+
+def _first(p, ctx, obj=None):
+    """(port, first socket as the second finds it) or (None, (token, rules))
+    when the kernel refuses the first socket's premise."""
     proto = p["proto"]
-    obj = p["sockets"][0]
+    obj = obj or p["sockets"][0]
     state = obj["state"]
     final = sock(obj, proto).with_(state="bound")
     at_bind = final.binding()
@@ -94,15 +112,9 @@ def _first(p, ctx):
         update_bucket(port, s, ctx)
         return port, s
     if state == "connected":
-        refused = _connect_refused(final, p["peer"], ctx)
+        s, refused = _connected(final, p["peer"], ctx)
         if refused:
             return None, refused
-        s = final.with_(state="connected")
-        if s.ip.is_unspecified or (s.mapped is not None and s.mapped.is_unspecified):
-            # connect() fills in a wildcard's local address with the source the route picks.
-            src = source_for(p["peer"])
-            alias = "127.0.0.6" if s.family == 6 and ":" in src and "." not in src else ""
-            s = s.with_(addr=src, v4_alias=alias)
         port.socks[-1] = s
         return port, s
     # timewait, established: the first socket listened, a client connected to
@@ -124,30 +136,107 @@ def _first(p, ctx):
     return port, child
 
 
+def _join(port, obj, proto, ctx, listen):
+    """A socket binds the port (and, with listen, listens): ("ok", rules,
+    the socket as it stays on the port) or (token, rules, None)."""
+    new = sock(obj, proto).with_(state="bound")
+    refused = _bind_refused(new, ctx)
+    if refused:
+        return refused[0], refused[1], None
+    d = check(port, new, ctx)
+    if not d.ok:
+        return "bind:EADDRINUSE", d.rules, None
+    port.socks.append(new)
+    update_bucket(port, new, ctx)
+    if not listen:
+        return "ok", d.rules, new
+    s = new.with_(state="listen")
+    port.socks[-1] = s
+    d2 = check(port, s, ctx, listening=True)
+    if not d2.ok:
+        return "listen:EADDRINUSE", d2.rules, None
+    update_bucket(port, s, ctx)
+    return "ok", d.rules + [r for r in d2.rules if r not in d.rules], s
+
+
 @kinds.register("explore_sequence")
 def explore_sequence(p, ctx):
     port, first = _first(p, ctx)
     if port is None:
         token, rules = first
         return f"sock1.{token}", rules
+    token, rules, _ = _join(port, p["sockets"][1], p["proto"], ctx, p["proto"] == "tcp")
+    return token, rules
+
+
+# --- three sockets ---------------------------------------------------------------
+
+def triple_params(seq, space):
+    """A triple's parameters: socket 1 (options before bind; `timing` says
+    what it clears once socket 2 reached its state), socket 2 in `state2`,
+    socket 3 binding (and, for TCP, listening)."""
+    info = space["dimensions"]
+    tri = space["triples"]["dimensions"]
+
+    def values(d):
+        return info[tri[d]["from"]]["values"][seq[d]] if "from" in tri[d] else \
+            tri[d]["values"][seq[d]]
+    socks = []
+    for n, state, uid in (("1", seq["state"], 0),
+                          ("2", seq["state2"], int(values("euid")["uid"])),
+                          ("3", "listen" if seq["proto"] == "tcp" else "bound",
+                           int(values("euid3")["uid"]))):
+        socks.append(_sock_obj(values(f"a{n}"), values(f"o{n}"), values(f"d{n}"), state, uid,
+                               "before"))
+    cleared = {"ra": "reuseaddr", "rp": "reuseport", "dev": "device"}.get(seq["change"])
+    if cleared:
+        socks[0]["timing"] = {cleared: "cleared_after_second"}
+    a1, a2 = values("a1"), values("a2")
+    return {"kind": "explore_triple", "proto": seq["proto"], "sockets": socks, "sysctls": {},
+            "connect_to": str(a1["target"][seq["d1"]]), "peer": str(a1["peer"][seq["d1"]]),
+            "peer2": str(a2["peer"][seq["d2"]]), "explorer_key": list(seq.values())}
+
+
+_CLEARED = {"reuseaddr": ("reuseaddr", False), "reuseport": ("reuseport", False),
+            "device": ("dev", "")}
+
+
+def through_second(p, ctx):
+    """(port, failure): the port once sockets 1 and 2 reached their states,
+    or (None, (token, rules)) where socket 1's premise or socket 2's step
+    fails (the triples the space prunes when every kernel fails them)."""
     proto = p["proto"]
-    second = sock(p["sockets"][1], proto).with_(state="bound")
-    refused = _bind_refused(second, ctx)
-    if refused:
-        return refused
-    d = check(port, second, ctx)
-    if not d.ok:
-        return "bind:EADDRINUSE", d.rules
-    if proto == "udp":
-        return "ok", d.rules
-    port.socks.append(second)
-    update_bucket(port, second, ctx)
-    s = second.with_(state="listen")
-    port.socks[-1] = s
-    d2 = check(port, s, ctx, listening=True)
-    if not d2.ok:
-        return "listen:EADDRINUSE", d2.rules
-    return "ok", d.rules + [r for r in d2.rules if r not in d.rules]
+    first_obj = p["sockets"][0]
+    port, first = _first(p, ctx, {**first_obj, "timing": {}})
+    if port is None:
+        token, rules = first
+        return None, (f"sock1.{token}", rules)
+    second = p["sockets"][1]
+    token, rules, s2 = _join(port, {**second, "state": "bound"}, proto, ctx,
+                             second["state"] == "listen")
+    if s2 is None:
+        return None, (f"sock2.{token}", rules)
+    if second["state"] == "connected":
+        s, refused = _connected(s2, p["peer2"], ctx)
+        if refused:
+            return None, (f"sock2.{refused[0]}", refused[1])
+        port.socks[-1] = s
+    return port, None
+
+
+@kinds.register("explore_triple")
+def explore_triple(p, ctx):
+    """Socket 3's bind (and listen) after sockets 1 and 2; socket 1's cleared
+    option leaves the port's cached reuse state (the bucket) as it was."""
+    port, failed = through_second(p, ctx)
+    if port is None:
+        return failed
+    for option in p["sockets"][0]["timing"]:
+        field, unset = _CLEARED[option]
+        s1 = port.socks[0]
+        port.socks[0] = s1.with_(**{field: unset}, at_bind=((field, getattr(s1, field)),))
+    token, rules, _ = _join(port, p["sockets"][2], p["proto"], ctx, p["proto"] == "tcp")
+    return token, rules
 
 
 @kinds.register("explorer_key")

@@ -15,10 +15,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN = os.path.join(ROOT, "build", "sockreuse_explore")
 SHIM = os.path.join(ROOT, "build", "fault_shim.so")
 RUN = ["/usr/bin/python3", "-m", "sockreuse.explore.driver"]
-# Every state, timing and EUID, TCP and UDP, over a part of the addresses:
-# 58,752 sequences, a few seconds on the host.
 SPACE = space.load()
-SLICE = "(a1:any4 or a1:s0_4 or a1:any6 or a1:maps0) and (a2:any4 or a2:s0_4 or a2:any6only)"
+# Pairs (`when` is theirs): every state, timing and EUID, TCP and UDP, over a
+# part of the addresses: 58,752 sequences, a few seconds on the host.
+SLICE = ("when:* and (a1:any4 or a1:s0_4 or a1:any6 or a1:maps0) and "
+         "(a2:any4 or a2:s0_4 or a2:any6only)")
+# Triples (`change` is theirs): every state of sockets 1 and 2 and every
+# change, socket 3 on 0.0.0.0 with SO_REUSEPORT.
+TRIPLE_SLICE = "change:* and a3:any4 and o3:rp and (a1:any4 or a1:any6) and a2:any4"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -69,12 +73,43 @@ def test_recorded_baseline_passes_on_the_same_kernel(recorded, tmp_path):
     r = run("-k", SLICE, "--expect", str(table), "--results-dir", str(tmp_path))
     assert r.returncode == 0, r.stdout[-3000:]
     doc = json.load(open(tmp_path / "explore.json"))
-    assert set(doc) == {"kernel", "sequences", "baseline", "differences", "model"}
+    assert set(doc) == {"kernel", "sequences", "baseline", "shapes", "differences", "model"}
     assert doc["sequences"] == 58752 and doc["differences"] == []
     # The model of the rules explains every sequence of the slice, with the
     # features the running kernel's table declares.
     assert doc["model"]["unexplained"] == 0 and doc["model"]["source"].startswith("declared by")
     assert "## Explorer" in open(tmp_path / "summary.md").read()
+
+
+@pytest.fixture(scope="module")
+def triples_recorded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("explore3")
+    table = base / "baseline.txt.xz"
+    r = run("-k", TRIPLE_SLICE, "-j", "2", "--record", "--expect", str(table), "--results-dir",
+            str(base / "run"))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    # A triple's baseline lies in the triples/ folder beside the pairs'.
+    assert (base / "triples" / "baseline.txt.xz").is_file() and not table.exists()
+    return table, outcomes(base / "run")
+
+
+def test_triples_do_not_depend_on_order_or_sharding(triples_recorded, tmp_path):
+    _, first = triples_recorded
+    r = run("-k", TRIPLE_SLICE, "-j", "3", "--shuffle", "7", "--outcomes-only", "--results-dir",
+            str(tmp_path))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert outcomes(tmp_path) == first
+    assert all(k.count(" ") == 14 for k in first) and len(first) > 1000
+    assert {"ok", "bind:EADDRINUSE"} <= set(first.values())
+
+
+def test_a_triple_slice_matches_its_baseline_and_the_model(triples_recorded, tmp_path):
+    table, first = triples_recorded
+    r = run("-k", TRIPLE_SLICE, "--expect", str(table), "--results-dir", str(tmp_path))
+    assert r.returncode == 0, r.stdout[-3000:]
+    doc = json.load(open(tmp_path / "explore.json"))
+    assert doc["shapes"] == {"triples": len(first)} and doc["differences"] == []
+    assert doc["model"]["unexplained"] == 0
 
 
 def test_ignored_so_reuseport_is_reported_as_a_few_patterns(recorded, tmp_path):

@@ -133,3 +133,76 @@ def test_addresses_come_from_the_topology_file_by_name(sp):
         doc["dimensions"]["a1"]["values"]["x"]["ip"] = bad
         with pytest.raises(space.SpaceError, match=says):
             space.resolve(doc)
+
+
+# --- three-socket sequences (explore/space.yaml `triples`) -------------------------
+
+@pytest.fixture(scope="module")
+def tri(sp):
+    return sp.triples
+
+
+def test_triples_are_a_shape_of_their_own_with_socket_3s_dimensions(sp, tri):
+    assert tri.dims == ["proto", "state", "a1", "o1", "d1", "state2", "a2", "o2", "d2", "euid",
+                        "change", "a3", "o3", "d3", "euid3"]
+    for n in "123":
+        assert tri.values[f"o{n}"] == ["none", "ra", "rp", "both"]
+    assert tri.values["d1"] == ["none", "s0"] and tri.values["d3"] == ["none", "s0", "s1"]
+    assert set(tri.values["a1"]) == {"any4", "any6", "any6only", "mapany", "maps0", "s0_4", "lo4"}
+    # The values keep the pairs' meaning (ip, v6only, reuseaddr, reuseport, dev, uid).
+    assert tri.info["a3"]["any6only"] == sp.info["a1"]["any6only"]
+    assert tri.info["o2"]["both"] == {**sp.info["o1"]["both"]}
+    assert tri.pattern_order["third"] == ["a3", "o3", "d3", "euid3"]
+    assert "when" not in tri.pattern_order["first"] and "change" not in sp.pattern_order["first"]
+
+
+def test_counts_pairs_and_triples_separately(sp):
+    counts = sp.counts()
+    assert counts["pairs"] == 489600
+    assert counts["triples"] >= 1_000_000
+
+
+def test_triple_keys_parse_and_are_never_a_pairs(sp, tri):
+    key = "tcp listen any4 both none bound s0_4 rp none same rp any6 rp none same"
+    seq = sp.parse_key(key)
+    assert list(seq) == tri.dims and seq["change"] == "rp" and seq["a3"] == "any6"
+    assert sp.shape_of(key) is tri and sp.shape_of("tcp listen after any4 ra s0 s0_4 rp none "
+                                                   "other") is sp
+    with pytest.raises(space.SpaceError):
+        sp.parse_key("tcp listen any4 both none bound s0_4 rp none same rp lo6 rp none same")
+
+
+def test_k_selects_in_either_shape(sp, tri):
+    pair_pred, tri_pred = select.compile_shapes("tcp and change:rp", sp.shapes())
+    assert pair_pred is None and tri_pred(("tcp", "listen") + ("x",) * 8 + ("rp",) + ("x",) * 4)
+    pair_pred, tri_pred = select.compile_shapes("when:after", sp.shapes())
+    assert tri_pred is None
+    pair_pred, tri_pred = select.compile_shapes("tcp and not udp", sp.shapes())
+    assert pair_pred and tri_pred
+    with pytest.raises(select.SelectError):
+        select.compile_shapes("change:nothing", sp.shapes())
+
+
+def test_the_prune_keeps_what_the_model_lets_socket_2_reach(tri):
+    """The cached prune agrees with the model on a sample of the settings of
+    sockets 1 and 2, kept and dropped ones (the whole check takes a minute:
+    python3 -m sockreuse.explore.prune_write rewrites the cache)."""
+    from sockreuse.explore import prune
+    cut = tri.dims.index(space.PRUNE_AFTER) + 1
+    every = prune.prefixes(tri, cut)
+    kept = tri.kept_prefixes()
+    assert kept < set(every) and len(kept) > len(every) // 3
+    sets = prune.feature_sets()
+    doc = space.read()
+    for prefix in every[::149]:
+        assert (prefix in kept) == prune.second_step_ok(tri, doc, prefix, sets), prefix
+
+
+def test_triples_start_with_their_kept_settings_in_order(tri):
+    seen = []
+    for combo in tri.sequences():
+        if combo[:10] not in seen:
+            seen.append(combo[:10])
+        if len(seen) > 50:
+            break
+    assert all(s in tri.kept_prefixes() for s in seen)

@@ -36,7 +36,8 @@ def test_the_runner_finds_its_files_where_it_does_on_the_host(plan):
     for path in ("build/sockreuse_suite", "runner/conftest.py", "results/seed_claims.yaml",
                  "results/vocabulary.yaml", "sockreuse/model/rules.py",
                  "build/sockreuse_explore", "sockreuse/explore/driver.py",
-                 "sockreuse/explore/space.py", "explore/space.yaml", "fixtures/topology.yaml",
+                 "sockreuse/explore/space.py", "explore/space.yaml",
+                 "explore/triples-kept.txt.xz", "fixtures/topology.yaml",
                  "sockreuse/topology_facts.py", "sockreuse/boot/bundle.py",
                  "lava/lava-report"):
         assert f"{rootfs.PREFIX}/{path}" in plan
