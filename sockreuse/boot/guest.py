@@ -96,7 +96,8 @@ def _run(kernel, accel, runner_args, record, cpus):
         return EXIT_FAILED
     console = os.path.join(out, "console.log")
     say(f"{kernel['series']}: booting {kernel['release']} ({accel}, {cpus} vCPU)")
-    cmd = qemu.command(kernel, image, accel, console, cpus)
+    cmd = qemu.command(kernel, image, accel, console, cpus,
+                       memory=qemu.EXPLORE_MEMORY if explore else qemu.MEMORY)
     rc, total_s, err, boot_s = qemu.run(cmd, GUEST_TIMEOUT_S, console,
                                         lambda line: landing.relay(kernel["series"], line))
     lines = open(console, errors="replace").read().splitlines() if os.path.exists(console) else []

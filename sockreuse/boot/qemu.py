@@ -41,12 +41,19 @@ class LineTail:
         return [line.decode(errors="replace") for line in lines]
 
 
-def command(kernel, initrd, accel, console, cpus=1, cmdline_extra=""):
+# The suite needs little memory; the explorer's driver holds every outcome of
+# 1.66M sequences, and its work files live in the ramdisk: at 1 GiB the
+# kernel killed it (exit 137) after the triples ran.
+MEMORY = "1G"
+EXPLORE_MEMORY = "3G"
+
+
+def command(kernel, initrd, accel, console, cpus=1, cmdline_extra="", memory=MEMORY):
     """The guest talks to the host only over its serial console (a file):
     no disks, no shares, no network. cpus: sockreuse/boot/guest.py's guest_cpus()."""
     accel_args = (["-enable-kvm", "-cpu", "host"] if accel == "kvm"
                   else ["-accel", "tcg", "-cpu", "max"])
-    return ["qemu-system-x86_64", *accel_args, "-m", "1G", "-smp", str(cpus), "-no-reboot",
+    return ["qemu-system-x86_64", *accel_args, "-m", memory, "-smp", str(cpus), "-no-reboot",
             "-display", "none", "-monitor", "none", "-serial", f"file:{console}",
             "-nic", "none", "-kernel", kernel["vmlinuz"], "-initrd", initrd,
             "-append", f"console=ttyS0 panic=-1 quiet {cmdline_extra}".strip()]
