@@ -191,3 +191,68 @@ def test_a_large_universe_takes_seconds():
     took = time.monotonic() - t
     assert_exact(u, differing, lines)
     assert len(lines) == 1 and took < 60, took
+
+
+def holding(sp, keys, prefix):
+    """{key: sorted tags of the predicates starting with prefix that hold}."""
+    u = patterns.Universe(sp.dims, [tuple(k.split(" ")) for k in keys])
+    u.add_predicates(predicates.masks(u, sp))
+    return {k: sorted(t for t, m in u.pred_mask.items() if t.startswith(prefix) and m >> i & 1)
+            for i, k in enumerate(keys)}, u
+
+
+def test_would_conflict_but_for_reuseport_is_read_as_each_socket_binds():
+    """reuseport_only and its aggregate for the last socket, on keys of the
+    explorer's triples checked by hand (key order: proto state a1 o1 d1
+    state2 a2 o2 d2 euid change a3 o3 d3 euid3)."""
+    sp = space.load().triples
+    want = {
+        # Socket 1 (listening, device s0, no option) clears its device before
+        # socket 3 binds on s0: they meet, nothing but SO_REUSEPORT can let
+        # socket 3 in; socket 2 (device s1) meets neither.
+        "tcp listen s0_4 none s0 bound s0_4 rp s1 same dev s0_4 rp s0 same":
+            ["first,third", "last"],
+        # Clearing SO_REUSEADDR before socket 3 binds: without it socket 1
+        # no longer shares through SO_REUSEADDR; socket 2 still does.
+        "tcp bound any4 ra none bound any4 ra none same ra any4 both none same":
+            ["first,third", "last"],
+        "tcp bound any4 ra none bound any4 ra none same none any4 both none same": [],
+        # ... and it takes socket 3's SO_REUSEPORT to be "but for" it.
+        "tcp bound any4 ra none bound any4 ra none same ra any4 ra none same": [],
+        # A listening socket 2 shares through SO_REUSEADDR with nobody (TCP).
+        "tcp bound any4 ra none listen any4 ra none same none any4 both none same":
+            ["last", "second,third"],
+        # [::] v6only meets no 0.0.0.0: only sockets 1 and 2 meet.
+        "tcp bound any6only rp none bound any6only rp none same none any4 rp none same":
+            ["first,second"],
+        # Socket 2 is read as it binds (0.0.0.0 meets 127.0.0.1), not as the
+        # connected socket it becomes (its address then s0's: disjoint).
+        "udp bound lo4 rp none connected any4 rp none same none lo4 none none same":
+            ["first,second"],
+    }
+    got, u = holding(sp, list(want), "reuseport_only")
+    names = {"reuseport_only_last(third)": "last"}
+    assert {k: sorted(names.get(t, t[len("reuseport_only("):-1]) for t in tags)
+            for k, tags in got.items()} == want
+    udp = list(want).index("udp bound lo4 rp none connected any4 rp none same none lo4 none none same")
+    assert not u.pred_mask["overlap(first,second)"] >> udp & 1
+    assert u.pred_label["reuseport_only_last(third)"][0] == \
+        "third would conflict with an earlier socket but for SO_REUSEPORT"
+    assert u.pred_label["reuseport_only(first,second)"][0] == \
+        "second would conflict with first but for SO_REUSEPORT"
+
+
+def test_would_conflict_but_for_reuseport_in_a_pair_reads_the_first_as_cleared():
+    """A pair's first socket that cleared its options after bind() (`when`
+    cleared) holds none when the second binds; the aggregate of a pair is
+    the pair predicate itself (key order: proto state when a1 o1 d1 a2 o2 d2
+    euid)."""
+    sp = space.load()
+    want = {"tcp bound before s0_4 both none s0_4 both none same": False,
+            "tcp bound cleared s0_4 both none s0_4 both none same": True,
+            "tcp listen before s0_4 both none s0_4 both none same": True,
+            "tcp bound before s0_4 both s0 s0_4 both s1 same": False,
+            "udp bound cleared s0_4 both s0 s0_4 both none same": True}
+    got, u = holding(sp, list(want), "reuseport_only")
+    assert {k: bool(tags) for k, tags in got.items()} == want
+    assert u.pred_mask["reuseport_only(first,second)"] == u.pred_mask["reuseport_only_last(second)"]
