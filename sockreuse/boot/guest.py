@@ -23,6 +23,9 @@ from sockreuse import cli
 from sockreuse.errors import EXIT_FAILED, EXIT_PASS, RunnerError
 
 GUEST_TIMEOUT_S = int(os.environ.get("SOCKREUSE_GUEST_TIMEOUT", "900"))
+# The explorer's 1.66M sequences take 10 minutes in a guest alone, and twice
+# that beside another guest: 900 s ended two healthy runs as "hung".
+EXPLORE_TIMEOUT_S = int(os.environ.get("SOCKREUSE_GUEST_TIMEOUT", "3600"))
 
 
 def guest_cpus():
@@ -98,12 +101,13 @@ def _run(kernel, accel, runner_args, record, cpus):
     say(f"{kernel['series']}: booting {kernel['release']} ({accel}, {cpus} vCPU)")
     cmd = qemu.command(kernel, image, accel, console, cpus,
                        memory=qemu.EXPLORE_MEMORY if explore else qemu.MEMORY)
-    rc, total_s, err, boot_s = qemu.run(cmd, GUEST_TIMEOUT_S, console,
+    bound = EXPLORE_TIMEOUT_S if explore else GUEST_TIMEOUT_S
+    rc, total_s, err, boot_s = qemu.run(cmd, bound, console,
                                         lambda line: landing.relay(kernel["series"], line))
     lines = open(console, errors="replace").read().splitlines() if os.path.exists(console) else []
     problem = None
     if rc is None:
-        problem = f"guest did not finish within {GUEST_TIMEOUT_S} s (hung); console: {console}"
+        problem = f"guest did not finish within {bound} s (hung); console: {console}"
     elif rc != 0 and err.strip():
         problem = f"qemu failed: {err.strip().splitlines()[-1][:300]}"
     vm = {"accelerator": accel, "cpus": cpus, "boot_s": total_s if boot_s is None else boot_s,
