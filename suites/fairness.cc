@@ -67,7 +67,7 @@ FairPlan fairness_plan(int k) {
 // 7.2e-07
 std::string sci(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1e", v);
+  (void)std::snprintf(buf, sizeof buf, "%.1e", v);
   return buf;
 }
 
