@@ -43,15 +43,20 @@ def outcomes(results_dir):
         return dict(line.rstrip("\n").split("\t") for line in f if not line.startswith("#"))
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
-    """A baseline of the slice, recorded on this kernel in the space's order, two shards."""
-    base = tmp_path_factory.mktemp("explore")
+def record(base, select):
+    """(baseline path, outcomes) of a slice recorded into `base` in the
+    space's order, two shards."""
     table = base / "baseline.txt.xz"
-    r = run("-k", SLICE, "-j", "2", "--record", "--expect", str(table), "--results-dir",
+    r = run("-k", select, "-j", "2", "--record", "--expect", str(table), "--results-dir",
             str(base / "run"))
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     return table, outcomes(base / "run")
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """A baseline of the slice, recorded on this kernel."""
+    return record(tmp_path_factory.mktemp("explore"), SLICE)
 
 
 def test_other_order_and_sharding_give_identical_outcomes(recorded, tmp_path):
@@ -84,13 +89,10 @@ def test_recorded_baseline_passes_on_the_same_kernel(recorded, tmp_path):
 @pytest.fixture(scope="module")
 def triples_recorded(tmp_path_factory):
     base = tmp_path_factory.mktemp("explore3")
-    table = base / "baseline.txt.xz"
-    r = run("-k", TRIPLE_SLICE, "-j", "2", "--record", "--expect", str(table), "--results-dir",
-            str(base / "run"))
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    table, seen = record(base, TRIPLE_SLICE)
     # A triple's baseline lies in the triples/ folder beside the pairs'.
     assert (base / "triples" / "baseline.txt.xz").is_file() and not table.exists()
-    return table, outcomes(base / "run")
+    return table, seen
 
 
 def test_triples_do_not_depend_on_order_or_sharding(triples_recorded, tmp_path):
