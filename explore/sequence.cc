@@ -128,6 +128,13 @@ std::string control(const SockSpec& s, Proto proto, uid_t euid, uint16_t port, b
   return alone(s, proto, euid, port, and_listen);
 }
 
+void note_holders(SeqResult& r, const Step& st, uint16_t port) {
+  if (!refused_as_busy(st.call, st.err)) return;
+  PortReport p = inspect_port(port);
+  r.detail = p.text;
+  r.lingered = p.transient();
+}
+
 namespace {
 
 // Unconnected client sockets made in the client namespace in batches: each
@@ -309,13 +316,7 @@ SeqResult run(const Seq& s, uint16_t port, const Topology& topo) {
   if (first.err) {
     // The kernel refused the premise: an outcome too.
     r.token = "sock1." + first.token();
-    // Only this sequence's sockets should be on its port: name every one
-    // there, before anything is closed (explore/holders.h).
-    if (refused_as_busy(first.call, first.err)) {
-      PortReport p = inspect_port(port);
-      r.detail = p.text;
-      r.lingered = p.transient();
-    }
+    note_holders(r, first, port);
     if (is_conflict(r.token)) {
       h.close_all();
       r.control = control(s.first, s.proto, 0, port, tcp && s.state != State::bound);

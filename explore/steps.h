@@ -8,6 +8,7 @@
 #include <string>
 
 #include "explore/input.h"
+#include "explore/sequence.h"
 #include "fixtures/outcome.h"
 #include "fixtures/socket.h"
 #include "fixtures/topology.h"
@@ -41,6 +42,12 @@ std::string alone(const SockSpec& s, Proto proto, uid_t euid, uint16_t port, boo
 // alone(), run once more when a socket closed a moment ago is still on the
 // port (explore/holders.h): the positive control of every conflict.
 std::string control(const SockSpec& s, Proto proto, uid_t euid, uint16_t port, bool and_listen);
+
+// A first socket refused as busy: every socket on the port goes into r's
+// detail, named before anything is closed, and r.lingered says whether the
+// refusal was a socket the sequence had closed (explore/holders.h), when
+// the sequence runs again. Only the sequence's own sockets should be there.
+void note_holders(SeqResult& r, const Step& st, uint16_t port);
 
 // The first socket brought to s.state (options as s.when says). Returns the
 // step that failed, or err 0; tw is set when it leaves a TIME_WAIT.

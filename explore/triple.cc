@@ -4,7 +4,6 @@
 
 #include <string>
 
-#include "explore/holders.h"
 #include "explore/steps.h"
 #include "fixtures/outcome.h"
 
@@ -36,19 +35,6 @@ Step make_second(UniqueFd& fd, const Seq& s, uint16_t port) {
   return {"connect", err_of(::connect(fd.get(), peer.sa(), peer.len))};
 }
 
-// Socket 1 refused as busy: every socket on the port, named before anything
-// is closed. Only the sequence's own sockets should be there; a refusal by
-// one it had closed is the harness's, and the sequence runs again
-// (explore/holders.h). Socket 2's refusal is an outcome like the pairs'
-// second socket's, and not inspected: thousands of triples have it, and a
-// dump costs milliseconds.
-void note_holders(SeqResult& r, const Step& st, uint16_t port) {
-  if (!refused_as_busy(st.call, st.err)) return;
-  PortReport p = inspect_port(port);
-  r.detail = p.text;
-  r.lingered = p.transient();
-}
-
 }  // namespace
 
 SeqResult run_triple(const Seq& s, uint16_t port, const Topology& topo) {
@@ -73,6 +59,8 @@ SeqResult run_triple(const Seq& s, uint16_t port, const Topology& topo) {
     }
     return r;
   }
+  // Socket 2's refusal is an outcome like the pairs' second socket's, and
+  // not inspected: thousands of triples have it, and a dump costs milliseconds.
   Step second = make_second(h.second, s, port);
   if (second.err) {
     r.token = "sock2." + second.token();
