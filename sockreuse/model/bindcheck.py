@@ -148,10 +148,12 @@ def udp_slot_order(socks):
 
 
 def same_group(old, new):
-    """Whether UDP's walk stops at `old`: the new socket would join its
-    SO_REUSEPORT group (same family, address, IPV6_V6ONLY and device, the
-    address compared as it is now, after a connect()), and neither sets
-    SO_REUSEADDR."""
+    """Whether UDP's walk stops at `old` on a kernel with the feature
+    udp_first_match_group_only: the new socket would join its SO_REUSEPORT
+    group (same family, address, IPV6_V6ONLY and device, the address compared
+    as it is now, after a connect()), and neither sets SO_REUSEADDR. Without
+    it, as the mainline source reads, any overlapping SO_REUSEPORT socket of
+    the same EUID stops the walk."""
     return old.family == new.family and old.ip == new.ip and old.v6only == new.v6only \
         and old.dev == new.dev and not old.reuseaddr and not new.reuseaddr
 
@@ -160,9 +162,10 @@ def check(port, new, ctx, listening=False):
     """Decision for `new` binding the port (or, listening=True, for the already
     bound `new` starting to listen)."""
     others = [s for s in port.socks if s is not new]
-    # UDP stops at the first socket, in the slot's order, on exactly the new
-    # socket's address that SO_REUSEPORT lets it share with: the sockets
-    # after it are never looked at (found by the triples, docs/explorer.md).
+    # UDP stops at the first socket, in the slot's order, that SO_REUSEPORT
+    # lets it share with (on some builds only one whose group it joins): the
+    # sockets after it are never looked at (found by the triples,
+    # docs/explorer.md).
     first_match = new.proto == "udp" and not listening and ctx.on("R5.udp-first-match")
     if first_match:
         others = udp_slot_order(others)
@@ -185,7 +188,8 @@ def check(port, new, ctx, listening=False):
         conflict, rules = pair_conflict(new, old, listening, ctx)
         if conflict:
             return Decision(False, rules)
-        if first_match and rules[-1] == "R5.reuseport-all" and same_group(old, new):
+        if first_match and rules[-1] == "R5.reuseport-all" and (
+                not ctx.has("udp_first_match_group_only") or same_group(old, new)):
             return Decision(True, (chain or rules) + ["R5.udp-first-match"])
         chain = chain or rules
     if not others and not ctx.on("R1.port-free"):

@@ -81,6 +81,16 @@ FEATURES = {f.name: f for f in (
             "a UDP socket bound to a specific address leaves its SO_REUSEPORT group when it "
             "connects (and its IPv6 twin, 'ipv6/udp: Add 4-tuple hash for connected socket')",
             ("udp*.r10.membership.connected_member.*",)),
+    Feature("udp_first_match_group_only",
+            "known difference: not in the udp_lib_lport_inuse() of Debian's 6.12.117 or 7.2.13 "
+            "sources; seen on the 6.18.44-fc build the suite's host runs",
+            "6.18",
+            "UDP bind() stops early only at a SO_REUSEPORT socket whose group the new one joins "
+            "(same address, family, IPV6_V6ONLY and device, neither with SO_REUSEADDR); "
+            "without it the walk stops at the first overlapping SO_REUSEPORT socket of the "
+            "same EUID, whatever its device, address or SO_REUSEADDR, and admits the new one "
+            "unchecked against the sockets behind it",
+            ("udp4.first_match.*",)),
 )}
 
 

@@ -36,8 +36,9 @@ RULES = {
     "R5.inet-only": "SO_REUSEPORT is refused on non-inet sockets",
     "R5.udp-first-match": "UDP bind() walks the port's sockets newest first (IPv6 SO_REUSEPORT "
                           "sockets at the end) and admits a SO_REUSEPORT socket at the first "
-                          "one whose group it joins (same address, family, IPV6_V6ONLY, device "
-                          "and EUID, neither with SO_REUSEADDR), without checking the rest",
+                          "overlapping one with SO_REUSEPORT and the same EUID (feature "
+                          "udp_first_match_group_only: only at one whose group it joins), "
+                          "without checking the rest",
     # R6 SO_BINDTODEVICE
     "R6.different-devices": "sockets bound to different devices never conflict",
     "R6.device-falls-through": "the same device, or one side bound to none, falls through to "
