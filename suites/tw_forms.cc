@@ -321,7 +321,9 @@ const bool registered = [] {
                {"sysctls", Json::object({{"net.ipv4.tcp_tw_reuse", std::stoi(r)},
                                          {"net.ipv4.ip_local_port_range", one.json()}})},
                {"peer", loopback ? kLo4 : kSrv4},
-               {"timewait", "client_same_peer"}},
+               {"timewait", "client_same_peer"},
+               // The scheduler starts the cases that wait on a kernel timer first.
+               {"timing", Json::object({{"kernel_timer", "tcp_tw_reuse_delay"}, {"seconds", 1}})}},
               [r, lo](Ctx& ctx) { return tw_reuse(ctx, r, lo); },
               prose({{"tcp_tw_reuse", reuse},
                      {"peer", loopback ? kLo4 : kSrv4},

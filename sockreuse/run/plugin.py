@@ -136,10 +136,14 @@ def progress_writer(config):
 def run_selected_batch(config):
     st = config._sockreuse
     names = [c["gtest"] for c in st.selected]
-    jobs = suite.process_count(st.jobs, len(names))
+    timed = [c["gtest"] for c in st.selected if suite.waits_on_timer(c)]
+    timer, others = suite.plan_chunks(names, st.jobs, timed)
     say = progress_writer(config)
     runs = f"{len(names)} cases" + (f" x {st.repeat} runs" if st.repeat > 1 else "")
-    say(f"sockreuse: running {runs} in {jobs} suite process{'es' if jobs > 1 else ''}")
+    also = (f", and {len(timer)} started first for the {sum(map(len, timer))} that wait on "
+            f"a kernel timer" if timer else "")
+    say(f"sockreuse: running {runs} in {len(others)} suite "
+        f"process{'es' if len(others) != 1 else ''}{also}")
     last = [time.monotonic()]
 
     def progress(done, total):
@@ -148,7 +152,7 @@ def run_selected_batch(config):
             last[0] = now
             say(f"sockreuse: {done}/{total} case runs, {now - st.started:.1f} s")
 
-    by_id, failure = suite.run_batch(st.binary, names, st.repeat, st.jobs, progress)
+    by_id, failure = suite.run_batch(st.binary, names, st.repeat, st.jobs, progress, timed)
     st.batch = by_id
     st.batch_failure = f"no result from the suite binary: {failure or 'it skipped the case'}"
 

@@ -52,14 +52,46 @@ def process_count(jobs, cases):
     return max(1, min(jobs, cases))
 
 
-def run_batch(binary, gtest_names, repeat=1, jobs=1, progress=None):
+# At most this many processes of their own for the cases that wait on a
+# kernel timer; more such cases share them round robin. 0 (bench/timer_first.py
+# sets it to compare) runs them among the others, as before.
+TIMER_PROCESSES_ENV = "SOCKREUSE_TIMER_PROCESSES"
+
+
+def timer_processes():
+    return int(os.environ.get(TIMER_PROCESSES_ENV, "16"))
+
+
+def waits_on_timer(case):
+    """Whether a case (a --list-cases record) waits on a kernel timer: its
+    params say so (`timing: {kernel_timer, seconds}`)."""
+    timing = case.get("params", {}).get("timing")
+    return isinstance(timing, dict) and "kernel_timer" in timing
+
+
+def plan_chunks(gtest_names, jobs, timed=()):
+    """(timer chunks, other chunks): the suite processes' case lists. The
+    cases that wait on a kernel timer each get a process of their own (up to
+    the env's limit), so that their waits overlap and hold no worker; the
+    rest go over `jobs` processes."""
+    # -j 1 asks for one case at a time: it gets that.
+    timed = set(timed) if timer_processes() > 0 and jobs > 1 else set()
+    waiting = [n for n in gtest_names if n in timed]
+    rest = [n for n in gtest_names if n not in timed]
+    slots = min(len(waiting), timer_processes())
+    jobs = process_count(jobs, len(rest)) if rest else 0
+    return [waiting[i::slots] for i in range(slots)], [rest[i::jobs] for i in range(jobs)]
+
+
+def run_batch(binary, gtest_names, repeat=1, jobs=1, progress=None, timed=()):
     """Runs many cases in `jobs` processes of the suite binary at once (each
     forks one child per case) and returns ({gtest name: [results]}, failure
     text or None). Much cheaper than a process per case, and on kernels whose
     topology setup waits on the link watcher (about 1 s before 6.x), running
-    cases side by side hides the waiting."""
-    jobs = process_count(jobs, len(gtest_names))
-    chunks = [gtest_names[i::jobs] for i in range(jobs)]
+    cases side by side hides the waiting. The cases in `timed` (they wait on
+    a kernel timer) start first, in processes of their own."""
+    timer, others = plan_chunks(gtest_names, jobs, timed)
+    chunks = timer + others  # the timer processes start first
     by_id, failures = {}, []
     lock = threading.Lock()
     total = len(gtest_names) * repeat
