@@ -198,6 +198,19 @@ def test_the_prune_keeps_what_the_model_lets_socket_2_reach(tri):
         assert (prefix in kept) == prune.second_step_ok(tri, doc, prefix, sets), prefix
 
 
+def test_the_committed_prune_cache_is_current():
+    """A stale cache costs every run (and every guest, under TCG) the whole
+    prune: a change to the triples section or to a table's features must
+    come with the rewritten cache."""
+    import lzma
+    from sockreuse.explore import prune
+    with lzma.open(prune.CACHE, "rt", encoding="utf-8") as f:
+        first = f.readline().strip()
+    want = prune.stamp(space.read(), prune.feature_sets())
+    assert first == f"# stamp {want}", \
+        "explore/triples-kept.txt.xz is stale: /usr/bin/python3 -m sockreuse.explore.prune_write"
+
+
 def test_triples_start_with_their_kept_settings_in_order(tri):
     seen = []
     for combo in tri.sequences():
