@@ -15,16 +15,18 @@ def _dims(space_doc):
     return out
 
 
+def key_params(space_doc, key, dims=None):
+    """The model's parameters of an explorer key of any shape ("tcp listen
+    after any4 ..."; a triple's 15 values); dims: _dims(space_doc), when the
+    caller has it."""
+    parts = key.split(" ")
+    return explore_params(dict(zip((dims or _dims(space_doc))[len(parts)], parts)), space_doc)
+
+
 def predictions(space_doc, keys, features):
-    """{key: predicted token} for explorer keys of any shape ("tcp listen
-    after any4 ..."; a triple's 15 values)."""
+    """{key: predicted token} for explorer keys of any shape."""
     dims = _dims(space_doc)
-    out = {}
-    for k in keys:
-        parts = k.split(" ")
-        out[k] = predict(explore_params(dict(zip(dims[len(parts)], parts)), space_doc),
-                         features).predicted
-    return out
+    return {k: predict(key_params(space_doc, k, dims), features).predicted for k in keys}
 
 
 def infer_features(space_doc, observed, start=()):
@@ -50,8 +52,7 @@ def infer_features(space_doc, observed, start=()):
 
 def unexplained(space_doc, observed, features):
     """{key: (observed, predicted)} for every sequence the model gets wrong."""
-    pred = predictions(space_doc, observed, features)
-    return {k: (observed[k], pred[k]) for k in observed if pred[k] != observed[k]}
+    return unexplained_by_series(space_doc, {None: (observed, features)})[None]
 
 
 def unexplained_by_series(space_doc, runs):
@@ -65,8 +66,7 @@ def unexplained_by_series(space_doc, runs):
     wrong = {n: {} for n in names}
     keys = dict.fromkeys(k for n in names for k in runs[n][0])
     for k in keys:
-        parts = k.split(" ")
-        params = explore_params(dict(zip(dims[len(parts)], parts)), space_doc)
+        params = key_params(space_doc, k, dims)
         done = []  # (answers to the asked features, token)
         for n in names:
             observed, features = runs[n]

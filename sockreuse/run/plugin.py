@@ -152,7 +152,7 @@ def run_selected_batch(config):
             last[0] = now
             say(f"sockreuse: {done}/{total} case runs, {now - st.started:.1f} s")
 
-    by_id, failure = suite.run_batch(st.binary, names, st.repeat, st.jobs, progress, timed)
+    by_id, failure = suite.run_batch(st.binary, timer + others, st.repeat, progress)
     st.batch = by_id
     st.batch_failure = f"no result from the suite binary: {failure or 'it skipped the case'}"
 

@@ -75,26 +75,25 @@ def plan_chunks(gtest_names, jobs, timed=()):
     the env's limit), so that their waits overlap and hold no worker; the
     rest go over `jobs` processes."""
     # -j 1 asks for one case at a time: it gets that.
-    timed = set(timed) if timer_processes() > 0 and jobs > 1 else set()
+    limit = timer_processes() if jobs > 1 else 0
+    timed = set(timed) if limit > 0 else set()
     waiting = [n for n in gtest_names if n in timed]
     rest = [n for n in gtest_names if n not in timed]
-    slots = min(len(waiting), timer_processes())
+    slots = min(len(waiting), limit)
     jobs = process_count(jobs, len(rest)) if rest else 0
     return [waiting[i::slots] for i in range(slots)], [rest[i::jobs] for i in range(jobs)]
 
 
-def run_batch(binary, gtest_names, repeat=1, jobs=1, progress=None, timed=()):
-    """Runs many cases in `jobs` processes of the suite binary at once (each
-    forks one child per case) and returns ({gtest name: [results]}, failure
-    text or None). Much cheaper than a process per case, and on kernels whose
-    topology setup waits on the link watcher (about 1 s before 6.x), running
-    cases side by side hides the waiting. The cases in `timed` (they wait on
-    a kernel timer) start first, in processes of their own."""
-    timer, others = plan_chunks(gtest_names, jobs, timed)
-    chunks = timer + others  # the timer processes start first
+def run_batch(binary, chunks, repeat=1, progress=None):
+    """Runs many cases in processes of the suite binary at once, one per
+    chunk of gtest names (plan_chunks: the timer chunks first, so they start
+    first; each process forks one child per case) and returns ({gtest name:
+    [results]}, failure text or None). Much cheaper than a process per case,
+    and on kernels whose topology setup waits on the link watcher (about 1 s
+    before 6.x), running cases side by side hides the waiting."""
     by_id, failures = {}, []
     lock = threading.Lock()
-    total = len(gtest_names) * repeat
+    total = sum(map(len, chunks)) * repeat
 
     def one(names):
         cmd = [binary, "--gtest_filter=" + ":".join(names), "--gtest_brief=1"]

@@ -9,8 +9,7 @@ import pytest
 
 from sockreuse.expect import tables
 from sockreuse.explore import baseline, crosskernel, space
-from sockreuse.model import predict
-from sockreuse.model.sequences import explore_params
+from sockreuse.model import explore_check, predict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DIR = os.path.join(ROOT, "results", "explore")
@@ -42,7 +41,7 @@ def test_every_cross_kernel_difference_has_a_note_the_model_agrees_with(shape):
         if feature is None:
             unexplained.append((key, outcomes))
             continue
-        params = explore_params(dict(zip(dims, key.split(" "))), doc)
+        params = explore_check.key_params(doc, key)
         asked = {f for s in series for f in predict(params, features[s]).features}
         if feature not in asked:
             disowned.append((key, feature, asked))
