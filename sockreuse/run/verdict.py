@@ -24,6 +24,16 @@ def _harness_problem(results, vocab):
     return None
 
 
+def _mean_steps(results):
+    """Each set-up step's mean over the runs (ms), in the order the case
+    process marked them."""
+    sums = {}
+    for r in results:
+        for step, ms in (r.get("setup_steps") or {}).items():
+            sums[step] = sums.get(step, 0) + ms
+    return {step: round(ms / len(results), 3) for step, ms in sums.items()}
+
+
 def decide(case, results, row, vocab=None):
     """case: the --list-cases entry; results: one or more runs of it; row: the
     table row or None; vocab: the outcome vocabulary (None skips the check).
@@ -40,6 +50,7 @@ def decide(case, results, row, vocab=None):
         "verdict": None,
         "duration_ms": round(sum(r.get("duration_ms", 0) for r in results) / len(results), 3),
         "setup_ms": round(sum(r.get("setup_ms", 0) for r in results) / len(results), 3),
+        "setup_steps": _mean_steps(results),
         "detail": first.get("detail", ""),
         "feature": row.feature if row else None,  # the delta row's, None for a base row
     }
