@@ -12,6 +12,17 @@ PREFIX = "SOCKREUSE-RESULT "
 CASE_TIMEOUT_S = 120  # at the default wait bound; scaled with it
 
 
+def suite_env():
+    """The suite processes' environment. LD_BIND_NOW: every case runs in a
+    forked child that calls libnl functions its parent never called, so with
+    lazy binding each child resolved them again (about a tenth of a host
+    case's CPU time, docs/measurements.md). Resolved once at start-up, the
+    children inherit them. (Not linked in with -z now: that covers only the
+    binary, not libnl's calls into itself; nor libnl linked statically: the
+    fault shim in tests/system interposes its functions.)"""
+    return dict(os.environ, LD_BIND_NOW="1")
+
+
 def case_timeout_s():
     return CASE_TIMEOUT_S * float(os.environ.get("SOCKREUSE_WAIT_SCALE") or 1)
 
@@ -34,7 +45,8 @@ def run_case(binary, gtest_name, repeat=1):
     if repeat > 1:
         cmd.append(f"--gtest_repeat={repeat}")
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=case_timeout_s() * repeat)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=case_timeout_s() * repeat,
+                           env=suite_env())
     except subprocess.TimeoutExpired:
         return [{"status": "error", "observed": "", "duration_ms": 0,
                  "detail": f"suite binary did not finish within {case_timeout_s() * repeat:.0f} s"}]
@@ -101,7 +113,8 @@ def run_batch(binary, chunks, repeat=1, progress=None):
             cmd.append(f"--gtest_repeat={repeat}")
         # stderr goes to a file: read after stdout, a full pipe would block the suite.
         with tempfile.TemporaryFile(mode="w+") as err:
-            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
+                                 env=suite_env())
             for line in p.stdout:
                 if line.startswith(PREFIX):
                     rec = json.loads(line[len(PREFIX):])
