@@ -39,6 +39,28 @@ def guest_cpus():
         fail(str(e), e.code)
 
 
+def guest_jobs(cpus):
+    """Suite processes per guest: SOCKREUSE_GUEST_JOBS, default one per vCPU.
+    Twelve overlapped the link watcher's waits once; since a case's set-up
+    stopped waiting on it, the vCPUs are busy with the set-up itself and more
+    processes only queue on the RTNL lock: in a 6.12 guest 12 processes took
+    45.1 s for the suite at a set-up median of 459 ms a case, 2 took 34.6 s at
+    49 ms (docs/measurements.md, bench/guest_setup.py)."""
+    try:
+        return cli.positive_int("SOCKREUSE_GUEST_JOBS",
+                                os.environ.get("SOCKREUSE_GUEST_JOBS", str(cpus)),
+                                " of suite processes per guest (default: one per vCPU)")
+    except RunnerError as e:
+        fail(str(e), e.code)
+
+
+def guest_cmdline():
+    """Words added to every local guest's kernel command line:
+    SOCKREUSE_GUEST_CMDLINE (e.g. "mitigations=auto" to measure what
+    qemu.CMDLINE's mitigations=off saves)."""
+    return os.environ.get("SOCKREUSE_GUEST_CMDLINE", "").strip()
+
+
 def guests_at_once(cpus):
     """Local guests side by side when -j is not given: as many as the cores
     hold at `cpus` vCPUs each, at least one. Guests that together ask for
@@ -88,6 +110,8 @@ def run(kernel, accel, runner_args, record, cpus):
 def _run(kernel, accel, runner_args, record, cpus):
     out = landing.start(kernel)
     explore = runner_args[:1] == ["--explore"]
+    if not explore:
+        runner_args = runner_args + ["--jobs", str(guest_jobs(cpus))]
     try:
         # The explorer in a guest only runs the sequences; the host compares,
         # explains and records from their outcomes (xz and the model are slow
@@ -99,7 +123,7 @@ def _run(kernel, accel, runner_args, record, cpus):
         return EXIT_FAILED
     console = os.path.join(out, "console.log")
     say(f"{kernel['series']}: booting {kernel['release']} ({accel}, {cpus} vCPU)")
-    cmd = qemu.command(kernel, image, accel, console, cpus,
+    cmd = qemu.command(kernel, image, accel, console, cpus, cmdline_extra=guest_cmdline(),
                        memory=qemu.EXPLORE_MEMORY if explore else qemu.MEMORY)
     bound = EXPLORE_TIMEOUT_S if explore else GUEST_TIMEOUT_S
     rc, total_s, err, boot_s = qemu.run(cmd, bound, console,

@@ -48,6 +48,13 @@ MEMORY = "1G"
 EXPLORE_MEMORY = "3G"
 
 
+# mitigations=off: the CPU-vulnerability defences (page-table isolation on
+# every kernel entry, retpolines) are not under test, and under TCG they cost
+# a case about a quarter of its time (docs/measurements.md,
+# bench/guest_setup.py); nothing a case observes depends on them.
+CMDLINE = "console=ttyS0 panic=-1 quiet mitigations=off"
+
+
 def command(kernel, initrd, accel, console, cpus=1, cmdline_extra="", memory=MEMORY):
     """The guest talks to the host only over its serial console (a file):
     no disks, no shares, no network. cpus: sockreuse/boot/guest.py's guest_cpus()."""
@@ -56,7 +63,7 @@ def command(kernel, initrd, accel, console, cpus=1, cmdline_extra="", memory=MEM
     return ["qemu-system-x86_64", *accel_args, "-m", memory, "-smp", str(cpus), "-no-reboot",
             "-display", "none", "-monitor", "none", "-serial", f"file:{console}",
             "-nic", "none", "-kernel", kernel["vmlinuz"], "-initrd", initrd,
-            "-append", f"console=ttyS0 panic=-1 quiet {cmdline_extra}".strip()]
+            "-append", f"{CMDLINE} {cmdline_extra}".strip()]
 
 
 BOOTED = "sockreuse-guest: up"
