@@ -10,6 +10,7 @@
 #include "fixtures/case.h"
 #include "fixtures/isolated.h"
 #include "fixtures/socket.h"
+#include "netns/sysctl.h"
 
 namespace sr {
 namespace {
@@ -53,6 +54,30 @@ TEST(Topology, InterfacesAreWhereTheyBelong) {
       },
       milliseconds(10000));
   EXPECT_EQ(r.observed, "ok") << r.detail;
+}
+
+// Each case starts in namespaces no case before it touched: every case finds
+// a per-namespace setting at its default in both of its namespaces, then
+// changes it and leaves. A harness that handed a case a namespace an earlier
+// case had used (a pool recycling them, say) would show the change.
+TEST(Isolated, EveryCaseStartsInNamespacesNoCaseTouched) {
+  constexpr const char* kKey = "net.ipv4.tcp_fin_timeout";
+  for (int i = 0; i < 8; ++i) {
+    CaseResult r = run_isolated(
+        [&](Ctx& ctx) -> Outcome {
+          std::string server = read_sysctl(kKey).value_or("?"), client;
+          write_sysctl(kKey, "17");
+          {
+            auto in = ctx.in_client();
+            client = read_sysctl(kKey).value_or("?");
+            write_sysctl(kKey, "17");
+          }
+          return {server + "/" + client, ""};
+        },
+        milliseconds(10000));
+    ASSERT_EQ(r.status, "ok") << r.detail;
+    EXPECT_EQ(r.observed, "60/60") << "case " << i << " found a namespace an earlier case changed";
+  }
 }
 
 TEST(Isolated, ReportsErrorsSkipsAndCrashes) {
