@@ -65,14 +65,15 @@ TEST(Isolated, EveryCaseStartsInNamespacesNoCaseTouched) {
   for (int i = 0; i < 8; ++i) {
     CaseResult r = run_isolated(
         [&](Ctx& ctx) -> Outcome {
-          std::string server = read_sysctl(kKey).value_or("?"), client;
+          std::string seen = read_sysctl(kKey).value_or("?");
           write_sysctl(kKey, "17");
           {
             auto in = ctx.in_client();
-            client = read_sysctl(kKey).value_or("?");
+            seen += "/";
+            seen += read_sysctl(kKey).value_or("?");
             write_sysctl(kKey, "17");
           }
-          return {server + "/" + client, ""};
+          return {seen, ""};
         },
         milliseconds(10000));
     ASSERT_EQ(r.status, "ok") << r.detail;
