@@ -338,6 +338,9 @@ class Step:
         self.argv, self.cwd, self.say, self.failed = argv, cwd, say, failed
 
 
+SELFTEST_PYTEST = [PY, "-m", "pytest", "tests/", "-p", "no:cacheprovider", "-q"]
+
+
 def suite_command(words):
     return [PY, "-m", "pytest", "runner/", "-p", "no:cacheprovider", "-q", *words]
 
@@ -352,8 +355,11 @@ def steps(o, ncores):
     if o.mode == "selftest":
         return [Step(["ctest", "--output-on-failure", "-j", str(ncores)], cwd="build",
                      say="netns/ unit tests (ctest)", failed="netns/ unit tests failed"),
-                Step([PY, "-m", "pytest", "tests/", "-p", "no:cacheprovider", "-q"],
-                     say="runner and system tests (pytest)")]
+                Step([*SELFTEST_PYTEST, "-n", str(ncores), "-m", "not solo"],
+                     say=f"runner and system tests, {ncores} side by side (pytest-xdist)",
+                     failed="runner and system tests failed"),
+                Step([*SELFTEST_PYTEST, "-m", "solo"],
+                     say="the tests that watch the whole host, alone (pytest)")]
     if o.mode == "show-table":
         return [Step([PY, "-m", "sockreuse.expect.show_table", o.show_table])]
     if o.mode == "rootfs":

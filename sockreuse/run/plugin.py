@@ -17,7 +17,7 @@ from sockreuse.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW, EXIT_PASS,
                               RunnerError)
 from sockreuse.expect import record, rule_ids
 from sockreuse.model import infer
-from sockreuse.run import reports, suite, verdict
+from sockreuse.run import background, reports, suite, verdict
 from sockreuse.run.session import REPO, State
 
 PROGRESS_EVERY_S = 5
@@ -124,37 +124,49 @@ def progress_writer(config):
     """Progress lines for the person watching (or a VM console): the batch
     runs inside the first item, where pytest captures stdout and stderr."""
     capman = config.pluginmanager.getplugin("capturemanager")
+    tr = config.pluginmanager.getplugin("terminalreporter")
 
     def say(line):
         with capman.global_and_fixture_disabled():
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
+            if tr is None:
+                sys.stderr.write(line + "\n")
+                sys.stderr.flush()
+            else:
+                # On a line of its own, after the items' dots (a guest's
+                # host reads progress from line starts).
+                if tr._tw.width_of_current_line:
+                    tr._tw.line()
+                tr._tw.line(line)
+                tr.flush()
 
     return say
 
 
-def run_selected_batch(config):
+def start_selected_batch(config):
+    """Starts the selected cases in the background (background.Batch) and
+    says how they run."""
     st = config._sockreuse
     names = [c["gtest"] for c in st.selected]
     timed = [c["gtest"] for c in st.selected if suite.waits_on_timer(c)]
     timer, others = suite.plan_chunks(names, st.jobs, timed)
-    say = progress_writer(config)
+    st.say = progress_writer(config)
     runs = f"{len(names)} cases" + (f" x {st.repeat} runs" if st.repeat > 1 else "")
     also = (f", and {len(timer)} started first for the {sum(map(len, timer))} that wait on "
             f"a kernel timer" if timer else "")
-    say(f"sockreuse: running {runs} in {len(others)} suite "
-        f"process{'es' if len(others) != 1 else ''}{also}")
-    last = [time.monotonic()]
+    st.say(f"sockreuse: running {runs} in {len(others)} suite "
+           f"process{'es' if len(others) != 1 else ''}{also}")
+    st.last_progress = time.monotonic()
+    st.batch = background.Batch(st.binary, timer + others, st.repeat)
 
-    def progress(done, total):
-        now = time.monotonic()
-        if now - last[0] >= PROGRESS_EVERY_S or done == total:
-            last[0] = now
-            say(f"sockreuse: {done}/{total} case runs, {now - st.started:.1f} s")
 
-    by_id, failure = suite.run_batch(st.binary, timer + others, st.repeat, progress)
-    st.batch = by_id
-    st.batch_failure = f"no result from the suite binary: {failure or 'it skipped the case'}"
+def say_progress(st, force=False):
+    """A progress line every PROGRESS_EVERY_S, from the main thread only:
+    pytest's output capture is not for other threads to switch."""
+    now = time.monotonic()
+    done = st.batch.done_runs()
+    if force or now - st.last_progress >= PROGRESS_EVERY_S:
+        st.last_progress = now
+        st.say(f"sockreuse: {done}/{st.batch.total} case runs, {now - st.started:.1f} s")
 
 
 class CaseItem(pytest.Item):
@@ -166,9 +178,14 @@ class CaseItem(pytest.Item):
         st = self.config._sockreuse
         if batching(self.config):
             if st.batch is None:
-                run_selected_batch(self.config)
-            results = st.batch.get(self.case["id"]) or [
-                {"status": "error", "observed": "", "duration_ms": 0, "detail": st.batch_failure}]
+                start_selected_batch(self.config)
+            results = st.batch.results(self.case["id"], lambda: say_progress(st),
+                                       PROGRESS_EVERY_S)
+            say_progress(st, force=self.case is st.selected[-1])
+            if not results:
+                failure = st.batch.failure or "it skipped the case"
+                results = [{"status": "error", "observed": "", "duration_ms": 0,
+                            "detail": f"no result from the suite binary: {failure}"}]
         else:
             results = suite.run_case(st.binary, self.case["gtest"], st.repeat)
         row = st.table.rows.get(self.case["id"]) if st.table else None

@@ -96,13 +96,14 @@ def plan_chunks(gtest_names, jobs, timed=()):
     return [waiting[i::slots] for i in range(slots)], [rest[i::jobs] for i in range(jobs)]
 
 
-def run_batch(binary, chunks, repeat=1, progress=None):
+def run_batch(binary, chunks, repeat=1, progress=None, on_result=None):
     """Runs many cases in processes of the suite binary at once, one per
     chunk of gtest names (plan_chunks: the timer chunks first, so they start
     first; each process forks one child per case) and returns ({gtest name:
     [results]}, failure text or None). Much cheaper than a process per case,
     and on kernels whose topology setup waits on the link watcher (about 1 s
-    before 6.x), running cases side by side hides the waiting."""
+    before 6.x), running cases side by side hides the waiting. on_result(rec)
+    is called with each result as it arrives (sockreuse/run/background.py)."""
     by_id, failures = {}, []
     lock = threading.Lock()
     total = sum(map(len, chunks)) * repeat
@@ -121,6 +122,8 @@ def run_batch(binary, chunks, repeat=1, progress=None):
                     with lock:
                         by_id.setdefault(rec["id"], []).append(rec)
                         done = sum(len(v) for v in by_id.values())
+                    if on_result:
+                        on_result(rec)
                     if progress:
                         progress(done, total)
             if p.wait() < 0 or not any(n.split(".", 1)[1] in by_id for n in names):

@@ -175,12 +175,15 @@ def test_rootfs_gets_its_file_and_kernel():
         ([PY, "-m", "sockreuse.kernels.rootfs", "x.cpio.gz", "--kernel", "6.1"], ".")]
 
 
-def test_selftest_runs_ctest_then_pytest():
+def test_selftest_runs_ctest_then_pytest_side_by_side_then_the_solo_tests():
     plan = cli.steps(cli.parse(["--selftest"]), 2)
+    pytest = [PY, "-m", "pytest", "tests/", "-p", "no:cacheprovider", "-q"]
     assert [(s.argv, s.cwd) for s in plan] == [
         (["ctest", "--output-on-failure", "-j", "2"], "build"),
-        ([PY, "-m", "pytest", "tests/", "-p", "no:cacheprovider", "-q"], ".")]
+        (pytest + ["-n", "2", "-m", "not solo"], "."),
+        (pytest + ["-m", "solo"], ".")]
     assert plan[0].failed == "netns/ unit tests failed"
+    assert plan[1].failed == "runner and system tests failed"
 
 
 def test_show_table_runs_its_module():

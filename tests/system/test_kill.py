@@ -6,8 +6,14 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from tests.system.harness import ROOT, runner_cmd
 from tests.system.host_state import differences, snapshot, suite_processes
+
+# It compares the whole host before and after: alone, with no other test's
+# suite processes or files about (tests/conftest.py).
+pytestmark = pytest.mark.solo
 
 KILLS = 20
 
