@@ -1,4 +1,4 @@
-"""The `solo` mark: a test that compares the whole host before and after a
+"""Two marks. `heavy`: scheduled first (below). `solo`: a test that compares the whole host before and after a
 run (processes, files, namespaces) cannot share the machine with other tests.
 ./run_tests.sh --selftest runs the other tests side by side (pytest-xdist),
 then the solo ones alone."""
@@ -6,3 +6,11 @@ then the solo ones alone."""
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "solo: run alone, after the tests that run side by side")
+    config.addinivalue_line("markers", "heavy: a minute or more of one core; scheduled first")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The `heavy` tests (a minute or more of one core each) first: side by
+    side, pytest-xdist hands tests out in collection order, so a heavy test
+    collected last would run alone at the end while the other core idles."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)

@@ -20,6 +20,7 @@ def committed(sub):
     return {baseline.name_of(p): baseline.read(p)[0] for p in paths}
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("shape", ["pairs", "triples"])
 def test_every_cross_kernel_difference_has_a_note_the_model_agrees_with(shape):
     runs = committed("" if shape == "pairs" else "triples")

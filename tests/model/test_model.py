@@ -101,6 +101,7 @@ def triple_baseline(series):
     return baseline(os.path.join("triples", series))
 
 
+@pytest.mark.heavy
 def test_every_explorer_triple_is_explained(space_doc):
     """The model predicts every three-socket sequence of every kernel's
     triples baseline (1,170,708 each; a minute or two for all)."""
@@ -110,6 +111,7 @@ def test_every_explorer_triple_is_explained(space_doc):
         {s: list(w.items())[:5] for s, w in wrong.items() if w}
 
 
+@pytest.mark.heavy
 def test_every_explorer_sequence_is_explained(space_doc):
     """The model, with each table's features, predicts the explorer's whole
     space on that kernel: 489,600 sequences it holds no outcome of."""

@@ -50,6 +50,7 @@ def test_a_kernel_wrong_in_most_trials_is_not_hidden_by_one(recorded_table, tmp_
         assert got[case_id]["verdict"] == "fail" and got[case_id]["observed"] == "ok", got[case_id]
 
 
+@pytest.mark.heavy
 def test_time_outs_are_errors_never_outcomes(recorded_table, tmp_path):
     # The harness never sees what it waits for; waits are 200 ms.
     r, got = with_fault(tmp_path, recorded_table, "blind", env={"SOCKREUSE_WAIT_SCALE": "0.02"})
