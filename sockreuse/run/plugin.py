@@ -155,7 +155,7 @@ def start_selected_batch(config):
             f"a kernel timer" if timer else "")
     st.say(f"sockreuse: running {runs} in {len(others)} suite "
            f"process{'es' if len(others) != 1 else ''}{also}")
-    st.last_progress = time.monotonic()
+    st.last_progress, st.last_done = time.monotonic(), None
     st.batch = background.Batch(st.binary, timer + others, st.repeat)
 
 
@@ -164,8 +164,8 @@ def say_progress(st, force=False):
     pytest's output capture is not for other threads to switch."""
     now = time.monotonic()
     done = st.batch.done_runs()
-    if force or now - st.last_progress >= PROGRESS_EVERY_S:
-        st.last_progress = now
+    if done != st.last_done and (force or now - st.last_progress >= PROGRESS_EVERY_S):
+        st.last_progress, st.last_done = now, done
         st.say(f"sockreuse: {done}/{st.batch.total} case runs, {now - st.started:.1f} s")
 
 
