@@ -50,7 +50,7 @@ def run_host(runner_args):
     cmd = (cli.explore_command(runner_args[1:]) if explore
            else cli.suite_command(["--jobs", str(cli.cores()), *runner_args]))
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    # The summary is on stdout; progress lines go to stderr.
+    # The summary is the last such line on stdout (warnings go to stderr).
     last = [l for l in (r.stderr + r.stdout).splitlines() if l.startswith("sockreuse:")]
     say("host: " + (last[-1] if last else f"exit {r.returncode}"))
     return r.returncode

@@ -40,13 +40,13 @@ class Batch:
     def results(self, case_id, tick=None, every_s=5):
         """The case's results once all its runs are in (or the batch ended
         without them: then what there is, maybe nothing). `tick()` is
-        called every `every_s` while waiting, for progress lines."""
-        with self._cond:
-            while len(self._by_id.get(case_id, ())) < self.repeat and not self._done:
-                if not self._cond.wait(timeout=every_s) and tick:
-                    self._cond.release()
-                    try:
-                        tick()
-                    finally:
-                        self._cond.acquire()
-            return list(self._by_id.get(case_id, ()))
+        called every `every_s` while waiting, for progress lines, outside
+        the lock."""
+        while True:
+            with self._cond:
+                runs = self._by_id.get(case_id, ())
+                if len(runs) >= self.repeat or self._done:
+                    return list(runs)
+                woken = self._cond.wait(timeout=every_s)
+            if not woken and tick:
+                tick()

@@ -121,8 +121,8 @@ def pytest_collection_finish(session):
 
 
 def progress_writer(config):
-    """Progress lines for the person watching (or a VM console): the batch
-    runs inside the first item, where pytest captures stdout and stderr."""
+    """Progress lines for the person watching (or a VM console), written
+    while an item runs, where pytest captures stdout and stderr."""
     capman = config.pluginmanager.getplugin("capturemanager")
     tr = config.pluginmanager.getplugin("terminalreporter")
 

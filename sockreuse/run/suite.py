@@ -96,7 +96,7 @@ def plan_chunks(gtest_names, jobs, timed=()):
     return [waiting[i::slots] for i in range(slots)], [rest[i::jobs] for i in range(jobs)]
 
 
-def run_batch(binary, chunks, repeat=1, progress=None, on_result=None):
+def run_batch(binary, chunks, repeat=1, on_result=None):
     """Runs many cases in processes of the suite binary at once, one per
     chunk of gtest names (plan_chunks: the timer chunks first, so they start
     first; each process forks one child per case) and returns ({gtest name:
@@ -106,7 +106,6 @@ def run_batch(binary, chunks, repeat=1, progress=None, on_result=None):
     is called with each result as it arrives (sockreuse/run/background.py)."""
     by_id, failures = {}, []
     lock = threading.Lock()
-    total = sum(map(len, chunks)) * repeat
 
     def one(names):
         cmd = [binary, "--gtest_filter=" + ":".join(names), "--gtest_brief=1"]
@@ -121,11 +120,8 @@ def run_batch(binary, chunks, repeat=1, progress=None, on_result=None):
                     rec = json.loads(line[len(PREFIX):])
                     with lock:
                         by_id.setdefault(rec["id"], []).append(rec)
-                        done = sum(len(v) for v in by_id.values())
                     if on_result:
                         on_result(rec)
-                    if progress:
-                        progress(done, total)
             if p.wait() < 0 or not any(n.split(".", 1)[1] in by_id for n in names):
                 err.seek(0)
                 failures.append(f"suite process exit {p.returncode}: {err.read().strip()[-500:]}")
