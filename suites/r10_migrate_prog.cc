@@ -93,7 +93,7 @@ Outcome run(Ctx& ctx, const Row& row) {
   if (obj.err()) return {"prog_load:" + errno_name(obj.err()), obj.log()};
   int prog = obj.prog(row.prog == Prog::plain ? "select_by_port" : "select_or_migrate");
   uint32_t policy = row.prog == Prog::plain ? uint32_t{R10_SELECT_DROP_ON_ERROR} : row.policy;
-  if (int err = map_update(obj.map("policy"), 0, policy)) throw SysError("policy map", err);
+  if (int err = map_update_u32(obj.map("policy"), 0, policy)) throw SysError("policy map", err);
 
   const char* ip = row.family == AF_INET ? kSrv4 : kSrv6;
   std::vector<Sock> group = reuseport_group(Proto::tcp, ip, 3, {}, [&](int i, Sock& s) {
@@ -108,7 +108,7 @@ Outcome run(Ctx& ctx, const Row& row) {
   Sock &a = group[0], &b = group[1], &c = group[2];
   int map = obj.map("members");
   for (auto [slot, sock] : {std::pair{R10_MIGRATE_TARGET, &c}, std::pair{R10_NEW_CONNECTIONS, &a}})
-    if (int err = map_update(map, uint32_t(slot), uint64_t(sock->fd())))
+    if (int err = map_update_u64(map, uint32_t(slot), uint64_t(sock->fd())))
       return {"map_update:" + errno_name(err), "slot " + std::to_string(slot)};
 
   // The plain program reads the slot from the port; the other ignores the port.

@@ -125,7 +125,7 @@ Outcome run(Ctx& ctx, const Target& t, Scenario scenario) {
   if (obj.err()) return {"prog_load:" + errno_name(obj.err()), obj.log()};
   int prog = obj.prog("select_by_port");
   int map = obj.map("members");
-  if (int err = map_update(obj.map("policy"), 0, policy_for(scenario)))
+  if (int err = map_update_u32(obj.map("policy"), 0, policy_for(scenario)))
     throw SysError("policy map update", err);
   std::vector<Sock> group = reuseport_group(t.proto, t.bind_ip, kMembers, {}, [&](int i, Sock& s) {
     // As select_reuseport.c: the program goes to the first socket before its bind.
@@ -133,7 +133,7 @@ Outcome run(Ctx& ctx, const Target& t, Scenario scenario) {
       if (int err = attach_ebpf(s.fd(), prog)) throw SysError("SO_ATTACH_REUSEPORT_EBPF", err);
   });
   for (int k = 0; k < kMembers; ++k)
-    if (int err = map_update(map, uint32_t(k), uint64_t(group[size_t(kMembers - 1 - k)].fd())))
+    if (int err = map_update_u64(map, uint32_t(k), uint64_t(group[size_t(kMembers - 1 - k)].fd())))
       return {"map_update:" + errno_name(err), "slot " + std::to_string(k)};
   std::vector<int> slots;
   for (int r = 0; r < kFlowsPerMember; ++r)
@@ -167,7 +167,7 @@ Outcome run(Ctx& ctx, const Target& t, Scenario scenario) {
       break;
   }
   if (stranger) {
-    if (int err = map_update(map, kStrangerSlot, uint64_t(stranger->fd())))
+    if (int err = map_update_u64(map, kStrangerSlot, uint64_t(stranger->fd())))
       return {"map_update:" + errno_name(err), "the other socket into slot 8"};
     slots.assign(slots.size(), kStrangerSlot);
   }
@@ -205,7 +205,7 @@ Outcome update_with(Proto proto, bool reuseport, bool bind, bool listen) {
     Step r = s.bind_listen(at, listen);
     if (r.err) throw SysError(r.call + " " + at.str(), r.err);
   }
-  int err = map_update(obj.map("members"), 0, uint64_t(s.fd()));
+  int err = map_update_u64(obj.map("members"), 0, uint64_t(s.fd()));
   return {err ? "map_update:" + errno_name(err) : "ok",
           std::string("a ") + proto_name(proto) + " socket" + (reuseport ? " with" : " without") +
               " SO_REUSEPORT, " + (bind ? "bound" : "not bound") +
