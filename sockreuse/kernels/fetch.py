@@ -12,6 +12,7 @@ import time
 
 import yaml
 
+from sockreuse import arches
 from sockreuse import files
 
 from sockreuse.paths import REPO
@@ -54,15 +55,28 @@ def host_archive():
                      "(/etc/apt/sources.list*)")
 
 
-def apt_options():
-    return ["-o", f"Dir::Etc::SourceList={APT_DIR}/sources.list",
+def apt_dir(arch=None):
+    """The private apt state for `arch`'s kernels: the host's architecture
+    keeps .cache/apt, another has its own (one architecture's lists each, so
+    that a host-only run never downloads the others')."""
+    arch = arch or arches.host()
+    return APT_DIR if arches.is_host(arch) else f"{APT_DIR}-{arch.name}"
+
+
+def apt_options(arch=None, where=None):
+    """apt's options for the private configuration in `where` (default:
+    apt_dir(arch)), listing `arch`'s packages only."""
+    arch = arch or arches.host()
+    d = where or apt_dir(arch)
+    return ["-o", f"Dir::Etc::SourceList={d}/sources.list",
             "-o", "Dir::Etc::SourceParts=/dev/null",
-            "-o", f"Dir::State::Lists={APT_DIR}/lists",
-            "-o", f"Dir::Cache={APT_DIR}/cache",
-            "-o", f"Dir::State::Status={APT_DIR}/status",
+            "-o", f"Dir::State::Lists={d}/lists",
+            "-o", f"Dir::Cache={d}/cache",
+            "-o", f"Dir::State::Status={d}/status",
             "-o", "Dir::Etc::Preferences=/dev/null",
-            "-o", f"Dir::Etc::PreferencesParts={APT_DIR}/preferences.d",
-            "-o", "APT::Architecture=amd64",
+            "-o", f"Dir::Etc::PreferencesParts={d}/preferences.d",
+            "-o", f"APT::Architecture={arch.debian}",
+            "-o", f"APT::Architectures::={arch.debian}",
             "-o", "Debug::NoLocking=1"]
 
 
@@ -73,39 +87,55 @@ def _run(cmd, what, cwd=None):
     return r.stdout
 
 
-def update_lists(conf):
+def update_lists(suites, arch=None, where=None):
+    """The private lists of `suites` for `arch`, fetched again when the
+    sources changed or are a day old."""
+    d = where or apt_dir(arch)
     uri, keyring = host_archive()
-    for d in ("lists/partial", "cache/archives/partial", "preferences.d"):
-        os.makedirs(os.path.join(APT_DIR, d), exist_ok=True)
-    open(os.path.join(APT_DIR, "status"), "a").close()
-    suites = sorted({v["suite"] for v in conf.values()})
-    sources = "".join(f"deb [signed-by={keyring}] {uri} {s} main\n" for s in suites)
-    path = os.path.join(APT_DIR, "sources.list")
+    for sub in ("lists/partial", "cache/archives/partial", "preferences.d"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+    open(os.path.join(d, "status"), "a").close()
+    sources = "".join(f"deb [signed-by={keyring}] {uri} {s} main\n" for s in sorted(set(suites)))
+    path = os.path.join(d, "sources.list")
     old = open(path).read() if os.path.isfile(path) else ""
-    stamp = os.path.join(APT_DIR, "updated")
+    stamp = os.path.join(d, "updated")
     fresh = os.path.isfile(stamp) and time.time() - os.path.getmtime(stamp) < LISTS_MAX_AGE_S
     if old == sources and fresh:
         return
     files.write_atomic(path, sources)
-    _run(["apt-get", *apt_options(), "update", "-qq"], "private apt-get update")
+    _run(["apt-get", *apt_options(arch, d), "update", "-qq"], "private apt-get update")
     files.write_atomic(stamp, "")
 
 
-def newest(series, entry):
-    names = _run(["apt-cache", *apt_options(), "pkgnames", "linux-image-"], "apt-cache pkgnames")
-    rx = re.compile("^" + entry["package"] + "$")
+def package_pattern(entry, arch):
+    return entry["package"].replace("{flavour}", arch.flavour)
+
+
+def arches_of(entry):
+    """The architectures Debian builds a series' kernel for (vm/kernels.conf)."""
+    return [arches.ARCHES[name] for name in entry["arches"]]
+
+
+def newest(series, entry, arch):
+    names = _run(["apt-cache", *apt_options(arch), "pkgnames", "linux-image-"],
+                 "apt-cache pkgnames")
+    pattern = package_pattern(entry, arch)
+    rx = re.compile("^" + pattern + "$")
+    # The newest version; of one version's packages the longer name (arm64's
+    # -unsigned beside the signed one).
     found = sorted((n for n in names.split() if rx.match(n)),
-                   key=lambda n: [int(x) for x in re.findall(r"\d+", n)])
+                   key=lambda n: ([int(x) for x in re.findall(r"\d+", n)], len(n)))
     if not found:
-        raise FetchError(f"no package in Debian {entry['suite']} matches "
-                         f"{entry['package']} (has the suite moved to another kernel?): "
+        raise FetchError(f"no package in Debian {entry['suite']} for {arch.name} matches "
+                         f"{pattern} (has the suite moved to another kernel?): "
                          "update that line of vm/kernels.conf")
     return found[-1]
 
 
-def with_kernel_depends(package):
+def with_kernel_depends(package, arch):
     """The image package plus the packages it splits into (7.2: binary, modules)."""
-    out = _run(["apt-cache", *apt_options(), "depends", package], f"apt-cache depends {package}")
+    out = _run(["apt-cache", *apt_options(arch), "depends", package],
+               f"apt-cache depends {package}")
     deps = re.findall(r"Depends: (linux-(?:binary|modules|image)-\S+)", out)
     return [package, *deps]
 
@@ -122,11 +152,18 @@ def locate(root):
     raise FetchError(f"no vmlinuz with a modules directory under {root}")
 
 
-def cached(series):
+def kernel_dir(series, arch=None):
+    """Where a series' kernel is kept: .cache/kernels/SERIES for the host's
+    architecture (as before architectures were a dimension), SERIES-ARCH else."""
+    arch = arch or arches.host()
+    return os.path.join(KERNELS, series if arches.is_host(arch) else f"{series}-{arch.name}")
+
+
+def cached(series, arch=None):
     """The cached kernel of a series, or None when there is none or its files
     are gone (a cache copied from another checkout points into that one)."""
     try:
-        with open(os.path.join(KERNELS, series, "kernel.json")) as f:
+        with open(os.path.join(kernel_dir(series, arch), "kernel.json")) as f:
             info = json.load(f)
     except (OSError, ValueError):
         return None
@@ -135,26 +172,36 @@ def cached(series):
     return None
 
 
-def fetch(series, conf, progress=print):
-    """Returns {"series", "release", "vmlinuz", "moddir", "root"}, downloading
-    and extracting only what the cache does not already hold."""
+def check_shipped(series, conf, arch):
     if series not in conf:
         raise FetchError(f"unknown kernel series '{series}' (configured: "
                          f"{', '.join(conf)}; see vm/kernels.conf)")
-    dest = os.path.join(KERNELS, series)
+    if arch.name not in conf[series]["arches"]:
+        raise FetchError(f"Debian ships no {arch.name} kernel for series {series} (its "
+                         f"architectures: {', '.join(conf[series]['arches'])}; vm/kernels.conf)")
+
+
+def fetch(series, conf, progress=print, arch=None):
+    """Returns {"series", "arch", "release", "vmlinuz", "moddir", "base",
+    "package"}, downloading and extracting only what the cache does not
+    already hold."""
+    arch = arch or arches.host()
+    check_shipped(series, conf, arch)
+    dest = kernel_dir(series, arch)
     info_path = os.path.join(dest, "kernel.json")
-    info = cached(series)
+    info = cached(series, arch)
     if info:
+        info.setdefault("arch", arch.name)
         return info
-    update_lists(conf)
-    package = newest(series, conf[series])
-    packages = with_kernel_depends(package)
+    update_lists([v["suite"] for v in conf.values() if arch.name in v["arches"]], arch)
+    package = newest(series, conf[series], arch)
+    packages = with_kernel_depends(package, arch)
     debs = os.path.join(dest, "debs")
     root = os.path.join(dest, "root")
     shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(debs)
-    progress(f"{series}: downloading {', '.join(packages)}")
-    _run(["apt-get", *apt_options(), "download", *packages], "apt-get download", cwd=debs)
+    progress(f"{series} {arch.name}: downloading {', '.join(packages)}")
+    _run(["apt-get", *apt_options(arch), "download", *packages], "apt-get download", cwd=debs)
     for deb in sorted(glob.glob(os.path.join(debs, "*.deb"))):
         _run(["dpkg-deb", "-x", deb, root], f"dpkg-deb -x {deb}")
     release, vmlinuz, moddir = locate(root)
@@ -163,7 +210,7 @@ def fetch(series, conf, progress=print):
         _run(["depmod", "-b", base, release], f"depmod for {release}")
     for deb in glob.glob(os.path.join(debs, "*.deb")):
         os.remove(deb)  # the extracted tree is what is kept
-    info = {"series": series, "release": release, "vmlinuz": vmlinuz, "moddir": moddir,
+    info = {"series": series, "arch": arch.name, "release": release, "vmlinuz": vmlinuz, "moddir": moddir,
             "base": base, "package": package}
     files.write_atomic(info_path, json.dumps(info, indent=1) + "\n")
     return info
