@@ -1,5 +1,5 @@
 """The sockreuse rootfs: one self-contained ramdisk (a gzipped newc cpio)
-that boots on any x86_64 kernel with a serial console, runs the suite and
+that boots on any kernel of its architecture with a serial console, runs the suite and
 prints its KTAP and report files on the console (vm/guest/init). Local
 guests boot it, LAVA jobs boot it; the device needs no compiler, no network
 and nothing of the host.
@@ -13,6 +13,9 @@ need; kmod, to load modules from /lib/modules/<release> however they are
 compressed; busybox for everything else; and every shared library those
 load, found by ldd. Kernel modules are not in it: they come as a second
 archive for the booted kernel (sockreuse/kernels/modules.py) or from LAVA.
+For another architecture the binaries and everything that runs come from
+its cross build and sysroot instead (sockreuse/cross/userland.py); the
+rest is the same.
 
     python3 -m sockreuse.kernels.rootfs OUT      the rootfs (./run_tests.sh --rootfs OUT)
     python3 -m sockreuse.kernels.rootfs OUT --kernel S | PATH --modules DIR
@@ -33,19 +36,29 @@ import threading
 import time
 
 
+from sockreuse import arches
 from sockreuse.kernels import choose, cpio
 from sockreuse.kernels import fetch
 from sockreuse.kernels import libs
 from sockreuse.kernels import modules
+from sockreuse.kernels import python_set
 from sockreuse import files
 
 REPO = fetch.REPO
 CACHE = os.path.join(fetch.CACHE, "rootfs")
 ARTEFACT = os.path.join(CACHE, "sockreuse-rootfs.cpio.gz")
+
+
+def cache_dir(arch=None):
+    """The host's architecture keeps .cache/rootfs/; another has a folder in it."""
+    arch = arch or arches.host()
+    return CACHE if arches.is_host(arch) else os.path.join(CACHE, arch.name)
+
+
+def artefact(arch=None):
+    return os.path.join(cache_dir(arch), "sockreuse-rootfs.cpio.gz")
 PREFIX = "opt/sockreuse"
-PY = f"{sys.version_info.major}.{sys.version_info.minor}"
-# Packages whose Python files go in, with what they depend on among python3*.
-PY_ROOTS = [f"python{PY}-minimal", f"libpython{PY}-stdlib", "python3-pytest", "python3-yaml"]
+PY = python_set.PY
 # Parts of the standard library a test run has no use for: its own tests,
 # documentation and tooling, and the databases, terminal and NIS extensions
 # (with their libraries, 6 MB a run never loads).
@@ -95,36 +108,6 @@ def merged(path):
     return f"{TOP_LINKS[top]}/{rest}" if top in TOP_LINKS and rest else rel
 
 
-def installed():
-    """{package: its Depends and Pre-Depends} of every installed package."""
-    r = subprocess.run(["dpkg-query", "-W", "-f=${Package}\t${Status}\t${Depends},${Pre-Depends}\n"],
-                       capture_output=True, text=True)
-    return {name: deps for name, status, deps in (line.split("\t") for line in r.stdout.splitlines())
-            if status.endswith(" installed")}
-
-
-def python_packages():
-    """PY_ROOTS and, recursively, the installed python3* packages they depend
-    on (the first installed one of each set of alternatives)."""
-    have = installed()
-    for root in PY_ROOTS:
-        if root not in have:
-            raise RootfsError(f"{root} is not installed: apt-get install {root}")
-    seen, todo = set(), list(PY_ROOTS)
-    while todo:
-        package = todo.pop()
-        if package in seen:
-            continue
-        seen.add(package)
-        for group in have[package].split(","):
-            for alt in group.split("|"):
-                name = alt.strip().split(" ")[0].split(":")[0]
-                if re.match(r"^(lib)?python3", name) and name in have:
-                    todo.append(name)
-                    break
-    return sorted(seen)
-
-
 def python_files():
     """Host paths of the interpreter and the Python files of python_packages()."""
     keep = re.compile(r"^/usr/(bin/python3|lib/python3)")
@@ -132,7 +115,7 @@ def python_files():
     skip = re.compile(rf"^{stdlib}(({'|'.join(map(re.escape, STDLIB_SKIP))})(/|$)|"
                       rf"lib-dynload/({'|'.join(map(re.escape, EXT_SKIP))})\.)")
     out = set()
-    listing = subprocess.run(["dpkg-query", "-L", *python_packages()], capture_output=True,
+    listing = subprocess.run(["dpkg-query", "-L", *python_set.python_packages()], capture_output=True,
                              text=True).stdout
     for path in listing.splitlines():
         if keep.match(path) and not skip.match(path) and (
@@ -141,38 +124,69 @@ def python_files():
     return sorted(out)
 
 
-def plan():
-    """{path in the image: ("file", host path) | ("link", target) | ("text", content)}"""
+def host_tools():
+    found = {}
+    for tool, package in (("kmod", "kmod"), ("busybox", "busybox-static")):
+        found[tool] = shutil.which(tool, path="/usr/bin:/bin")
+        if not found[tool]:
+            raise RootfsError(f"{tool} is not installed: apt-get install {package}")
+    return found
+
+
+def plan(arch=None, progress=print):
+    """{path in the image: ("file", host path) | ("link", target) | ("text", content)}
+    for `arch` (default: the host's)."""
+    arch = arch or arches.host()
+    from sockreuse.cross import userland
+    try:
+        return _plan(arch, not arches.is_host(arch), progress)
+    except (userland.UserlandError, python_set.MissingPackage) as e:
+        raise RootfsError(str(e))
+
+
+def _plan(arch, foreign, progress):
+    from sockreuse.cross import userland
+    built = userland.binaries(arch, progress) if foreign else {}
     entries = {}
     for part in REPO_PARTS:
-        src = os.path.join(REPO, part)
+        src = built.get(part) or os.path.join(REPO, part)
         if not os.path.exists(src):
             raise RootfsError(f"{src} is missing: run ./run_tests.sh once to build it")
+        if part in built:
+            userland.check_binary(src, arch)
+            entries[f"{PREFIX}/{part}"] = ("file", src)
+            continue
         paths = [src] if os.path.isfile(src) else [
             os.path.join(root, name) for root, dirs, names in os.walk(src)
             for name in names if "__pycache__" not in root and not name.endswith(".pyc")]
         for path in paths:
             entries[f"{PREFIX}/{os.path.relpath(path, REPO)}"] = ("file", path)
     entries["init"] = ("file", os.path.join(REPO, "vm", "guest", "init"))
-    for path in python_files():
-        if os.path.islink(path):
-            entries[merged(path)] = ("link", os.readlink(path))
-        else:
-            entries[merged(path)] = ("file", path)
-    found = {}
-    for tool, package in (("kmod", "kmod"), ("busybox", "busybox-static")):
-        found[tool] = shutil.which(tool, path="/usr/bin:/bin")
-        if not found[tool]:
-            raise RootfsError(f"{tool} is not installed: apt-get install {package}")
-        entries[f"usr/bin/{tool}"] = ("file", os.path.realpath(found[tool]))
+    found = host_tools()
+    if foreign:
+        entries.update(userland.python_entries(arch, PY, STDLIB_SKIP, EXT_SKIP))
+        for tool in found:
+            entries[f"usr/bin/{tool}"] = ("file", userland.tool(arch, tool))
+    else:
+        for path in python_files():
+            if os.path.islink(path):
+                entries[merged(path)] = ("link", os.readlink(path))
+            else:
+                entries[merged(path)] = ("file", path)
+        for tool in found:
+            entries[f"usr/bin/{tool}"] = ("file", os.path.realpath(found[tool]))
     for tool in KMOD_TOOLS:
         entries[f"usr/sbin/{tool}"] = ("link", "../bin/kmod")
     elves = [src for kind, src in entries.values() if kind == "file" and libs.is_elf(src)]
     try:
-        for lib in libs.closure(elves):
-            entries[merged(libs.target_path(lib))] = ("file", lib)
+        closure = (userland.libraries(arch, elves).items() if foreign else
+                   ((merged(libs.target_path(lib)), lib) for lib in libs.closure(elves)))
+        for target, lib in closure:
+            entries[target] = ("file", lib)
     except libs.MissingLibrary as e:
         raise RootfsError(str(e))
+    # The host's busybox lists the applets: the same Debian version as a
+    # foreign one, which cannot run here.
     applets = subprocess.run([found["busybox"], "--list"], capture_output=True, text=True).stdout.split()
     taken = {os.path.basename(p) for p in entries if p.startswith(("usr/bin/", "usr/sbin/"))}
     for applet in applets:
@@ -185,13 +199,15 @@ def plan():
     return entries
 
 
-def key(entries):
+def key(entries, arch=None):
     """Changes whenever anything that goes into the image does: the source
     files (size and modification time), the builder's own code, the host's
-    Python version."""
-    h = hashlib.sha256(sys.version.encode())
-    own = [os.path.join(os.path.dirname(os.path.abspath(__file__)), n)
-           for n in ("rootfs.py", "cpio.py", "libs.py", "modules.py")]
+    Python version, the architecture."""
+    arch = arch or arches.host()
+    h = hashlib.sha256(f"{sys.version}\0{arch.name}".encode())
+    here = os.path.dirname(os.path.abspath(__file__))
+    own = [os.path.join(here, n) for n in ("rootfs.py", "cpio.py", "libs.py", "modules.py")]
+    own.append(os.path.join(os.path.dirname(here), "cross", "userland.py"))
     for path in own:
         h.update(open(path, "rb").read())
     for target in sorted(entries):
@@ -203,7 +219,9 @@ def key(entries):
     return h.hexdigest()
 
 
-def stage(entries, root):
+def stage(entries, root, arch=None):
+    arch = arch or arches.host()
+    strip = "strip" if arches.is_host(arch) else f"{arch.triplet}-strip"
     for d in DIRS:
         os.makedirs(os.path.join(root, d), exist_ok=True)
     for target in sorted(entries):
@@ -219,8 +237,8 @@ def stage(entries, root):
                 f.write(value)
         # The suite is built with debug information (7 of its 8 MB), which a
         # device has no use for; the Debian binaries come stripped.
-        if kind == "file" and target.startswith(PREFIX) and libs.is_elf(dest) and shutil.which("strip"):
-            subprocess.run(["strip", "--strip-debug", dest], check=True)
+        if kind == "file" and target.startswith(PREFIX) and libs.is_elf(dest) and shutil.which(strip):
+            subprocess.run([strip, "--strip-debug", dest], check=True)
     # Compiled once here, so the device neither compiles nor writes a .pyc
     # under emulation; unchecked-hash: valid whatever the files' dates.
     dirs = [os.path.join(root, d) for d in (f"usr/lib/python{PY}", "usr/lib/python3/dist-packages",
@@ -232,45 +250,52 @@ def stage(entries, root):
         raise RootfsError(f"compiling the Python files failed: {(r.stdout + r.stderr)[-400:]}")
 
 
-_built = []
+_built = {}
 _lock = threading.Lock()
 
 
-def build(progress=print):
-    """The path of the rootfs artefact in .cache/rootfs/, built only when
-    something that goes into it changed (checked once per process)."""
+def build(progress=print, arch=None):
+    """The path of `arch`'s rootfs artefact in .cache/rootfs/, built only
+    when something that goes into it changed (checked once per process)."""
+    arch = arch or arches.host()
     with _lock:
-        if not _built:
-            _built.append(_build(progress))
-        return _built[0]
+        if arch.name not in _built:
+            _built[arch.name] = _build(progress, arch)
+        return _built[arch.name]
 
 
-def _build(progress):
-    entries = plan()
-    digest = key(entries)
-    stamp = os.path.join(CACHE, "key")
-    if os.path.isfile(ARTEFACT) and os.path.isfile(stamp) and open(stamp).read() == digest:
-        return ARTEFACT
+def _build(progress, arch):
+    entries = plan(arch, progress)
+    digest = key(entries, arch)
+    where, out = cache_dir(arch), artefact(arch)
+    stamp = os.path.join(where, "key")
+    if os.path.isfile(out) and os.path.isfile(stamp) and open(stamp).read() == digest:
+        return out
     t0 = time.monotonic()
-    progress("rootfs: building the sockreuse rootfs")
-    os.makedirs(CACHE, exist_ok=True)
+    progress(f"rootfs: building the sockreuse rootfs for {arch.name}")
+    os.makedirs(where, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sockreuse-rootfs-") as root:
-        stage(entries, root)
-        files.write_atomic(ARTEFACT, cpio.gz(cpio.archive(root)))
+        stage(entries, root, arch)
+        files.write_atomic(out, cpio.gz(cpio.archive(root)))
     with open(stamp, "w") as f:
         f.write(digest)
-    with open(os.path.join(CACHE, "build.json"), "w") as f:
-        json.dump({"seconds": round(time.monotonic() - t0, 1), "bytes": os.path.getsize(ARTEFACT),
+    with open(os.path.join(where, "build.json"), "w") as f:
+        json.dump({"seconds": round(time.monotonic() - t0, 1), "bytes": os.path.getsize(out),
                    "files": len(entries)}, f)
-    progress(f"rootfs: {os.path.getsize(ARTEFACT) / 1e6:.1f} MB, {len(entries)} entries, "
-             f"built in {time.monotonic() - t0:.1f} s")
-    return ARTEFACT
+    progress(f"rootfs: {arch.name}, {os.path.getsize(out) / 1e6:.1f} MB, {len(entries)} "
+             f"entries, built in {time.monotonic() - t0:.1f} s")
+    return out
+
+
+def kernel_arch(kernel):
+    """The architecture a kernel dict names (fetch.fetch), else the host's."""
+    return arches.ARCHES[kernel["arch"]] if kernel.get("arch") else arches.host()
 
 
 def with_modules(kernel, out, extra=b""):
     """The rootfs with `kernel`'s modules (and `extra`, a cpio of boot-time
     files) appended: the kernel unpacks one archive after the other."""
-    with open(build(), "rb") as f:
+    with open(build(arch=kernel_arch(kernel)), "rb") as f:
         parts = [f.read()]
     parts += [cpio.gz(blob) for blob in (modules.archive(kernel), extra) if blob]
     files.write_atomic(out, b"".join(parts))
@@ -286,20 +311,23 @@ def main():
     p.add_argument("out")
     p.add_argument("--kernel")
     p.add_argument("--modules")
+    p.add_argument("--arch")
     a = p.parse_args()
     try:
         out = cli.output_file("--rootfs", a.out)
+        arch = cli.architectures(a.arch)[0] if a.arch else arches.host()
     except RunnerError as e:
         fail(str(e), e.code)
+    from sockreuse import packages
+    packages.ensure(packages.for_arches([arch], qemu=False))
     try:
         if a.kernel:
-            kernel = choose.kernel_from_args(a.kernel, a.modules)
-            build()
+            kernel = choose.kernel_from_args(a.kernel, a.modules, arch=arch)
             with_modules(kernel, out)
-            what = f"rootfs with the modules of {kernel['release']}"
+            what = f"{arch.name} rootfs with the modules of {kernel['release']}"
         else:
-            shutil.copy(build(), out)
-            what = "rootfs"
+            shutil.copy(build(arch=arch), out)
+            what = f"{arch.name} rootfs"
     except (RootfsError, modules.ModuleError, fetch.FetchError) as e:
         fail(str(e))
     print(f"sockreuse: wrote {a.out} ({what}, {os.path.getsize(out) / 1e6:.1f} MB)")

@@ -1,0 +1,104 @@
+"""A foreign architecture's part of the rootfs: what sockreuse/kernels/rootfs.py
+takes from this host for its own architecture (the suite's binaries, Python
+with pytest and PyYAML, busybox, kmod and the libraries they load), taken
+from the cross build and the target's sysroot instead. The repository's
+text files, the modules and the compiled Python (bytecode is the same on
+every architecture) come as they do for the host.
+
+The host cannot run a foreign binary: libraries are found by their NEEDED
+entries (readelf) in the sysroot, and busybox's applet list is the host's
+busybox's, the same Debian version."""
+import os
+import re
+
+from sockreuse.cross import build
+from sockreuse.cross import sysroot
+
+LIB_DIRS = ("lib/{t}", "usr/lib/{t}")
+
+
+class UserlandError(Exception):
+    pass
+
+
+def binaries(arch, progress):
+    """{repository path: built file} of the suite's binaries for `arch`."""
+    out = build.ensure(arch, progress)
+    return {f"build/{name}": os.path.join(out, name)
+            for name in ("sockreuse_suite", "sockreuse_explore")}
+
+
+def python_entries(arch, py, stdlib_skip, ext_skip):
+    """{image path: ("file"|"link", value)} of the interpreter and the Python
+    packages unpacked in the sysroot, less the skipped parts, as the host's
+    are chosen."""
+    root = sysroot.sysroot(arch)
+    skip_dirs = {d.replace("x86_64-linux-gnu", arch.triplet) for d in stdlib_skip}
+    skip = re.compile(rf"^usr/lib/python{re.escape(py)}/(({'|'.join(map(re.escape, skip_dirs))})"
+                      rf"(/|$)|lib-dynload/({'|'.join(map(re.escape, ext_skip))})\.)")
+    keep = re.compile(r"^usr/(bin/python3|lib/python3)")
+    entries = {}
+    for top in ("usr/bin", "usr/lib"):
+        for dirpath, dirnames, names in os.walk(os.path.join(root, top)):
+            for name in names + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+                path = os.path.join(dirpath, name)
+                rel = os.path.relpath(path, root)
+                if not keep.match(rel) or skip.match(rel) or "__pycache__" in rel:
+                    continue
+                entries[rel] = ("link", os.readlink(path)) if os.path.islink(path) else (
+                    "file", path)
+    if f"usr/bin/python{py}" not in entries:
+        raise UserlandError(f"no python{py} in {root}: remove {sysroot.root(arch)} and run again")
+    return entries
+
+
+def tool(arch, name):
+    """A busybox or kmod binary of the sysroot (both live in /bin there)."""
+    path = os.path.join(sysroot.sysroot(arch), "bin", name)
+    if not os.path.isfile(path):
+        raise UserlandError(f"no {name} in {sysroot.sysroot(arch)}: remove "
+                            f"{sysroot.root(arch)} and run again")
+    return path
+
+
+def _find(arch, soname):
+    root = sysroot.sysroot(arch)
+    for d in LIB_DIRS:
+        path = os.path.join(root, d.format(t=arch.triplet), soname)
+        if os.path.exists(path):
+            return os.path.realpath(path)
+    raise UserlandError(f"{soname} is not in the {arch.name} sysroot {root}: add its package "
+                        "to sockreuse/cross/sysroot.py")
+
+
+def libraries(arch, elves):
+    """{image path: file} of every library `elves` load, followed through
+    libraries of libraries, and the dynamic loader at its path."""
+    entries, todo, seen = {}, list(elves), set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        needed, interp = sysroot.needed(path)
+        for soname in needed:
+            lib = _find(arch, soname)
+            entries[f"usr/lib/{arch.triplet}/{soname}"] = lib
+            todo.append(lib)
+        if interp:
+            if interp != arch.interpreter:
+                raise UserlandError(f"{path} asks for the loader {interp}, not {arch.name}'s "
+                                    f"{arch.interpreter}: is it built for {arch.name}?")
+            loader = _find(arch, os.path.basename(interp))
+            entries["usr/lib/" + os.path.basename(interp)] = loader
+            todo.append(loader)
+    return entries
+
+
+def check_binary(path, arch):
+    """A binary of another architecture in a guest fails late and obscurely
+    (exec format error); refuse it while building."""
+    machine, big = build.elf_facts(path)
+    if machine != build.E_MACHINE[arch.name] or big != arch.big_endian:
+        raise UserlandError(f"{path} is not an {arch.name} binary: remove "
+                            f"{os.path.dirname(path)} and run again")
