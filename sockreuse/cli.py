@@ -48,6 +48,9 @@ the expected table; or, with --selftest, runs the project's own tests.
   ./run_tests.sh --kernel SERIES  the suite inside a VM booting another kernel (vm/kernels.conf)
   ./run_tests.sh --kernel PATH --modules DIR   ... booting your own vmlinuz
   ./run_tests.sh --matrix         host + every configured kernel; report in results/compat/
+  ./run_tests.sh --kernel S --arch A   ... on another architecture (arm64, s390x; all: every
+                                  one Debian builds S for), cross-built, under TCG; also
+                                  with --matrix (all: every series and architecture), --rootfs
                                   (with --kernel or --matrix, -j N is guests side by side;
                                   default: cores / vCPUs a guest (2), at least 1; a lab: all)
   ./run_tests.sh --rootfs OUT     the rootfs the guests boot, for a LAVA lab (cpio.gz);
@@ -78,6 +81,7 @@ OPTIONS = {
     "--allow-new": None,
     "--kernel": "a series (vm/kernels.conf) or a vmlinuz path",
     "--modules": "the lib/modules/<release> folder of your kernel",
+    "--arch": "an architecture (x86_64, arm64, s390x) or all",
     "--matrix": None,
     "--lava": "'local' or a LAVA server's URL",
     "--rootfs": "a file to write",
@@ -92,9 +96,9 @@ SUITE_OPTIONS = ["-k", "--repeat", "--wait-scale", "--expect", "--record", "--al
                  "--kernel-release", "--results-dir", "--expected-dir"]
 EXPLORE_OPTIONS = ["-k", "--wait-scale", "--expect", "--record", "--kernel-release",
                    "--results-dir"]
-GUEST_OPTIONS = ["--kernel", "--modules", "--matrix", "--lava", "--explore", "-j", "-k",
+GUEST_OPTIONS = ["--kernel", "--modules", "--arch", "--matrix", "--lava", "--explore", "-j", "-k",
                  "--repeat", "--wait-scale", "--expect", "--record", "--allow-new"]
-ROOTFS_OPTIONS = ["--kernel", "--modules"]
+ROOTFS_OPTIONS = ["--kernel", "--modules", "--arch"]
 HOST_ONLY = ["--kernel-release", "--results-dir", "--expected-dir"]
 SUITE_ONLY = ["--allow-new", "--repeat", "--expected-dir"]
 
@@ -207,6 +211,7 @@ class Options:
                     given.get(name, None if value else False))
         self.jobs = None  # -j, checked
         self.lava_kind = None
+        self.arches = None  # --arch, checked
         self.mode = None
 
     def has(self, *names):
@@ -263,6 +268,17 @@ def check_values(o):
         o.lava_kind = lava_target(o.lava)
     if o.rootfs is not None:
         output_file("--rootfs", o.rootfs)
+    if o.arch is not None:
+        o.arches = architectures(o.arch)
+
+
+def architectures(text):
+    """--arch: a list of sockreuse.arches.Arch."""
+    from sockreuse import arches
+    try:
+        return arches.parse(text)
+    except arches.ArchError as e:
+        raise RunnerError(f"--arch {text}: {e}")
 
 
 def alone(o, name, what):
@@ -304,7 +320,16 @@ def check_conflicts(o):
         if o.has("--record", "--expect"):
             raise RunnerError("--record and --expect work with local guests only: drop --lava "
                               "to record (the tables come with the rootfs a LAVA job boots)")
+    if o.has("--arch") and not o.has("--kernel", "--matrix", "--rootfs"):
+        raise RunnerError("--arch goes with --kernel, --matrix or --rootfs (the host runs "
+                          "its own architecture)")
+    if o.has("--arch") and o.modules:
+        raise RunnerError("--arch chooses a Debian kernel's architecture; your own vmlinuz "
+                          "with --modules runs on the host's")
     if o.has("--rootfs"):
+        if o.arches and len(o.arches) > 1:
+            raise RunnerError("--rootfs writes one architecture's rootfs: give --arch x86_64, "
+                              "arm64 or s390x, not all")
         if o.matrix:
             raise RunnerError("--rootfs takes one kernel's modules: use --kernel, not --matrix")
         if any(n not in ROOTFS_OPTIONS + ["--rootfs"] for n in o.order):
@@ -323,7 +348,12 @@ def check_kernel(o, mode_only):
         if mode_only:
             return
         raise
-    kernel_kind(o.kernel, o.modules, list(fetch.load_conf()))
+    conf = fetch.load_conf()
+    if kernel_kind(o.kernel, o.modules, list(conf)) == "series" and o.arches:
+        shipped = conf[o.kernel]["arches"]
+        if not any(a.name in shipped for a in o.arches):
+            raise RunnerError(f"Debian ships no {o.arch} kernel for series {o.kernel} (its "
+                              f"architectures: {', '.join(shipped)}; vm/kernels.conf)")
 
 
 def cores():

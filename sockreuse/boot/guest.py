@@ -11,7 +11,7 @@ import os
 import subprocess
 import tempfile
 
-from sockreuse.kernels import cpio
+from sockreuse.kernels import choose, cpio
 from sockreuse.kernels import fetch
 from sockreuse.boot import landing
 from sockreuse.expect.record import write_start_table
@@ -119,15 +119,15 @@ def _run(kernel, accel, runner_args, record, cpus):
         image = initrd(kernel, boot_files(kernel, runner_args + ["--outcomes-only"], False)
                        if explore else boot_files(kernel, runner_args, record))
     except (modules.ModuleError, rootfs.RootfsError) as e:
-        say(f"{kernel['series']}: ERROR {e}")
+        say(f"{choose.label(kernel)}: ERROR {e}")
         return EXIT_FAILED
     console = os.path.join(out, "console.log")
-    say(f"{kernel['series']}: booting {kernel['release']} ({accel}, {cpus} vCPU)")
+    say(f"{choose.label(kernel)}: booting {kernel['release']} ({accel}, {cpus} vCPU)")
     cmd = qemu.command(kernel, image, accel, console, cpus, cmdline_extra=guest_cmdline(),
                        memory=qemu.EXPLORE_MEMORY if explore else qemu.MEMORY)
     bound = EXPLORE_TIMEOUT_S if explore else GUEST_TIMEOUT_S
     rc, total_s, err, boot_s = qemu.run(cmd, bound, console,
-                                        lambda line: landing.relay(kernel["series"], line))
+                                        lambda line: landing.relay(choose.label(kernel), line))
     lines = open(console, errors="replace").read().splitlines() if os.path.exists(console) else []
     problem = None
     if rc is None:

@@ -8,7 +8,7 @@ import os
 
 from sockreuse.boot import bundle
 from sockreuse.expect.record import land_guest
-from sockreuse.kernels import fetch
+from sockreuse.kernels import choose, fetch
 from sockreuse.kernels import rootfs
 from sockreuse.progress import say
 from sockreuse import files
@@ -92,20 +92,21 @@ def land(kernel, console_lines, vm, problem=None, record=False):
             lines = land_guest(EXPECTED, kernel["release"], os.path.join(out, "recorded.yaml"),
                                doc)
         for line in lines:
-            say(f"{kernel['series']}: {line}")
-    vm = {"series": kernel["series"], "release": kernel["release"], **vm,
+            say(f"{choose.label(kernel)}: {line}")
+    vm = {"series": kernel["series"], "arch": rootfs.kernel_arch(kernel).name,
+          "release": kernel["release"], **vm,
           "boot_s": round(vm["boot_s"], 1), "total_s": round(vm["total_s"], 1),
           "exit": code if code is not None else -1, "console_log": console, "error": problem}
     files.write_atomic(os.path.join(out, "vm.json"), json.dumps(vm, indent=1) + "\n")
     if problem:
-        say(f"{kernel['series']}: ERROR {problem}")
+        say(f"{choose.label(kernel)}: ERROR {problem}")
     elif doc is None and found and OUTCOMES in found[2]:
-        say(f"{kernel['series']}: explorer outcomes back (exit {code}, boot {vm['boot_s']:.1f} s, "
+        say(f"{choose.label(kernel)}: explorer outcomes back (exit {code}, boot {vm['boot_s']:.1f} s, "
             f"total {vm['total_s']:.1f} s)")
     elif doc is None:
-        say(f"{kernel['series']}: the runner wrote no results (exit {code}); see {console}")
+        say(f"{choose.label(kernel)}: the runner wrote no results (exit {code}); see {console}")
     else:
-        say(f"{kernel['series']}: " + summary_line(kernel, vm["accelerator"], vm["boot_s"],
+        say(f"{choose.label(kernel)}: " + summary_line(kernel, vm["accelerator"], vm["boot_s"],
                                                     vm["total_s"], doc))
     return (EXIT_FAILED if problem else code), doc
 

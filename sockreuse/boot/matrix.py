@@ -16,30 +16,15 @@ from sockreuse.boot import landing
 from sockreuse.boot import qemu
 from sockreuse.kernels import rootfs
 from sockreuse.progress import fail, say
-from sockreuse import cli
+from sockreuse import arches
+from sockreuse import cli, packages
 from sockreuse.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW,
                                      EXIT_PASS, EXIT_USAGE, RunnerError)
 
 REPO = fetch.REPO
 RUNS = landing.RUNS
-PACKAGES = ["qemu-system-x86", "busybox-static", "kmod"]
 # Under TCG a guest runs a case's waits several times slower than the host.
 TCG_WAIT_FACTOR = 4
-
-
-def ensure_packages(packages):
-    missing = [p for p in packages if subprocess.run(
-        ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True
-    ).stdout.find("install ok installed") < 0]
-    if not missing:
-        return
-    say(f"installing {' '.join(missing)}")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-                       capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
-    if r.returncode != 0:
-        fail(f"could not install {' '.join(missing)}; run: apt-get install {' '.join(missing)}",
-             EXIT_CANNOT_RUN)
 
 
 def run_host(runner_args):
@@ -101,38 +86,46 @@ def main():
     if a.lava is not None:
         from sockreuse.lava import lavaflow  # only this mode needs LAVA's packages
         lab = lavaflow.mode(a.lava)
-    ensure_packages(PACKAGES + (lab.packages if lab else []))
+    wanted = a.arches or [arches.host()]
+    packages.ensure(packages.GUEST + packages.for_arches(wanted) + (lab.packages if lab else []))
     if lab:
         lab.check()
     conf = fetch.load_conf()
     if a.jobs is None:  # a lab's devices do not share this machine's cores
         a.jobs = guest.guests_at_once(cpus) if lab is None or lab.local else len(conf)
     statuses = []
-    if a.matrix:
+    if a.matrix or a.arches:
         kernels = []
-        # One series that cannot be fetched must not stop the others.
-        for series in conf:
-            try:
-                kernels.append(fetch.fetch(series, conf, say))
-            except fetch.FetchError as e:
-                say(f"{series}: ERROR {e}")
-                statuses.append(EXIT_FAILED)
+        # Every (series, arch) Debian ships among those asked for. One that
+        # cannot be fetched must not stop the others.
+        for series in ([a.kernel] if a.kernel else conf):
+            for arch in wanted:
+                if arch.name not in conf[series]["arches"]:
+                    continue
+                try:
+                    kernels.append(fetch.fetch(series, conf, say, arch))
+                except fetch.FetchError as e:
+                    say(f"{series} {arch.name}: ERROR {e}")
+                    statuses.append(EXIT_FAILED)
     else:
         kernels = [choose.kernel_from_args(a.kernel, a.modules, conf)]
     os.makedirs(RUNS, exist_ok=True)
     if not kernels:
         fail("no guest kernel could be fetched (see above)")
     try:
-        rootfs.build(say)
+        for arch in sorted({rootfs.kernel_arch(k) for k in kernels}, key=lambda x: x.name):
+            rootfs.build(say, arch)
     except rootfs.RootfsError as e:
         fail(str(e), EXIT_CANNOT_RUN)
     probe_dir = os.path.join(fetch.CACHE, "vm")
     os.makedirs(probe_dir, exist_ok=True)
     # The probe boots the bare rootfs: its init says it is up before loading
-    # anything it lacks.
-    accel, why = qemu.probe_kvm(kernels[0], lambda: rootfs.ARTEFACT, probe_dir)
+    # anything it lacks. Another architecture's guests run under TCG anyway.
+    native = [k for k in kernels if arches.is_host(rootfs.kernel_arch(k))]
+    accel, why = (qemu.probe_kvm(native[0], lambda: rootfs.ARTEFACT, probe_dir) if native
+                  else ("tcg", "no guest of the host's architecture"))
     say(f"accelerator: {accel} ({why})")
-    if a.matrix:
+    if a.matrix and arches.host() in wanted:
         statuses.append(run_host(runner_args + ["--wait-scale", str(a.wait_scale)]
                                  + (["--record"] if a.record else [])))
     # A guest here under TCG (lava-run's too) needs more time; a lab's device
@@ -149,7 +142,8 @@ def main():
         statuses += [f.result() for f in futures]
     if a.matrix:
         # This matrix's runs only, not whatever else results/runs/ holds.
-        runs = [os.path.join(RUNS, r) for r in [os.uname().release] + [k["release"] for k in kernels]]
+        host = [os.uname().release] if arches.host() in wanted else []
+        runs = [os.path.join(RUNS, r) for r in host + [k["release"] for k in kernels]]
         # One command writes the explorer's section (--explore) and then the pages.
         report = "sockreuse.report.compat_report"
         r = subprocess.run(["/usr/bin/python3", "-m", report, "--runs", *runs]
@@ -159,7 +153,7 @@ def main():
             say(f"ERROR the compatibility report ({report}) failed "
                 f"(exit {r.returncode}); the runs' results are in results/runs/")
             statuses.append(EXIT_FAILED)
-    ran = len(kernels) + (1 if a.matrix else 0)
+    ran = len(kernels) + (1 if a.matrix and arches.host() in wanted else 0)
     bad = sum(1 for s in statuses if s != EXIT_PASS)
     say(f"done: {ran} kernel(s) ran, {bad} did not pass (failed, errored, had new cases or "
         "could not be fetched)")

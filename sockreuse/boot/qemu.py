@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 
+from sockreuse import arches
 from sockreuse import files
 
 PR_SET_PDEATHSIG = 1
@@ -52,18 +53,25 @@ EXPLORE_MEMORY = "3G"
 # every kernel entry, retpolines) are not under test, and under TCG they cost
 # a case about a quarter of its time (docs/measurements.md,
 # bench/guest_setup.py); nothing a case observes depends on them.
-CMDLINE = "console=ttyS0 panic=-1 quiet mitigations=off"
+CMDLINE = "panic=-1 quiet mitigations=off"
+
+
+def cmdline(arch, extra=""):
+    return f"console={arch.console} {CMDLINE} {extra}".strip()
 
 
 def command(kernel, initrd, accel, console, cpus=1, cmdline_extra="", memory=MEMORY):
     """The guest talks to the host only over its serial console (a file):
-    no disks, no shares, no network. cpus: sockreuse/boot/guest.py's guest_cpus()."""
-    accel_args = (["-enable-kvm", "-cpu", "host"] if accel == "kvm"
-                  else ["-accel", "tcg", "-cpu", "max"])
-    return ["qemu-system-x86_64", *accel_args, "-m", memory, "-smp", str(cpus), "-no-reboot",
+    no disks, no shares, no network. cpus: sockreuse/boot/guest.py's guest_cpus().
+    The kernel's architecture (its "arch", default the host's) picks the
+    emulator, machine and console; KVM only ever runs the host's own."""
+    arch = arches.ARCHES[kernel["arch"]] if kernel.get("arch") else arches.host()
+    accel_args = (["-enable-kvm", "-cpu", "host"] if accel == "kvm" and arches.is_host(arch)
+                  else ["-accel", "tcg", *arch.machine])
+    return [arch.qemu, *accel_args, "-m", memory, "-smp", str(cpus), "-no-reboot",
             "-display", "none", "-monitor", "none", "-serial", f"file:{console}",
             "-nic", "none", "-kernel", kernel["vmlinuz"], "-initrd", initrd,
-            "-append", f"{CMDLINE} {cmdline_extra}".strip()]
+            "-append", cmdline(arch, cmdline_extra)]
 
 
 BOOTED = "sockreuse-guest: up"

@@ -3,6 +3,7 @@ cache if need be, or your own vmlinuz with its modules tree (both checked by
 sockreuse.cli.kernel_kind)."""
 import os
 
+from sockreuse import arches
 from sockreuse import cli
 from sockreuse.errors import RunnerError
 from sockreuse.kernels import fetch
@@ -15,9 +16,9 @@ def own_kernel(path, modules):
             "moddir": modules, "base": os.path.dirname(os.path.dirname(os.path.dirname(modules)))}
 
 
-def kernel_from_args(kernel, modules, conf=None):
-    """The kernel --kernel names: a configured series (fetched if need be) or
-    a vmlinuz with its --modules tree."""
+def kernel_from_args(kernel, modules, conf=None, arch=None):
+    """The kernel --kernel names: a configured series (fetched if need be, for
+    `arch`, default the host's) or a vmlinuz with its --modules tree."""
     conf = conf or fetch.load_conf()
     try:
         kind = cli.kernel_kind(kernel, modules, list(conf))
@@ -26,6 +27,13 @@ def kernel_from_args(kernel, modules, conf=None):
     if kind == "own":
         return own_kernel(kernel, modules)
     try:
-        return fetch.fetch(kernel, conf, say)
+        return fetch.fetch(kernel, conf, say, arch)
     except fetch.FetchError as e:
         fail(str(e))
+
+
+def label(kernel):
+    """How progress lines name a kernel: its series, with the architecture
+    when it is not the host's ("6.1 arm64")."""
+    name = kernel.get("arch")
+    return kernel["series"] if not name or name == arches.host().name else f"{kernel['series']} {name}"

@@ -13,6 +13,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 
+from sockreuse import arches
 from sockreuse.expect import claims
 from sockreuse.expect.rule_ids import rule_key
 from sockreuse.model.features import FEATURES
@@ -75,6 +76,12 @@ class Kernel:
         self.features = (self.doc.get("model") or {}).get("features")
 
     @property
+    def arch(self):
+        """The architecture the run's own kernel reported ("?" for results
+        from before runs recorded it)."""
+        return arches.name_of_machine(self.doc["kernel"].get("machine"))
+
+    @property
     def accel(self):
         return "host" if self.host else self.vm.get("accelerator", "?")
 
@@ -133,7 +140,7 @@ class Cause:
 
 def load(paths):
     kernels = [Kernel(p) for p in paths]
-    kernels.sort(key=lambda k: version_key(k.release))
+    kernels.sort(key=lambda k: (version_key(k.release), k.arch))
     return kernels
 
 

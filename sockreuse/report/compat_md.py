@@ -21,11 +21,12 @@ def write(path, report):
               or ["- None: every case has the same outcome on every kernel."])
     explorer = report.get("explorer")
     lines += [f"- {explorer_sentence(c, explorer)}" for c in (explorer or {}).get("causes", ())]
-    lines += ["", "| kernel | table | accelerator | pass | fail | new | error | skip | results |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| kernel | arch | table | accelerator | pass | fail | new | error | skip | "
+              "results |", "|---|---|---|---|---|---|---|---|---|---|"]
     for k in kernels:
         s = k.doc["summary"]
-        lines.append(f"| {k.release}{' (host)' if k.host else ''} | {k.table} | {k.accel} | "
+        lines.append(f"| {k.release}{' (host)' if k.host else ''} | {k.arch} | {k.table} | "
+                     f"{k.accel} | "
                      f"{s['pass']} | {s['fail']} | {s['new']} | {s['error']} | {s['skip']} | "
                      f"[results.json]({rel(k.path)}) |")
     lines += ["", "## Per rule (pass / cases run)", "",

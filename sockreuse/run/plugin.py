@@ -276,8 +276,10 @@ def pytest_sessionfinish(session, exitstatus):
     cases = [st.records[i] for i in sorted(st.records)]
     model_doc = explain(st, cases)
     doc = {
-        "kernel": {"release": st.release, "table": st.table_doc() if st.table else None,
-                   "table_warning": st.warning},
+        # The machine as the kernel that ran the cases reports it (uname -m):
+        # what the reports name a run's architecture by.
+        "kernel": {"release": st.release, "machine": os.uname().machine,
+                   "table": st.table_doc() if st.table else None, "table_warning": st.warning},
         "mode": os.environ.get("SOCKREUSE_MODE", "root"),
         "repeat": st.repeat,
         "model": model_doc,
