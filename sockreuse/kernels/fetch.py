@@ -116,7 +116,8 @@ def arches_of(entry):
     return [arches.ARCHES[name] for name in entry["arches"]]
 
 
-def newest(series, entry, arch):
+def candidates(series, entry, arch):
+    """The packages of a series for `arch`, newest first."""
     names = _run(["apt-cache", *apt_options(arch), "pkgnames", "linux-image-"],
                  "apt-cache pkgnames")
     pattern = package_pattern(entry, arch)
@@ -129,7 +130,11 @@ def newest(series, entry, arch):
         raise FetchError(f"no package in Debian {entry['suite']} for {arch.name} matches "
                          f"{pattern} (has the suite moved to another kernel?): "
                          "update that line of vm/kernels.conf")
-    return found[-1]
+    return found[::-1]
+
+
+def newest(series, entry, arch):
+    return candidates(series, entry, arch)[0]
 
 
 def with_kernel_depends(package, arch):
@@ -172,6 +177,30 @@ def cached(series, arch=None):
     return None
 
 
+def download(series, entry, arch, dest, debs, progress):
+    """Downloads the newest package set of the series that the archive
+    serves: a mirror's lists can name a version its pool no longer (or not
+    yet) holds. Returns the image package's name."""
+    tried = []
+    for package in candidates(series, entry, arch)[:3]:
+        packages = with_kernel_depends(package, arch)
+        shutil.rmtree(dest, ignore_errors=True)
+        os.makedirs(debs)
+        progress(f"{series} {arch.name}: downloading {', '.join(packages)}")
+        try:
+            _run(["apt-get", *apt_options(arch), "download", *packages], "apt-get download",
+                 cwd=debs)
+            return package
+        except FetchError as e:
+            tried.append(package)
+            if "404" not in str(e):
+                raise
+            progress(f"{series} {arch.name}: the archive lists {package} but does not serve it "
+                     "(404); trying the version before")
+    raise FetchError(f"the archive serves none of {', '.join(tried)} (404): try again later, "
+                     f"or remove {apt_dir(arch)}/updated to read its lists again")
+
+
 def check_shipped(series, conf, arch):
     if series not in conf:
         raise FetchError(f"unknown kernel series '{series}' (configured: "
@@ -194,14 +223,9 @@ def fetch(series, conf, progress=print, arch=None):
         info.setdefault("arch", arch.name)
         return info
     update_lists([v["suite"] for v in conf.values() if arch.name in v["arches"]], arch)
-    package = newest(series, conf[series], arch)
-    packages = with_kernel_depends(package, arch)
     debs = os.path.join(dest, "debs")
     root = os.path.join(dest, "root")
-    shutil.rmtree(dest, ignore_errors=True)
-    os.makedirs(debs)
-    progress(f"{series} {arch.name}: downloading {', '.join(packages)}")
-    _run(["apt-get", *apt_options(arch), "download", *packages], "apt-get download", cwd=debs)
+    package = download(series, conf[series], arch, dest, debs, progress)
     for deb in sorted(glob.glob(os.path.join(debs, "*.deb"))):
         _run(["dpkg-deb", "-x", deb, root], f"dpkg-deb -x {deb}")
     release, vmlinuz, moddir = locate(root)
