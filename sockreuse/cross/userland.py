@@ -13,6 +13,7 @@ import re
 
 from sockreuse.cross import build
 from sockreuse.cross import sysroot
+from sockreuse.kernels import fetch
 
 LIB_DIRS = ("lib/{t}", "usr/lib/{t}")
 
@@ -23,7 +24,10 @@ class UserlandError(Exception):
 
 def binaries(arch, progress):
     """{repository path: built file} of the suite's binaries for `arch`."""
-    out = build.ensure(arch, progress)
+    try:
+        out = build.ensure(arch, progress)
+    except (build.CrossError, fetch.FetchError) as e:
+        raise UserlandError(str(e))
     return {f"build/{name}": os.path.join(out, name)
             for name in ("sockreuse_suite", "sockreuse_explore")}
 
