@@ -123,6 +123,9 @@ def _run(kernel, accel, runner_args, record, cpus):
         return EXIT_FAILED
     console = os.path.join(out, "console.log")
     say(f"{choose.label(kernel)}: booting {kernel['release']} ({accel}, {cpus} vCPU)")
+    why = qemu.tcg_cpu(rootfs.kernel_arch(kernel))[1]
+    if why and accel == "tcg":
+        say(f"{choose.label(kernel)}: -cpu {why}")
     cmd = qemu.command(kernel, image, accel, console, cpus, cmdline_extra=guest_cmdline(),
                        memory=qemu.EXPLORE_MEMORY if explore else qemu.MEMORY)
     bound = EXPLORE_TIMEOUT_S if explore else GUEST_TIMEOUT_S
@@ -134,7 +137,8 @@ def _run(kernel, accel, runner_args, record, cpus):
         problem = f"guest did not finish within {bound} s (hung); console: {console}"
     elif rc != 0 and err.strip():
         problem = f"qemu failed: {err.strip().splitlines()[-1][:300]}"
-    vm = {"accelerator": accel, "cpus": cpus, "boot_s": total_s if boot_s is None else boot_s,
+    vm = {"accelerator": accel, "cpus": cpus, "cpu": cmd[cmd.index("-cpu") + 1],
+          "boot_s": total_s if boot_s is None else boot_s,
           "total_s": total_s}
     code, _ = landing.land(kernel, [l.rstrip("\r") for l in lines], vm, problem,
                         record and not explore)

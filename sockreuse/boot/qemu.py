@@ -2,8 +2,10 @@
 a short bounded boot), TCG otherwise. Every qemu process dies with its
 parent and is killed at its time limit."""
 import ctypes
+import functools
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -56,6 +58,42 @@ EXPLORE_MEMORY = "3G"
 CMDLINE = "panic=-1 quiet mitigations=off"
 
 
+# CPU features an older QEMU's TCG gets wrong, off before the first version
+# seen to get them right: {arch: (that version, the -cpu value before it)}.
+# s390x's vector facility under QEMU 7.2 (bookworm's): kernels whose
+# csum_partial() uses vector instructions (6.12 and 7.2 here, not 6.1) put
+# wrong checksums on the packets they checksum in software (resets, ICMP
+# errors), which the receiver drops; with vx off they take the scalar CKSM
+# path, and QEMU 10.0.2 runs the vector path right
+# (docs/findings.md#qemu-7-2-s390x-vector-checksum).
+TCG_CPU_BEFORE = {"s390x": ((10, 0), "max,vx=off")}
+SEEN_RIGHT = {"s390x": "10.0.2"}
+
+
+@functools.lru_cache(maxsize=None)
+def version(binary):
+    """QEMU's version as a tuple of ints, (0,) when it cannot be read."""
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
+    except OSError:
+        return (0,)
+    m = re.search(r"version (\d+)\.(\d+)", out)
+    return tuple(int(x) for x in m.groups()) if m else (0,)
+
+
+def tcg_cpu(arch):
+    """(the -cpu value for a TCG guest of `arch`, why it is not the usual
+    one or None)."""
+    usual = arch.machine[arch.machine.index("-cpu") + 1]
+    if arch.name in TCG_CPU_BEFORE:
+        fixed, cpu = TCG_CPU_BEFORE[arch.name]
+        have = version(arch.qemu)
+        if have < fixed:
+            return cpu, (f"{cpu}: QEMU {'.'.join(map(str, have))} miscomputes {arch.name}'s "
+                         f"vector checksums ({SEEN_RIGHT[arch.name]} was seen to run them right)")
+    return usual, None
+
+
 def cmdline(arch, extra=""):
     return f"console={arch.console} {CMDLINE} {extra}".strip()
 
@@ -66,8 +104,12 @@ def command(kernel, initrd, accel, console, cpus=1, cmdline_extra="", memory=MEM
     The kernel's architecture (its "arch", default the host's) picks the
     emulator, machine and console; KVM only ever runs the host's own."""
     arch = arches.ARCHES[kernel["arch"]] if kernel.get("arch") else arches.host()
-    accel_args = (["-enable-kvm", "-cpu", "host"] if accel == "kvm" and arches.is_host(arch)
-                  else ["-accel", "tcg", *arch.machine])
+    if accel == "kvm" and arches.is_host(arch):
+        accel_args = ["-enable-kvm", "-cpu", "host"]
+    else:
+        machine = list(arch.machine)
+        machine[machine.index("-cpu") + 1] = tcg_cpu(arch)[0]
+        accel_args = ["-accel", "tcg", *machine]
     return [arch.qemu, *accel_args, "-m", memory, "-smp", str(cpus), "-no-reboot",
             "-display", "none", "-monitor", "none", "-serial", f"file:{console}",
             "-nic", "none", "-kernel", kernel["vmlinuz"], "-initrd", initrd,
