@@ -4,12 +4,14 @@ guest of the same kernel this way.
 
     python3 -m sockreuse.report.agree RUN_A RUN_B      results.json files or run directories
     python3 -m sockreuse.report.agree --where SERIES   the run directory of a series (vm.json)
+                                                        on the host's architecture
 """
 import glob
 import json
 import os
 import sys
 
+from sockreuse import arches
 from sockreuse.paths import RESULTS
 
 RUNS = os.path.join(RESULTS, "runs")
@@ -35,11 +37,15 @@ def differences(a, b):
 
 
 def where(series):
-    runs = []
+    """The newest guest run of `series` on the host's architecture: the LAVA
+    job .ci/run compares with it is one (runs from before vm.json named an
+    architecture were all the host's)."""
+    runs, host = [], arches.host().name
     for path in glob.glob(os.path.join(RUNS, "*", "vm.json")):
         with open(path) as f:
-            if json.load(f).get("series") == series:
-                runs.append(os.path.dirname(path))
+            vm = json.load(f)
+        if vm.get("series") == series and vm.get("arch", host) == host:
+            runs.append(os.path.dirname(path))
     if not runs:
         sys.exit(f"sockreuse: no guest run of series {series} in {RUNS}: run "
                  f"./run_tests.sh --kernel {series} first")
