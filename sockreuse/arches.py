@@ -74,12 +74,3 @@ def parse(text):
     if text not in ARCHES:
         raise ArchError(f"unknown architecture '{text}' (known: {', '.join(ARCHES)}, or all)")
     return [ARCHES[text]]
-
-
-def of_release(release):
-    """The Arch a Debian kernel release names by its flavour (6.1.0-50-arm64),
-    or None when it names none (a kernel of your own)."""
-    for arch in ARCHES.values():
-        if release.endswith("-" + arch.debian):
-            return arch
-    return None

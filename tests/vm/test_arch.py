@@ -75,11 +75,10 @@ def test_the_host_arch_keeps_its_cache_paths_and_others_get_their_own():
     assert "APT::Architectures::=arm64" in opts and "APT::Architecture=arm64" in opts
 
 
-def test_release_flavours_name_their_arch():
-    assert arches.of_release("6.1.0-50-arm64").name == "arm64"
-    assert arches.of_release("7.2.13+deb14-s390x").name == "s390x"
-    assert arches.of_release("6.12.117+deb13-amd64").name == "x86_64"
+def test_a_runs_machine_names_its_arch():
     assert arches.name_of_machine("aarch64") == "arm64"
+    assert arches.name_of_machine("s390x") == "s390x"
+    assert arches.name_of_machine(None) == "?"
 
 
 @pytest.mark.heavy
