@@ -189,6 +189,24 @@ def unexplained(kernels):
     return [(k, c) for k in kernels for c in k.doc["cases"] if c.get("explained") is False]
 
 
+def kernel_list(releases):
+    """Releases as a person reads them: one version's Debian builds for several
+    architectures once, with their flavours ("6.1.0-50 (amd64, arm64, s390x)")."""
+    flavours = "|".join(re.escape(a.debian) for a in arches.ARCHES.values())
+    groups = OrderedDict()
+    for release in releases:
+        m = re.match(rf"^(.*)-({flavours})$", release)
+        base, flavour = (m.group(1), m.group(2)) if m else (release, None)
+        groups.setdefault(base, []).append((flavour, release))
+    out = []
+    for base, members in groups.items():
+        if len(members) == 1:
+            out.append(members[0][1])
+        else:
+            out.append(f"{base} ({', '.join(sorted(f for f, _ in members))})")
+    return ", ".join(out)
+
+
 def finding_sentence(cause, kernels=()):
     before, after = cause.split
     ids = [r.id for r in cause.rows]
@@ -198,7 +216,7 @@ def finding_sentence(cause, kernels=()):
     by = (f"; the kernels on the two sides differ in the model's "
           f"{'features' if len(features) > 1 else 'feature'} {', '.join(features)}"
           if features else "")
-    return (f"{cause.title}: {', '.join(after)} {verb} from {', '.join(before)} in "
+    return (f"{cause.title}: {kernel_list(after)} {verb} from {kernel_list(before)} in "
             f"{len(ids)} row{'s' if len(ids) != 1 else ''} ({sample}){by}.")
 
 

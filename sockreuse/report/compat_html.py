@@ -9,7 +9,8 @@ import re
 
 
 from sockreuse.report.compat import (EXPLORER_UNNAMED, UNEXPLAINED_NAME, cause_text,
-                                    explorer_sentence, feature_title, finding_sentence)
+                                    explorer_sentence, feature_title, finding_sentence,
+                                    kernel_list)
 from sockreuse import files
 from sockreuse.run.verdict import VERDICTS
 
@@ -153,8 +154,8 @@ def cause_blocks(kernels, causes):
             f"<details class=\"cause{'' if c.explained else ' unexplained'}\">"
             f"<summary>{named(c.title, c.feature)} — "
             f"{len(c.rows)} row{'s' if len(c.rows) != 1 else ''}; "
-            f"{e(', '.join(after))} {'differs' if len(after) == 1 else 'differ'} from "
-            f"{e(', '.join(before))}</summary>"
+            f"{e(kernel_list(after))} {'differs' if len(after) == 1 else 'differ'} from "
+            f"{e(kernel_list(before))}</summary>"
             f"<p>{e(cause_text(c.feature, c.features(kernels)))}</p>"
             f"<table><tr><th>case</th>{heads}</tr>{rows}</table></details>")
     return "".join(out)
@@ -247,7 +248,7 @@ def write(path, report):
 <meta name=viewport content="width=device-width,initial-scale=1">
 <title>sockreuse compatibility report</title><style>{CSS}</style></head><body>
 <header><h1>sockreuse compatibility report</h1>
-<div>{len(kernels)} kernels, {sum(len(v) for v in grid.values())} cases, {changed} rows change across kernels, from {len(causes)} cause{'s' if len(causes) != 1 else ''}</div></header>
+<div>{len(kernels)} kernels on {", ".join(sorted({k.arch for k in kernels}))}, {sum(len(v) for v in grid.values())} cases, {changed} rows change across kernels, from {len(causes)} cause{'s' if len(causes) != 1 else ''}</div></header>
 <main>
 <h2>Findings</h2>{findings(causes, kernels, report["unexplained"], report.get("explorer"))}
 <h2>Behaviour changes by cause</h2>{cause_blocks(kernels, causes) or '<p>None.</p>'}

@@ -5,7 +5,7 @@ import os
 
 
 from sockreuse.report.compat import (EXPLORER_UNNAMED, cause_text, explorer_sentence,
-                                    feature_title, finding_sentence)
+                                    feature_title, finding_sentence, kernel_list)
 from sockreuse import files
 
 
@@ -42,7 +42,7 @@ def write(path, report):
     for c in causes:
         before, after = c.split
         lines += [f"### {c.title}", "", cause_text(c.feature, c.features(kernels)), "",
-                  f"Before: {', '.join(before)}. After: {', '.join(after)}.", "",
+                  f"Before: {kernel_list(before)}. After: {kernel_list(after)}.", "",
                   "| case | " + " | ".join(k.release for k in kernels) + " |",
                   "|---|" + "---|" * len(kernels)]
         for r in c.rows:

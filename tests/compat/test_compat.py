@@ -365,3 +365,10 @@ def test_notes_name_features_of_the_model(tmp_path, capsys):
     with pytest.raises(RunnerError) as e:
         crosskernel.load_notes(str(bad))
     assert "put prose in a comment" in str(e.value)
+
+
+def test_one_versions_builds_for_several_architectures_read_as_one():
+    from sockreuse.report.compat import kernel_list
+    assert kernel_list(["6.1.0-50-arm64", "6.1.0-50-s390x", "6.1.0-50-amd64",
+                        "6.12.117+deb13-amd64", "6.18.44-fc-v1272"]) == \
+        "6.1.0-50 (amd64, arm64, s390x), 6.12.117+deb13-amd64, 6.18.44-fc-v1272"
