@@ -64,6 +64,9 @@ packages+=(clang libbpf-dev libelf-dev zlib1g-dev)
 # The project's own tests also lint and format-check the C++ code, and drive
 # the LAVA lab code through lavacli against a stand-in server.
 [ "$mode" = selftest ] && packages+=(clang-tidy clang-format chromium lavacli)
+# ... and cross-build the suite for arm64 and big-endian s390x, checking each
+# binary's and BPF object's architecture and byte order (tests/cross/).
+[ "$mode" = selftest ] && packages+=(g++-aarch64-linux-gnu g++-s390x-linux-gnu busybox-static)
 [ "$mode" = vm ] && packages+=(qemu-system-x86)
 # The rootfs the guests boot is made of this host's files: busybox, kmod, Python's packages.
 [ "$mode" = vm ] || [ "$mode" = rootfs ] && packages+=(busybox-static kmod binutils)
