@@ -11,44 +11,27 @@ root; the first run fetches the kernels and cross-builds:
 
   /usr/bin/python3 -m bench.arch_guests [--kernel 6.1] [--rounds 3] [-k EXPR]
 """
-import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench import guest_run
 from sockreuse import arches
 from sockreuse.kernels import fetch
 
+SCRIPT = "arch_guests.py"
+
 
 def one_run(series, arch, release, k):
-    cmd = ["/usr/bin/python3", "-m", "sockreuse.boot.matrix", "--kernel", series,
-           "--arch", arch.name]
-    r = subprocess.run(cmd + (["-k", k] if k else []), cwd=ROOT, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"bench/arch_guests.py: {series} on {arch.name} did not pass:\n"
-                 f"{r.stdout[-1500:]}")
-    out = os.path.join(ROOT, "results", "runs", release)
-    results = json.load(open(os.path.join(out, "results.json")))
-    vm = json.load(open(os.path.join(out, "vm.json")))
+    results, vm = guest_run.run(SCRIPT, series, release, ["--arch", arch.name], k,
+                                what=f"{series} on {arch.name}")
     setups = [c["setup_ms"] for c in results["cases"] if c.get("setup_ms") is not None]
     return {"boot": vm["boot_s"], "suite": results["summary"]["wall_s"], "total": vm["total_s"],
             "setup": statistics.median(setups) if setups else float("nan")}
 
 
 def main():
-    if os.geteuid() != 0:
-        sys.exit("bench/arch_guests.py: needs root (QEMU guests, private apt)")
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--kernel", default="6.1", help="guest series (vm/kernels.conf)")
-    p.add_argument("--rounds", type=int, default=1)
-    p.add_argument("-k", help="only these cases (pytest -k)")
-    a = p.parse_args()
+    a = guest_run.parser(SCRIPT, __doc__.splitlines()[0], "6.1", 1).parse_args()
     conf = fetch.load_conf()
-    if a.kernel not in conf:
-        sys.exit(f"bench/arch_guests.py: no series '{a.kernel}' in vm/kernels.conf")
+    guest_run.check_series(SCRIPT, a.kernel, conf)
     wanted = fetch.arches_of(conf[a.kernel])
     releases = {arch.name: fetch.fetch(a.kernel, conf, arch=arch)["release"] for arch in wanted}
     runs = {arch.name: [] for arch in wanted}

@@ -15,16 +15,14 @@ root after the kernel is fetched (./run_tests.sh --kernel SERIES once):
 
   /usr/bin/python3 -m bench.guest_setup --kernel 6.12 [--rounds 3] [-k EXPR] [VARIANT ...]
 """
-import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench import guest_run
 from sockreuse.kernels import fetch
 
+SCRIPT = "guest_setup.py"
 DEFAULT_VARIANTS = ["shipped=2", "mitigations=2:mitigations=auto", "jobs12=12"]
 
 
@@ -38,15 +36,8 @@ def parse_variant(text):
 
 def one_run(series, release, jobs, cmdline, k):
     env = dict(os.environ, SOCKREUSE_GUEST_JOBS=str(jobs), SOCKREUSE_GUEST_CMDLINE=cmdline)
-    cmd = ["/usr/bin/python3", "-m", "sockreuse.boot.matrix", "--kernel", series]
-    r = subprocess.run(cmd + (["-k", k] if k else []), cwd=ROOT, env=env,
-                       capture_output=True, text=True)
-    out = os.path.join(ROOT, "results", "runs", release)
-    if r.returncode != 0:
-        sys.exit(f"bench/guest_setup.py: {series} jobs={jobs} '{cmdline}' did not pass:\n"
-                 f"{r.stdout[-1500:]}")
-    results = json.load(open(os.path.join(out, "results.json")))
-    vm = json.load(open(os.path.join(out, "vm.json")))
+    results, vm = guest_run.run(SCRIPT, series, release, k=k, env=env,
+                                what=f"{series} jobs={jobs} '{cmdline}'")
     cases = [c for c in results["cases"] if c.get("setup_steps")]
     steps = {}
     for c in cases:
@@ -58,17 +49,11 @@ def one_run(series, release, jobs, cmdline, k):
 
 
 def main():
-    if os.geteuid() != 0:
-        sys.exit("bench/guest_setup.py: needs root (QEMU guests, private apt)")
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--kernel", default="6.12", help="guest series (vm/kernels.conf)")
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("-k", help="only these cases (pytest -k)")
+    p = guest_run.parser(SCRIPT, __doc__.splitlines()[0], "6.12", 3)
     p.add_argument("variants", nargs="*", default=DEFAULT_VARIANTS)
     a = p.parse_args()
     conf = fetch.load_conf()
-    if a.kernel not in conf:
-        sys.exit(f"bench/guest_setup.py: no series '{a.kernel}' in vm/kernels.conf")
+    guest_run.check_series(SCRIPT, a.kernel, conf)
     release = fetch.fetch(a.kernel, conf)["release"]
     variants = [parse_variant(v) for v in a.variants]
     runs = {name: [] for name, _, _ in variants}
