@@ -63,6 +63,12 @@ def name_of_machine(machine):
     return _BY_UNAME.get(machine, machine or "?")
 
 
+def of_kernel(kernel):
+    """The architecture a kernel (sockreuse.kernels.fetch's dict) names by
+    its "arch"; a kernel of your own, which names none, is the host's."""
+    return ARCHES[kernel["arch"]] if kernel.get("arch") else host()
+
+
 def is_host(arch):
     return arch.name == host().name
 

@@ -19,7 +19,7 @@ from sockreuse.kernels import modules
 from sockreuse.boot import qemu
 from sockreuse.kernels import rootfs
 from sockreuse.progress import fail, say
-from sockreuse import cli
+from sockreuse import arches, cli
 from sockreuse.errors import EXIT_FAILED, EXIT_PASS, RunnerError
 
 GUEST_TIMEOUT_S = int(os.environ.get("SOCKREUSE_GUEST_TIMEOUT", "900"))
@@ -123,7 +123,7 @@ def _run(kernel, accel, runner_args, record, cpus):
         return EXIT_FAILED
     console = os.path.join(out, "console.log")
     say(f"{choose.label(kernel)}: booting {kernel['release']} ({accel}, {cpus} vCPU)")
-    why = qemu.tcg_cpu(rootfs.kernel_arch(kernel))[1]
+    why = qemu.tcg_cpu(arches.of_kernel(kernel))[1]
     if why and accel == "tcg":
         say(f"{choose.label(kernel)}: -cpu {why}")
     cmd = qemu.command(kernel, image, accel, console, cpus, cmdline_extra=guest_cmdline(),

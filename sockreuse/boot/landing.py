@@ -11,7 +11,7 @@ from sockreuse.expect.record import land_guest
 from sockreuse.kernels import choose, fetch
 from sockreuse.kernels import rootfs
 from sockreuse.progress import say
-from sockreuse import files
+from sockreuse import arches, files
 from sockreuse.errors import EXIT_FAILED
 
 RUNS = os.path.join(fetch.REPO, "results", "runs")
@@ -93,7 +93,7 @@ def land(kernel, console_lines, vm, problem=None, record=False):
                                doc)
         for line in lines:
             say(f"{choose.label(kernel)}: {line}")
-    vm = {"series": kernel["series"], "arch": rootfs.kernel_arch(kernel).name,
+    vm = {"series": kernel["series"], "arch": arches.of_kernel(kernel).name,
           "release": kernel["release"], **vm,
           "boot_s": round(vm["boot_s"], 1), "total_s": round(vm["total_s"], 1),
           "exit": code if code is not None else -1, "console_log": console, "error": problem}

@@ -16,8 +16,7 @@ from sockreuse.boot import landing
 from sockreuse.boot import qemu
 from sockreuse.kernels import rootfs
 from sockreuse.progress import fail, say
-from sockreuse import arches
-from sockreuse import cli, packages
+from sockreuse import arches, cli, packages
 from sockreuse.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW,
                                      EXIT_PASS, EXIT_USAGE, RunnerError)
 
@@ -87,6 +86,7 @@ def main():
         from sockreuse.lava import lavaflow  # only this mode needs LAVA's packages
         lab = lavaflow.mode(a.lava)
     wanted = a.arches or [arches.host()]
+    host_too = a.matrix and arches.host() in wanted  # --matrix runs the host when it is asked for
     packages.ensure(packages.GUEST + packages.for_arches(wanted) + (lab.packages if lab else []))
     if lab:
         lab.check()
@@ -113,7 +113,7 @@ def main():
     if not kernels:
         fail("no guest kernel could be fetched (see above)")
     try:
-        for arch in sorted({rootfs.kernel_arch(k) for k in kernels}, key=lambda x: x.name):
+        for arch in sorted({arches.of_kernel(k) for k in kernels}, key=lambda x: x.name):
             rootfs.build(say, arch)
     except rootfs.RootfsError as e:
         fail(str(e), EXIT_CANNOT_RUN)
@@ -121,11 +121,11 @@ def main():
     os.makedirs(probe_dir, exist_ok=True)
     # The probe boots the bare rootfs: its init says it is up before loading
     # anything it lacks. Another architecture's guests run under TCG anyway.
-    native = [k for k in kernels if arches.is_host(rootfs.kernel_arch(k))]
+    native = [k for k in kernels if arches.is_host(arches.of_kernel(k))]
     accel, why = (qemu.probe_kvm(native[0], lambda: rootfs.ARTEFACT, probe_dir) if native
                   else ("tcg", "no guest of the host's architecture"))
     say(f"accelerator: {accel} ({why})")
-    if a.matrix and arches.host() in wanted:
+    if host_too:
         statuses.append(run_host(runner_args + ["--wait-scale", str(a.wait_scale)]
                                  + (["--record"] if a.record else [])))
     # A guest here under TCG (lava-run's too) needs more time; a lab's device
@@ -142,7 +142,7 @@ def main():
         statuses += [f.result() for f in futures]
     if a.matrix:
         # This matrix's runs only, not whatever else results/runs/ holds.
-        host = [os.uname().release] if arches.host() in wanted else []
+        host = [os.uname().release] if host_too else []
         runs = [os.path.join(RUNS, r) for r in host + [k["release"] for k in kernels]]
         # One command writes the explorer's section (--explore) and then the pages.
         report = "sockreuse.report.compat_report"
@@ -153,7 +153,7 @@ def main():
             say(f"ERROR the compatibility report ({report}) failed "
                 f"(exit {r.returncode}); the runs' results are in results/runs/")
             statuses.append(EXIT_FAILED)
-    ran = len(kernels) + (1 if a.matrix and arches.host() in wanted else 0)
+    ran = len(kernels) + (1 if host_too else 0)
     bad = sum(1 for s in statuses if s != EXIT_PASS)
     say(f"done: {ran} kernel(s) ran, {bad} did not pass (failed, errored, had new cases or "
         "could not be fetched)")

@@ -66,8 +66,7 @@ CMDLINE = "panic=-1 quiet mitigations=off"
 # errors), which the receiver drops; with vx off they take the scalar CKSM
 # path, and QEMU 10.0.2 runs the vector path right
 # (docs/findings.md#qemu-7-2-s390x-vector-checksum).
-TCG_CPU_BEFORE = {"s390x": ((10, 0), "max,vx=off")}
-SEEN_RIGHT = {"s390x": "10.0.2"}
+TCG_CPU_BEFORE = {"s390x": ("10.0.2", "max,vx=off")}
 
 
 @functools.lru_cache(maxsize=None)
@@ -86,11 +85,11 @@ def tcg_cpu(arch):
     one or None)."""
     usual = arch.machine[arch.machine.index("-cpu") + 1]
     if arch.name in TCG_CPU_BEFORE:
-        fixed, cpu = TCG_CPU_BEFORE[arch.name]
+        right, cpu = TCG_CPU_BEFORE[arch.name]
         have = version(arch.qemu)
-        if have < fixed:
+        if have < tuple(int(x) for x in right.split(".")[:2]):
             return cpu, (f"{cpu}: QEMU {'.'.join(map(str, have))} miscomputes {arch.name}'s "
-                         f"vector checksums ({SEEN_RIGHT[arch.name]} was seen to run them right)")
+                         f"vector checksums ({right} was seen to run them right)")
     return usual, None
 
 
@@ -103,7 +102,7 @@ def command(kernel, initrd, accel, console, cpus=1, cmdline_extra="", memory=MEM
     no disks, no shares, no network. cpus: sockreuse/boot/guest.py's guest_cpus().
     The kernel's architecture (its "arch", default the host's) picks the
     emulator, machine and console; KVM only ever runs the host's own."""
-    arch = arches.ARCHES[kernel["arch"]] if kernel.get("arch") else arches.host()
+    arch = arches.of_kernel(kernel)
     if accel == "kvm" and arches.is_host(arch):
         accel_args = ["-enable-kvm", "-cpu", "host"]
     else:

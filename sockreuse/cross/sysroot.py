@@ -12,9 +12,7 @@ architectures and apt sources stay as they are) and unpacked with
 import glob
 import hashlib
 import os
-import re
 import shutil
-import subprocess
 
 from sockreuse import files
 from sockreuse.kernels import fetch
@@ -98,12 +96,3 @@ def _absolute_links_inward(dest):
                 if target.startswith("/"):
                     os.remove(path)
                     os.symlink(os.path.relpath(dest + target, dirpath), path)
-
-
-def needed(path):
-    """The NEEDED entries and the interpreter of an ELF file, read with
-    readelf (the host's ldd cannot run a foreign binary)."""
-    r = subprocess.run(["readelf", "-d", "-l", "-W", path], capture_output=True, text=True)
-    libs = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", r.stdout)
-    interp = re.search(r"Requesting program interpreter: ([^\]]+)\]", r.stdout)
-    return libs, interp.group(1) if interp else None

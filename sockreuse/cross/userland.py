@@ -10,6 +10,7 @@ entries (readelf) in the sysroot, and busybox's applet list is the host's
 busybox's, the same Debian version."""
 import os
 import re
+import subprocess
 
 from sockreuse.cross import build
 from sockreuse.cross import sysroot
@@ -32,22 +33,18 @@ def binaries(arch, progress):
             for name in ("sockreuse_suite", "sockreuse_explore")}
 
 
-def python_entries(arch, py, stdlib_skip, ext_skip):
+def python_entries(arch, py, wanted):
     """{image path: ("file"|"link", value)} of the interpreter and the Python
-    packages unpacked in the sysroot, less the skipped parts, as the host's
-    are chosen."""
+    packages unpacked in the sysroot that `wanted` (rootfs.python_wanted,
+    the host's choice) takes."""
     root = sysroot.sysroot(arch)
-    skip_dirs = {d.replace("x86_64-linux-gnu", arch.triplet) for d in stdlib_skip}
-    skip = re.compile(rf"^usr/lib/python{re.escape(py)}/(({'|'.join(map(re.escape, skip_dirs))})"
-                      rf"(/|$)|lib-dynload/({'|'.join(map(re.escape, ext_skip))})\.)")
-    keep = re.compile(r"^usr/(bin/python3|lib/python3)")
     entries = {}
     for top in ("usr/bin", "usr/lib"):
         for dirpath, dirnames, names in os.walk(os.path.join(root, top)):
             for name in names + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
                 path = os.path.join(dirpath, name)
                 rel = os.path.relpath(path, root)
-                if not keep.match(rel) or skip.match(rel) or "__pycache__" in rel:
+                if not wanted(rel) or "__pycache__" in rel:
                     continue
                 entries[rel] = ("link", os.readlink(path)) if os.path.islink(path) else (
                     "file", path)
@@ -63,6 +60,15 @@ def tool(arch, name):
         raise UserlandError(f"no {name} in {sysroot.sysroot(arch)}: remove "
                             f"{sysroot.root(arch)} and run again")
     return path
+
+
+def needed(path):
+    """The NEEDED entries and the interpreter of an ELF file, read with
+    readelf (the host's ldd cannot run a foreign binary)."""
+    r = subprocess.run(["readelf", "-d", "-l", "-W", path], capture_output=True, text=True)
+    libs = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", r.stdout)
+    interp = re.search(r"Requesting program interpreter: ([^\]]+)\]", r.stdout)
+    return libs, interp.group(1) if interp else None
 
 
 def _find(arch, soname):
@@ -84,8 +90,8 @@ def libraries(arch, elves):
         if path in seen:
             continue
         seen.add(path)
-        needed, interp = sysroot.needed(path)
-        for soname in needed:
+        needed_libs, interp = needed(path)
+        for soname in needed_libs:
             lib = _find(arch, soname)
             entries[f"usr/lib/{arch.triplet}/{soname}"] = lib
             todo.append(lib)

@@ -35,5 +35,5 @@ def kernel_from_args(kernel, modules, conf=None, arch=None):
 def label(kernel):
     """How progress lines name a kernel: its series, with the architecture
     when it is not the host's ("6.1 arm64")."""
-    name = kernel.get("arch")
-    return kernel["series"] if not name or name == arches.host().name else f"{kernel['series']} {name}"
+    arch = arches.of_kernel(kernel)
+    return kernel["series"] if arches.is_host(arch) else f"{kernel['series']} {arch.name}"

@@ -47,23 +47,13 @@ from sockreuse import files
 REPO = fetch.REPO
 CACHE = os.path.join(fetch.CACHE, "rootfs")
 ARTEFACT = os.path.join(CACHE, "sockreuse-rootfs.cpio.gz")
-
-
-def cache_dir(arch=None):
-    """The host's architecture keeps .cache/rootfs/; another has a folder in it."""
-    arch = arch or arches.host()
-    return CACHE if arches.is_host(arch) else os.path.join(CACHE, arch.name)
-
-
-def artefact(arch=None):
-    return os.path.join(cache_dir(arch), "sockreuse-rootfs.cpio.gz")
 PREFIX = "opt/sockreuse"
 PY = python_set.PY
 # Parts of the standard library a test run has no use for: its own tests,
 # documentation and tooling, and the databases, terminal and NIS extensions
 # (with their libraries, 6 MB a run never loads).
 STDLIB_SKIP = {"test", "pydoc_data", "ensurepip", "idlelib", "tkinter", "lib2to3", "turtledemo",
-               "venv", f"config-{PY}-x86_64-linux-gnu", "sqlite3", "dbm", "curses"}
+               "venv", "sqlite3", "dbm", "curses"}
 EXT_SKIP = {"_sqlite3", "_dbm", "_gdbm", "_curses", "_curses_panel", "readline", "nis", "_crypt",
             "ossaudiodev", "_ctypes_test", "_testbuffer", "_testcapi", "_testclinic",
             "_testimportmultiple", "_testinternalcapi", "_testmultiphase", "_xxsubinterpreters",
@@ -101,6 +91,16 @@ class RootfsError(Exception):
     pass
 
 
+def cache_dir(arch=None):
+    """The host's architecture keeps .cache/rootfs/; another has a folder in it."""
+    arch = arch or arches.host()
+    return CACHE if arches.is_host(arch) else os.path.join(CACHE, arch.name)
+
+
+def artefact(arch=None):
+    return os.path.join(cache_dir(arch), "sockreuse-rootfs.cpio.gz")
+
+
 def merged(path):
     """A host path as it lies in the merged-/usr image, without the leading /."""
     rel = path.lstrip("/")
@@ -108,17 +108,25 @@ def merged(path):
     return f"{TOP_LINKS[top]}/{rest}" if top in TOP_LINKS and rest else rel
 
 
+def python_wanted(arch):
+    """Whether a path of the Python packages (without its leading /) goes in
+    `arch`'s image: the interpreter and the python3 trees, less STDLIB_SKIP
+    (with that architecture's config-<version>-<triplet>) and EXT_SKIP."""
+    keep = re.compile(r"^usr/(bin/python3|lib/python3)")
+    dirs = sorted(STDLIB_SKIP | {f"config-{PY}-{arch.triplet}"})
+    skip = re.compile(rf"^usr/lib/python{re.escape(PY)}/(({'|'.join(map(re.escape, dirs))})(/|$)|"
+                      rf"lib-dynload/({'|'.join(map(re.escape, sorted(EXT_SKIP)))})\.)")
+    return lambda rel: bool(keep.match(rel)) and not skip.match(rel)
+
+
 def python_files():
     """Host paths of the interpreter and the Python files of python_packages()."""
-    keep = re.compile(r"^/usr/(bin/python3|lib/python3)")
-    stdlib = re.escape(f"/usr/lib/python{PY}/")
-    skip = re.compile(rf"^{stdlib}(({'|'.join(map(re.escape, STDLIB_SKIP))})(/|$)|"
-                      rf"lib-dynload/({'|'.join(map(re.escape, EXT_SKIP))})\.)")
+    wanted = python_wanted(arches.host())
     out = set()
     listing = subprocess.run(["dpkg-query", "-L", *python_set.python_packages()], capture_output=True,
                              text=True).stdout
     for path in listing.splitlines():
-        if keep.match(path) and not skip.match(path) and (
+        if wanted(path.lstrip("/")) and (
                 os.path.isfile(path) or os.path.islink(path)):
             out.add(path)
     return sorted(out)
@@ -164,7 +172,7 @@ def _plan(arch, foreign, progress):
     entries["init"] = ("file", os.path.join(REPO, "vm", "guest", "init"))
     found = host_tools()
     if foreign:
-        entries.update(userland.python_entries(arch, PY, STDLIB_SKIP, EXT_SKIP))
+        entries.update(userland.python_entries(arch, PY, python_wanted(arch)))
         for tool in found:
             entries[f"usr/bin/{tool}"] = ("file", userland.tool(arch, tool))
     else:
@@ -287,15 +295,10 @@ def _build(progress, arch):
     return out
 
 
-def kernel_arch(kernel):
-    """The architecture a kernel dict names (fetch.fetch), else the host's."""
-    return arches.ARCHES[kernel["arch"]] if kernel.get("arch") else arches.host()
-
-
 def with_modules(kernel, out, extra=b""):
     """The rootfs with `kernel`'s modules (and `extra`, a cpio of boot-time
     files) appended: the kernel unpacks one archive after the other."""
-    with open(build(arch=kernel_arch(kernel)), "rb") as f:
+    with open(build(arch=arches.of_kernel(kernel)), "rb") as f:
         parts = [f.read()]
     parts += [cpio.gz(blob) for blob in (modules.archive(kernel), extra) if blob]
     files.write_atomic(out, b"".join(parts))

@@ -13,6 +13,7 @@ from sockreuse import cli
 from sockreuse.boot import qemu
 from sockreuse.cross import build
 from sockreuse.kernels import fetch
+from sockreuse.kernels import libs
 from sockreuse.kernels import rootfs
 
 ROOT = fetch.REPO
@@ -102,8 +103,7 @@ def test_kernels_conf_arches_are_what_the_archive_ships():
 def test_a_foreign_rootfs_holds_only_its_own_architecture(name):
     arch = arches.ARCHES[name]
     entries = rootfs.plan(arch, lambda msg: None)
-    elves = {t: v for t, (kind, v) in entries.items() if kind == "file" and
-             open(v, "rb").read(4) == b"\x7fELF"}
+    elves = {t: v for t, (kind, v) in entries.items() if kind == "file" and libs.is_elf(v)}
     assert "opt/sockreuse/build/sockreuse_suite" in elves
     assert "usr/bin/busybox" in elves and "usr/bin/kmod" in elves
     assert "usr/lib/" + os.path.basename(arch.interpreter) in elves
