@@ -25,7 +25,8 @@ import re
 import subprocess
 import sys
 
-from sockreuse.errors import EXIT_FAILED, EXIT_TABLE, EXIT_USAGE, RunnerError
+from sockreuse.errors import (BISECT_ABORT, BISECT_TABLE, EXIT_FAILED, EXIT_TABLE, EXIT_USAGE,
+                              RunnerError)
 
 PY = "/usr/bin/python3"  # Debian's interpreter: it sees python3-pytest and friends
 
@@ -46,7 +47,12 @@ the expected table; or, with --selftest, runs the project's own tests.
   ./run_tests.sh --allow-new      cases without a table row do not fail the run
   ./run_tests.sh --wait-scale X   multiply every harness wait bound (10 s) by X
   ./run_tests.sh --kernel SERIES  the suite inside a VM booting another kernel (vm/kernels.conf)
-  ./run_tests.sh --kernel PATH --modules DIR   ... booting your own vmlinuz
+  ./run_tests.sh --kernel PATH --modules DIR   ... booting your own vmlinuz and its modules
+  ./run_tests.sh --kernel FILE.deb              ... your kernel's Debian package (a split
+                                  kernel's linux-image: its linux-binary, -modules, -base beside it)
+  ./run_tests.sh --kernel TREE    ... a built kernel tree (image, .config, make modules_install)
+  ./run_tests.sh --bisect --kernel TREE -k EXPR   one step of `git bisect run`: exit 0 good,
+                                  1 bad, 125 skip (cannot test), 128 stop (statuses below)
   ./run_tests.sh --matrix         host + every configured kernel; report in results/compat/
   ./run_tests.sh --kernel S --arch A   ... on another architecture (arm64, s390x; all: every
                                   one Debian builds S for), cross-built, under TCG; also
@@ -79,10 +85,11 @@ OPTIONS = {
     "--expected-dir": "a value",
     "--record": None,
     "--allow-new": None,
-    "--kernel": "a series (vm/kernels.conf) or a vmlinuz path",
-    "--modules": "the lib/modules/<release> folder of your kernel",
+    "--kernel": "a series (vm/kernels.conf), a vmlinuz, a kernel .deb or a kernel tree",
+    "--modules": "the lib/modules/<release> folder (or linux-modules .deb) of your kernel",
     "--arch": "an architecture (x86_64, arm64, s390x) or all",
     "--matrix": None,
+    "--bisect": None,
     "--lava": "'local' or a LAVA server's URL",
     "--rootfs": "a file to write",
     "--explore": None,
@@ -97,7 +104,7 @@ SUITE_OPTIONS = ["-k", "--repeat", "--wait-scale", "--expect", "--record", "--al
 EXPLORE_OPTIONS = ["-k", "--wait-scale", "--expect", "--record", "--kernel-release",
                    "--results-dir"]
 GUEST_OPTIONS = ["--kernel", "--modules", "--arch", "--matrix", "--lava", "--explore", "-j", "-k",
-                 "--repeat", "--wait-scale", "--expect", "--record", "--allow-new"]
+                 "--repeat", "--wait-scale", "--expect", "--record", "--allow-new", "--bisect"]
 ROOTFS_OPTIONS = ["--kernel", "--modules", "--arch"]
 HOST_ONLY = ["--kernel-release", "--results-dir", "--expected-dir"]
 SUITE_ONLY = ["--allow-new", "--repeat", "--expected-dir"]
@@ -171,23 +178,29 @@ def output_file(name, path):
 
 
 def kernel_kind(kernel, modules, configured):
-    """--kernel [--modules]: "series" (one of `configured`) or "own" (a vmlinuz
-    with its lib/modules/<release> tree, depmod run)."""
+    """--kernel [--modules]: "series" (one of `configured`) or "own" (a
+    vmlinuz with --modules DIR, a linux-image .deb or linux-binary .deb with
+    --modules linux-modules .deb, or a built kernel tree:
+    sockreuse/kernels/own.py)."""
     if kernel in configured:
         return "series"
     if os.sep not in kernel and not os.path.exists(kernel):
         raise RunnerError(f"unknown kernel series '{kernel}' (configured: "
-                          f"{', '.join(configured)}; or give a path to a vmlinuz with "
-                          "--modules DIR)")
-    if not os.path.isfile(kernel):
-        raise RunnerError(f"--kernel {kernel}: no such file (give a vmlinuz, or a series from "
-                          "vm/kernels.conf)")
-    if not modules or not os.path.isdir(modules):
-        raise RunnerError("--kernel PATH needs --modules DIR, the lib/modules/<release> tree "
-                          "of that kernel")
-    if not os.path.isfile(os.path.join(modules, "modules.dep")):
-        raise RunnerError(f"{os.path.abspath(modules)} has no modules.dep: run depmod -b "
-                          "<tree above lib/modules> <release>")
+                          f"{', '.join(configured)}; or give a path: a vmlinuz with --modules "
+                          "DIR, a kernel .deb, or a built kernel tree)")
+    if not os.path.exists(kernel):
+        raise RunnerError(f"--kernel {kernel}: no such file or folder (give a vmlinuz, a "
+                          "kernel .deb, a built kernel tree, or a series from vm/kernels.conf)")
+    if os.path.isdir(kernel):
+        if modules:
+            raise RunnerError(f"--kernel {kernel} is a kernel tree: its modules come from its "
+                              "own make modules_install; drop --modules")
+        return "own"
+    if modules and not os.path.exists(modules):
+        raise RunnerError(f"--modules {modules}: no such folder or package")
+    if not kernel.endswith(".deb") and not (modules and os.path.isdir(modules)):
+        raise RunnerError(f"--kernel {kernel} needs --modules DIR, the lib/modules/<release> "
+                          "folder of that kernel (or give its .deb, or its build tree)")
     return "own"
 
 
@@ -300,8 +313,8 @@ def check_conflicts(o):
         raise RunnerError("--matrix runs every configured kernel and --kernel one: give one "
                           "of them")
     if o.has("--modules") and not (o.kernel and os.path.isfile(o.kernel)):
-        raise RunnerError("--modules goes with --kernel PATH (your own vmlinuz), not with a "
-                          "series or alone")
+        raise RunnerError("--modules goes with --kernel PATH (your own vmlinuz or kernel "
+                          ".deb), not with a series, a tree or alone")
     if o.has("--expect") and o.matrix:
         raise RunnerError("--expect names one table, but --matrix compares each kernel with "
                           "its own: drop one")
@@ -323,12 +336,20 @@ def check_conflicts(o):
         if o.arches and any(a.name != "x86_64" for a in o.arches):
             raise RunnerError("--lava jobs are x86_64 QEMU devices so far: drop --arch, or "
                               "run that architecture in a local guest (no --lava)")
+    if o.bisect:
+        if not o.has("--kernel"):
+            raise RunnerError("--bisect tests one kernel: give --kernel (a tree, a package, a "
+                              "vmlinuz with --modules, or a series)")
+        for name in ("--lava", "--explore", "--record", "--arch"):
+            if o.has(name):
+                raise RunnerError(f"--bisect runs the selected cases in one local guest: drop "
+                                  f"{name}")
     if o.has("--arch") and not o.has("--kernel", "--matrix", "--rootfs"):
         raise RunnerError("--arch goes with --kernel, --matrix or --rootfs (the host runs "
                           "its own architecture)")
-    if o.has("--arch") and o.modules:
-        raise RunnerError("--arch chooses a Debian kernel's architecture; your own vmlinuz "
-                          "with --modules runs on the host's")
+    if o.has("--arch") and o.kernel and os.path.exists(o.kernel):
+        raise RunnerError("--arch chooses a Debian kernel's architecture; your own kernel's "
+                          "is read from its image: drop --arch")
     if o.has("--rootfs"):
         if o.arches and len(o.arches) > 1:
             raise RunnerError("--rootfs writes one architecture's rootfs: give --arch x86_64, "
@@ -407,7 +428,9 @@ def steps(o, ncores):
 
 
 def usage():
-    return USAGE + "\n\nExit status:\n" + "".join(f"  {c}  {m}\n" for c, m in EXIT_TABLE)
+    return (USAGE + "\n\nExit status:\n" + "".join(f"  {c}  {m}\n" for c, m in EXIT_TABLE)
+            + "\nWith --bisect (git bisect run's contract):\n"
+            + "".join(f"  {c:<3}  {m}\n" for c, m in BISECT_TABLE))
 
 
 def say(line):
@@ -444,7 +467,9 @@ def main(argv=None):
             return 0
     except RunnerError as e:
         print(f"sockreuse: {e}", file=sys.stderr)
-        return e.code
+        # A wrong command is wrong at every commit: git bisect run must stop,
+        # not count the commit as bad (2) or skip it.
+        return BISECT_ABORT if "--bisect" in argv else e.code
     return run(steps(o, cores()))
 
 

@@ -1,31 +1,30 @@
 """The kernel that --kernel names: a configured series, fetched into the
-cache if need be, or your own vmlinuz with its modules tree (both checked by
-sockreuse.cli.kernel_kind)."""
+cache if need be, or your own (a vmlinuz with its modules, packages, a build
+tree: sockreuse/kernels/own.py), both checked by sockreuse.cli.kernel_kind."""
 import os
 
 from sockreuse import arches
 from sockreuse import cli
-from sockreuse.errors import RunnerError
-from sockreuse.kernels import fetch
+from sockreuse.errors import EXIT_CANNOT_RUN, RunnerError
+from sockreuse.kernels import fetch, own
 from sockreuse.progress import fail, say
-
-
-def own_kernel(path, modules):
-    modules = os.path.abspath(modules)
-    return {"series": "custom", "release": os.path.basename(modules), "vmlinuz": os.path.abspath(path),
-            "moddir": modules, "base": os.path.dirname(os.path.dirname(os.path.dirname(modules)))}
 
 
 def kernel_from_args(kernel, modules, conf=None, arch=None):
     """The kernel --kernel names: a configured series (fetched if need be, for
-    `arch`, default the host's) or a vmlinuz with its --modules tree."""
+    `arch`, default the host's) or your own."""
     conf = conf or fetch.load_conf()
     try:
         kind = cli.kernel_kind(kernel, modules, list(conf))
     except RunnerError as e:
         fail(str(e), e.code)
     if kind == "own":
-        return own_kernel(kernel, modules)
+        try:
+            found = own.prepare(kernel, modules)
+        except own.OwnKernelError as e:
+            fail(str(e), EXIT_CANNOT_RUN)
+        say(f"your kernel: {found['release']} ({found['arch']}), from {found['source']}")
+        return found
     try:
         return fetch.fetch(kernel, conf, say, arch)
     except fetch.FetchError as e:
@@ -34,6 +33,23 @@ def kernel_from_args(kernel, modules, conf=None, arch=None):
 
 def label(kernel):
     """How progress lines name a kernel: its series, with the architecture
-    when it is not the host's ("6.1 arm64")."""
+    when it is not the host's ("6.1 arm64"); your own kernel by its release."""
     arch = arches.of_kernel(kernel)
-    return kernel["series"] if arches.is_host(arch) else f"{kernel['series']} {arch.name}"
+    name = kernel["release"] if kernel["series"] == "custom" else kernel["series"]
+    return name if arches.is_host(arch) else f"{name} {arch.name}"
+
+
+def config_file(kernel):
+    """The kernel's configuration file, or None: your kernel's (a tree's
+    .config, a package's config), or a Debian package's /boot/config-<release>
+    (6.12 and later keep their modules under usr/, so the tree's root is one
+    above `base` then) or <moddir>/config (sid's linux-base)."""
+    if kernel.get("config"):
+        return kernel["config"]
+    name = f"config-{kernel['release']}"
+    base = kernel["base"]
+    for path in (os.path.join(base, "boot", name), os.path.join(os.path.dirname(base), "boot", name),
+                 os.path.join(kernel["moddir"], "config")):
+        if os.path.isfile(path):
+            return path
+    return None

@@ -138,10 +138,11 @@ def newest(series, entry, arch):
 
 
 def with_kernel_depends(package, arch):
-    """The image package plus the packages it splits into (7.2: binary, modules)."""
+    """The image package plus the packages it splits into (7.2: binary,
+    modules, and base with the config and modules.builtin)."""
     out = _run(["apt-cache", *apt_options(arch), "depends", package],
                f"apt-cache depends {package}")
-    deps = re.findall(r"Depends: (linux-(?:binary|modules|image)-\S+)", out)
+    deps = re.findall(r"Depends: (linux-(?:binary|modules|image|base)-\S+)", out)
     return [package, *deps]
 
 

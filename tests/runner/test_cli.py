@@ -40,8 +40,8 @@ BAD = [
     (["--expect", "/nonexistent/t.yaml"], "--expect /nonexistent/t.yaml: no such table file"),
     (["--kernel", "6.1", "--expect", "/nonexistent/t.yaml", "--record"],
      "--expect /nonexistent/t.yaml: no such table file"),
-    (["--kernel"], "--kernel needs a series (vm/kernels.conf) or a vmlinuz path"),
-    (["--modules"], "--modules needs the lib/modules/<release> folder of your kernel"),
+    (["--kernel"], "--kernel needs a series (vm/kernels.conf), a vmlinuz, a kernel .deb or a kernel tree"),
+    (["--modules"], "--modules needs the lib/modules/<release> folder (or linux-modules .deb) of your kernel"),
     (["--modules", "/tmp"], "--modules goes with --kernel PATH"),
     (["--kernel", "6.1", "--modules", "/tmp"], "--modules goes with --kernel PATH"),
     (["--matrix", "--kernel", "6.1"], "--matrix runs every configured kernel and --kernel one"),
@@ -217,10 +217,16 @@ def test_the_kernel_value_is_checked_against_the_configuration(tmp_path):
     vmlinuz.write_text("")
     with pytest.raises(RunnerError, match="needs --modules DIR"):
         cli.kernel_kind(str(vmlinuz), None, [])
-    with pytest.raises(RunnerError, match="has no modules.dep"):
-        cli.kernel_kind(str(vmlinuz), str(tmp_path), [])
-    (tmp_path / "modules.dep").write_text("")
+    # A modules folder without modules.dep is not refused: one is made in the cache.
     assert cli.kernel_kind(str(vmlinuz), str(tmp_path), []) == "own"
+    with pytest.raises(RunnerError, match="--modules /nonexistent: no such folder or package"):
+        cli.kernel_kind(str(vmlinuz), "/nonexistent", [])
+    deb = tmp_path / "linux-image-9.9.deb"
+    deb.write_text("")
+    assert cli.kernel_kind(str(deb), None, []) == "own"
+    assert cli.kernel_kind(str(tmp_path), None, []) == "own"  # a kernel tree
+    with pytest.raises(RunnerError, match="is a kernel tree: .* drop --modules"):
+        cli.kernel_kind(str(tmp_path), str(tmp_path), [])
 
 
 def test_an_empty_kernel_is_no_series():
@@ -264,7 +270,7 @@ def package_sources():
     "no such table file",
     "give `local` (lava-run on this machine)",
     "give a file name in an existing directory",
-    "or give a path to a vmlinuz with",
+    "or give a path: a vmlinuz with --modules",
     "argparse's own complaint",
 ])
 def test_each_check_is_written_once(text):

@@ -31,7 +31,7 @@ def mode_of(*args):
     (["--arch", "arm64"], "--arch goes with --kernel, --matrix or --rootfs"),
     (["--rootfs", "x.cpio.gz", "--arch", "all"], "--rootfs writes one architecture's rootfs"),
     (["--kernel", "/etc/hostname", "--modules", "/tmp", "--arch", "arm64"],
-     "your own vmlinuz with --modules runs on the host's"),
+     "your own kernel's is read from its image: drop --arch"),
     (["--kernel", "6.1", "--arch", "s390x", "--lava", "local"], "--lava jobs are x86_64 QEMU devices"),
 ])
 def test_bad_arch_is_one_line_and_exit_2(args, message):
