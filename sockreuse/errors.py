@@ -20,6 +20,22 @@ EXIT_TABLE = [
                       "what the suite needs (root or user namespaces, a package, the build)"),
 ]
 
+# With --bisect, the statuses `git bisect run` reads (git help bisect): good,
+# bad, "cannot test this commit" (skipped), and above 127, stop the bisection.
+BISECT_GOOD = 0
+BISECT_BAD = 1
+BISECT_SKIP = 125
+BISECT_ABORT = 128
+
+BISECT_TABLE = [
+    (BISECT_GOOD, "good: the selected cases passed"),
+    (BISECT_BAD, "bad: a selected case failed"),
+    (BISECT_SKIP, "skip: the kernel cannot be tested (it did not build or boot, lacks an "
+                  "option the cases need, every selected case skipped or had no table row, "
+                  "or the run itself broke)"),
+    (BISECT_ABORT, "stop the bisection: bad usage (the command is wrong at every commit)"),
+]
+
 
 class RunnerError(Exception):
     def __init__(self, message, code=EXIT_USAGE):

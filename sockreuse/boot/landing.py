@@ -55,9 +55,13 @@ def recording_args(kernel):
 
 def summary_line(kernel, accel, boot_s, total_s, doc):
     s = doc["summary"]
+    table = doc.get("kernel", {}).get("table") or {}
+    # A kernel without a table of its own names the one it was compared with.
+    against = (f" (against {table['delta'] or table['base']}, the nearest older table)"
+               if table.get("warning") else "")
     return (f"{kernel['release']:24s} {accel}  boot {boot_s:5.1f} s  total {total_s:5.1f} s  "
             f"{s['total']} cases: {s['pass']} pass {s['fail']} fail {s['new']} new "
-            f"{s['error']} error {s['skip']} skip")
+            f"{s['error']} error {s['skip']} skip{against}")
 
 
 def land(kernel, console_lines, vm, problem=None, record=False):

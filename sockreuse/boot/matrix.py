@@ -8,10 +8,11 @@ import concurrent.futures
 import os
 import subprocess
 import sys
+import time
 
 
 from sockreuse.kernels import choose, fetch
-from sockreuse.boot import guest
+from sockreuse.boot import bisect, guest
 from sockreuse.boot import landing
 from sockreuse.boot import qemu
 from sockreuse.kernels import rootfs
@@ -67,6 +68,21 @@ def parse_args(argv=None):
 
 def main():
     a = parse_args()
+    if not a.bisect:
+        sys.exit(run(a))
+    a.kernels, started = [], time.time()
+    try:
+        run(a)
+    except SystemExit:
+        pass  # whatever stopped the run, the results (or their absence) decide
+    code, line = bisect.status(a.kernels, started)
+    say(line)
+    sys.exit(code)
+
+
+def run(a):
+    """Runs the guests (and with --matrix the host) that `a` asks for;
+    returns the overall exit status. a.kernels: the kernels prepared."""
     cpus = guest.guest_cpus()
     if os.geteuid() != 0:
         fail("--kernel and --matrix need root (QEMU, private apt, lava-run)", EXIT_CANNOT_RUN)
@@ -109,6 +125,7 @@ def main():
                     statuses.append(EXIT_FAILED)
     else:
         kernels = [choose.kernel_from_args(a.kernel, a.modules, conf)]
+    a.kernels = kernels
     os.makedirs(RUNS, exist_ok=True)
     if not kernels:
         fail("no guest kernel could be fetched (see above)")
@@ -157,7 +174,7 @@ def main():
     bad = sum(1 for s in statuses if s != EXIT_PASS)
     say(f"done: {ran} kernel(s) ran, {bad} did not pass (failed, errored, had new cases or "
         "could not be fetched)")
-    sys.exit(overall(statuses))
+    return overall(statuses)
 
 
 if __name__ == "__main__":

@@ -118,10 +118,12 @@ def command(kernel, initrd, accel, console, cpus=1, cmdline_extra="", memory=MEM
 BOOTED = "sockreuse-guest: up"
 
 
-def run(cmd, timeout_s, console=None, on_line=None):
+def run(cmd, timeout_s, console=None, on_line=None, boot_timeout_s=None):
     """Runs qemu; returns (exit code or None on timeout, seconds, stderr,
     seconds until the guest's init reported in on the console). Each complete
-    console line goes to on_line as it appears."""
+    console line goes to on_line as it appears. With boot_timeout_s, a guest
+    whose init has not reported in by then is killed as one that did not
+    boot (boot time None), not left to the whole run's bound."""
     t0 = time.monotonic()
     booted = None
     tail = LineTail(console) if console else None
@@ -142,6 +144,8 @@ def run(cmd, timeout_s, console=None, on_line=None):
             while p.poll() is None:
                 if time.monotonic() - t0 > timeout_s:
                     raise subprocess.TimeoutExpired(cmd, timeout_s)
+                if boot_timeout_s and booted is None and time.monotonic() - t0 > boot_timeout_s:
+                    raise subprocess.TimeoutExpired(cmd, boot_timeout_s)
                 follow()
                 time.sleep(0.2)
         except (subprocess.TimeoutExpired, KeyboardInterrupt):
