@@ -43,7 +43,8 @@ the expected table; or, with --selftest, runs the project's own tests.
   ./run_tests.sh --record         write this kernel's delta: the observed outcomes that differ
                                   from results/expected/base.yaml (a kernel without one gets a
                                   new delta); with --expect FILE, write FILE, a complete table
-  ./run_tests.sh --expect FILE    compare with FILE (a complete table) instead of base + delta
+  ./run_tests.sh --expect FILE    compare with FILE (a complete table) instead of base + delta;
+                                  --expect SERIES: with series S's table (base + its delta)
   ./run_tests.sh --allow-new      cases without a table row do not fail the run
   ./run_tests.sh --wait-scale X   multiply every harness wait bound (10 s) by X
   ./run_tests.sh --kernel SERIES  the suite inside a VM booting another kernel (vm/kernels.conf)
@@ -78,7 +79,7 @@ OPTIONS = {
     "-j": "a number of workers",
     "--repeat": "a number of runs",
     "--wait-scale": "a number",
-    "--expect": "a table file",
+    "--expect": "a table file or a series",
     "-k": "a value",
     "--kernel-release": "a value",
     "--results-dir": "a value",
@@ -151,8 +152,31 @@ def one_line(expression):
     return expression
 
 
+EXPECTED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "results", "expected")
+
+
+def expect_series(text):
+    """--expect SERIES: the series whose effective table (base + its delta)
+    a run compares with, whatever kernel it runs on (a bisection's "good");
+    None when `text` names a file or no series."""
+    if os.path.exists(text) or not re.fullmatch(r"\d+\.\d+|base", text):
+        return None
+    if not os.path.isfile(os.path.join(EXPECTED_DIR, text + ".yaml")):
+        known = sorted(n[:-5] for n in os.listdir(EXPECTED_DIR) if n.endswith(".yaml"))
+        raise RunnerError(f"--expect {text}: no table for series {text} in results/expected "
+                          f"(known: {', '.join(known)}; or give a table file)")
+    return text
+
+
 def expect_table(path, may_create):
-    """--expect FILE: a table that exists, unless this run writes it."""
+    """--expect FILE: a table that exists, unless this run writes it; or a
+    series (expect_series)."""
+    if expect_series(path):
+        if may_create:
+            raise RunnerError(f"--expect {path} names a series' table to compare with; --record "
+                              "writes a table: give --expect FILE")
+        return path
     if not may_create and not os.path.isfile(path):
         raise RunnerError(f"--expect {path}: no such table file (record one with --record "
                           "--expect FILE)")

@@ -83,7 +83,7 @@ def boot_files(kernel, runner_args, record):
     with tempfile.TemporaryDirectory(prefix="sockreuse-boot-") as stage:
         etc = os.path.join(stage, "etc", "sockreuse")
         os.makedirs(etc)
-        if "--expect" in args:
+        if "--expect" in args and not cli.expect_series(args[args.index("--expect") + 1]):
             at = args.index("--expect") + 1
             with open(args[at], "rb") as src, open(os.path.join(etc, "expect.yaml"), "wb") as dst:
                 dst.write(src.read())

@@ -90,7 +90,7 @@ def run(a):
     if a.k:
         runner_args += ["-k", a.k]
     if a.expect:
-        runner_args += ["--expect", os.path.abspath(a.expect)]
+        runner_args += ["--expect", a.expect if cli.expect_series(a.expect) else os.path.abspath(a.expect)]
     if a.repeat:
         runner_args += ["--repeat", a.repeat]
     if a.allow_new:

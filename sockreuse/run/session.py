@@ -47,7 +47,11 @@ class State:
         # A table being re-recorded may use words the vocabulary has dropped.
         vocab = None if self.record else self.vocab
         self.base_path = self.delta_path = self.expect_path = None
-        if opt.expect:
+        series = cli.expect_series(opt.expect) if opt.expect else None
+        if series:
+            self.table, self.base_path, self.delta_path, _ = \
+                table_choice.effective(series, opt.expected_dir, vocab)
+        elif opt.expect:
             self.expect_path = os.path.abspath(cli.expect_table(opt.expect, self.record))
             exists = os.path.isfile(self.expect_path)
             self.table = tables.load_complete(self.expect_path, vocab) if exists else None

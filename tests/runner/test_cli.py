@@ -278,3 +278,15 @@ def test_each_check_is_written_once(text):
     assert where == ["sockreuse/cli.py"], where
     assert open(os.path.join(ROOT, "sockreuse", "cli.py")).read().count(text) == 1
 
+
+
+def test_expect_names_a_series_table_or_a_file(tmp_path):
+    assert cli.expect_series("6.1") == "6.1" and cli.expect_series("base") == "base"
+    assert cli.expect_table("6.1", may_create=False) == "6.1"
+    with pytest.raises(RunnerError, match=r"--expect 9.9: no table for series 9.9 .*known: .*6.1"):
+        cli.expect_series("9.9")
+    with pytest.raises(RunnerError, match="--record writes a table: give --expect FILE"):
+        cli.expect_table("6.1", may_create=True)
+    table = tmp_path / "6.1"  # a file of that name is a file
+    table.write_text("cases: {}\n")
+    assert cli.expect_series(str(table)) is None
