@@ -12,11 +12,12 @@ import time
 
 
 from sockreuse.kernels import choose, fetch
-from sockreuse.boot import bisect, guest
+from sockreuse.boot import bisect, guest, preflight
 from sockreuse.boot import landing
 from sockreuse.boot import qemu
 from sockreuse.kernels import rootfs
 from sockreuse.progress import fail, say
+from sockreuse.run import suite
 from sockreuse import arches, cli, packages
 from sockreuse.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW,
                                      EXIT_PASS, EXIT_USAGE, RunnerError)
@@ -39,6 +40,24 @@ def run_host(runner_args):
     last = [l for l in (r.stderr + r.stdout).splitlines() if l.startswith("sockreuse:")]
     say("host: " + (last[-1] if last else f"exit {r.returncode}"))
     return r.returncode
+
+
+def checked(kernels, statuses, single):
+    """The kernels whose configuration has what every case needs; one that
+    lacks it ends a single-kernel run (exit 4) and is left out of a matrix,
+    counted as unable to run."""
+    cases = None if single else suite.list_cases(os.path.join(REPO, "build", "sockreuse_suite"))
+    kept = []
+    for kernel in kernels:
+        refusal = preflight.check_kernel(kernel, say, cases)
+        if refusal and single:
+            fail(refusal, EXIT_CANNOT_RUN)
+        if refusal:
+            say(f"{choose.label(kernel)}: ERROR {refusal}")
+            statuses.append(EXIT_CANNOT_RUN)
+        else:
+            kept.append(kernel)
+    return kept
 
 
 def overall(statuses):
@@ -129,6 +148,9 @@ def run(a):
     os.makedirs(RUNS, exist_ok=True)
     if not kernels:
         fail("no guest kernel could be fetched (see above)")
+    kernels = checked(kernels, statuses, single=not (a.matrix or a.arches))
+    if not kernels:
+        fail("no guest kernel has what every case needs (see above)", EXIT_CANNOT_RUN)
     try:
         for arch in sorted({arches.of_kernel(k) for k in kernels}, key=lambda x: x.name):
             rootfs.build(say, arch)

@@ -117,10 +117,13 @@ def test_run_tests_sh_bad_options(args, message):
 
 
 def test_help_lists_every_exit_status():
-    from sockreuse.errors import EXIT_TABLE
+    from sockreuse.errors import BISECT_TABLE, EXIT_TABLE
     r = subprocess.run([os.path.join(ROOT, "run_tests.sh"), "--help"], capture_output=True,
                        text=True)
     assert r.returncode == 0
+    for code, meaning in BISECT_TABLE:  # --bisect's statuses, git bisect run's contract
+        assert f"  {code:<3}  {meaning}" in r.stdout
+        assert f"| {code} | {meaning} |" in open(os.path.join(ROOT, "README.md")).read()
     for code, meaning in EXIT_TABLE:
         assert f"  {code}  {meaning}" in r.stdout
         # Stated once, in the README; results/README.md links to it.
