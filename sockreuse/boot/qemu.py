@@ -97,19 +97,23 @@ def cmdline(arch, extra=""):
     return f"console={arch.console} {CMDLINE} {extra}".strip()
 
 
+def accel_args(arch, accel):
+    """QEMU's accelerator, machine and CPU arguments for a guest of `arch`:
+    KVM only ever runs the host's own architecture."""
+    if accel == "kvm" and arches.is_host(arch):
+        return ["-enable-kvm", "-cpu", "host"]
+    machine = list(arch.machine)
+    machine[machine.index("-cpu") + 1] = tcg_cpu(arch)[0]
+    return ["-accel", "tcg", *machine]
+
+
 def command(kernel, initrd, accel, console, cpus=1, cmdline_extra="", memory=MEMORY):
     """The guest talks to the host only over its serial console (a file):
     no disks, no shares, no network. cpus: sockreuse/boot/guest.py's guest_cpus().
     The kernel's architecture (its "arch", default the host's) picks the
     emulator, machine and console; KVM only ever runs the host's own."""
     arch = arches.of_kernel(kernel)
-    if accel == "kvm" and arches.is_host(arch):
-        accel_args = ["-enable-kvm", "-cpu", "host"]
-    else:
-        machine = list(arch.machine)
-        machine[machine.index("-cpu") + 1] = tcg_cpu(arch)[0]
-        accel_args = ["-accel", "tcg", *machine]
-    return [arch.qemu, *accel_args, "-m", memory, "-smp", str(cpus), "-no-reboot",
+    return [arch.qemu, *accel_args(arch, accel), "-m", memory, "-smp", str(cpus), "-no-reboot",
             "-display", "none", "-monitor", "none", "-serial", f"file:{console}",
             "-nic", "none", "-kernel", kernel["vmlinuz"], "-initrd", initrd,
             "-append", cmdline(arch, cmdline_extra)]

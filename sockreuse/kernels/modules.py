@@ -10,16 +10,27 @@ import shutil
 import subprocess
 import tempfile
 
+from sockreuse import arches
 from sockreuse.kernels import cpio
 
 # What the suite itself needs (vrf: the VRF corner cases). Add a module here
 # and every guest, rootfs and LAVA job loads it.
 SUITE = ["veth", "inet_diag", "tcp_diag", "udp_diag", "vrf"]
 
-# What LAVA's QEMU device needs to hand over the test overlay: an ext2 disk
-# image (`-drive if=ide` unless the device says virtio) that the ramdisk must
-# be able to mount. Loaded only when the rootfs boots for LAVA.
-LAVA_OVERLAY_DISK = ["ata_piix", "sd_mod", "virtio_pci", "virtio_blk", "ext4"]
+# What LAVA's QEMU device needs to hand over the test overlay, per
+# architecture: an ext2 disk image that the ramdisk must be able to mount, on
+# the bus the job's context names (sockreuse/lava/lavajob.py). Loaded only
+# when the rootfs boots for LAVA.
+LAVA_OVERLAY_DISK = {
+    # The pc machine: IDE (`-drive if=ide`, LAVA's default) or virtio where a
+    # device says so.
+    "x86_64": ["ata_piix", "sd_mod", "virtio_pci", "virtio_blk", "ext4"],
+    # virt has no IDE: virtio-blk on its PCI bus.
+    "arm64": ["virtio_pci", "virtio_blk", "ext4"],
+    # s390-ccw-virtio: virtio-blk on the channel subsystem, whose virtio_ccw
+    # Debian builds into the kernel.
+    "s390x": ["virtio_blk", "ext4"],
+}
 
 # depmod's inputs beside the modules themselves: which modules are built in,
 # so that modprobe of a built-in module succeeds.
@@ -49,7 +60,7 @@ def archive(kernel, names=None):
     """A newc cpio (uncompressed bytes) holding `names` (default: the suite's
     and LAVA's overlay disk modules) of `kernel` with a modules.dep of their
     own, at /usr/lib/modules/<release>/ (the rootfs links /lib to /usr/lib)."""
-    names = names or SUITE + LAVA_OVERLAY_DISK
+    names = names or SUITE + LAVA_OVERLAY_DISK[arches.of_kernel(kernel).name]
     moddir = kernel["moddir"]
     release = kernel["release"]
     with tempfile.TemporaryDirectory(prefix="sockreuse-modules-") as stage:

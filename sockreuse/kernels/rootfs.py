@@ -82,7 +82,6 @@ ETC = {
                    f"mount() {{ /{PREFIX}/vm/guest/mount \"$@\"; }}\n"
                    "cd /\n",
     "etc/sockreuse/modules": "\n".join(modules.SUITE) + "\n",
-    "etc/sockreuse/lava-overlay-modules": "\n".join(modules.LAVA_OVERLAY_DISK) + "\n",
 }
 DIRS = ["proc", "sys", "dev", "tmp", "run", "root", "mnt"]
 
@@ -204,6 +203,8 @@ def _plan(arch, foreign, progress):
         entries[top] = ("link", target)
     for path, text in ETC.items():
         entries[path] = ("text", text)
+    entries["etc/sockreuse/lava-overlay-modules"] = (
+        "text", "\n".join(modules.LAVA_OVERLAY_DISK[arch.name]) + "\n")
     return entries
 
 

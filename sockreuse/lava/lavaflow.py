@@ -52,7 +52,7 @@ class Flow:
             initrd = guest.initrd(kernel, name="lava-initrd.gz")
             kernel_url, ramdisk_url = self.backend.urls(kernel, initrd)
             job = lavajob.qemu_job(kernel, kernel_url, ramdisk_url, cpus, cases,
-                                   repeat, no_kvm=accel != "kvm", wait_scale=wait_scale)
+                                   repeat, accel, wait_scale=wait_scale)
         except (modules.ModuleError, rootfs.RootfsError, lavajob.LavaJobError) as e:
             say(f"{series}: ERROR {e}")
             return EXIT_FAILED

@@ -5,6 +5,9 @@ tests, without lava-run's debug lines and the kernel's boot messages:
     ./run_tests.sh --kernel 6.1 --lava local -k default
     tests/lava/record_fixture.py 6.1.0-50-amd64 default-6.1
 
+and for arm64 (s390x alike), --arch arm64 and then
+    tests/lava/record_fixture.py 6.1.0-50-arm64 default-6.1-arm64
+
 The `noshell` fixture is a job whose kernel command line lacks
 sockreuse.shell: the rootfs runs the suite by itself and LAVA never gets
 its prompt (a job that fails to boot)."""

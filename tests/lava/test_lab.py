@@ -7,6 +7,7 @@ mode must end in one line; a stopped run must cancel its job."""
 import glob
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,7 +20,9 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
+from sockreuse import arches
 from sockreuse.boot import bundle
+from sockreuse.boot import qemu
 from tests.lava import fakelava
 from sockreuse.boot import guest
 from sockreuse.lava import lab
@@ -34,10 +37,11 @@ TOKEN = "s3cret-token"
 
 
 def recorded(kind="default"):
-    """(job, log entries) of jobs lava-run ran: committed, and the latest
-    local run's (whole suite) when this checkout has one."""
-    pairs = [(os.path.join(FIXTURES, f"{kind}-6.1.job.yaml"),
-              os.path.join(FIXTURES, f"{kind}-6.1.log.yaml"))]
+    """(job, log entries) of jobs lava-run ran: committed (default: an
+    x86_64, an arm64 and an s390x job), and the latest local run's (whole
+    suite) when this checkout has one."""
+    pairs = [(j, j.replace(".job.yaml", ".log.yaml"))
+             for j in sorted(glob.glob(os.path.join(FIXTURES, f"{kind}-6.1*.job.yaml")))]
     if kind == "default":
         for job in glob.glob(os.path.join(ROOT, ".cache", "lava", "jobs", "*", "job.yaml")):
             log = os.path.join(os.path.dirname(job), "log.yaml")
@@ -71,8 +75,19 @@ def lab_env(tmp_path, monkeypatch):
         signal.signal(s, h)
 
 
+def qemu_version(log):
+    """The version of the QEMU lava-run started, as its log says."""
+    for entry in log:
+        m = re.match(r"qemu(-system-\w+)?, installed at version: (\d+:)?(\d+)\.(\d+)",
+                     str(entry["msg"]))
+        if m:
+            return int(m.group(3)), int(m.group(4))
+    return (0,)
+
+
 def kernel_of(job, tmp_path):
-    return {"series": "6.1", "release": job["metadata"]["sockreuse.kernel"],
+    arch = next(a.name for a in arches.ARCHES.values() if a.debian == job["context"]["arch"])
+    return {"series": "6.1", "release": job["metadata"]["sockreuse.kernel"], "arch": arch,
             "vmlinuz": str(tmp_path / "vmlinuz")}
 
 
@@ -109,8 +124,10 @@ def definition_is_current(job):
 
 @pytest.mark.parametrize("job,log", recorded(), ids=lambda v: "" if isinstance(v, list) else
                          v["job_name"])
-def test_a_lab_job_lands_like_a_local_run(lab_env, capsys, job, log):
+def test_a_lab_job_lands_like_a_local_run(lab_env, capsys, monkeypatch, job, log):
     runner_exit = bundle.find(lavalog.console(log))[1]  # a case may have failed on the device
+    # The job is made again with the QEMU that ran it (s390x's -cpu depends on its version).
+    monkeypatch.setattr(qemu, "version", lambda binary: qemu_version(log))
     with fakelava.FakeLava(log, token=TOKEN) as server:
         assert run(server.url, job, lab_env) == runner_exit
     assert [without_urls(j) for j in server.submitted] == [without_urls(job)]

@@ -32,12 +32,18 @@ def mode_of(*args):
     (["--rootfs", "x.cpio.gz", "--arch", "all"], "--rootfs writes one architecture's rootfs"),
     (["--kernel", "/etc/hostname", "--modules", "/tmp", "--arch", "arm64"],
      "your own kernel's is read from its image: drop --arch"),
-    (["--kernel", "6.1", "--arch", "s390x", "--lava", "local"], "--lava jobs are x86_64 QEMU devices"),
+    (["--kernel", "6.1", "--arch", "s390x", "--lava", "https://lava.example.org/RPC2"],
+     "--lava URL sends x86_64 jobs only so far"),
 ])
 def test_bad_arch_is_one_line_and_exit_2(args, message):
     r = mode_of(*args)
     assert r.returncode == 2, r.stdout + r.stderr
     assert r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
+
+
+def test_lava_local_takes_every_arch():
+    assert mode_of("--kernel", "6.1", "--arch", "all", "--lava", "local").stdout.split() == [
+        "vm", "local"]
 
 
 def test_arch_all_with_a_series_is_every_arch_debian_builds_it_for():

@@ -9,6 +9,7 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from sockreuse import arches
 from sockreuse.kernels import fetch
 from sockreuse.boot import guest
 from sockreuse.kernels import modules
@@ -79,13 +80,19 @@ def test_rootfs_wants_a_file_in_an_existing_directory(tmp_path):
     assert r.returncode == 2 and "give a file name in an existing directory" in r.stderr
 
 
-def test_module_list_resolves_in_load_order():
-    kernel = fetch.cached("6.1")
+@pytest.mark.parametrize("arch", sorted(arches.ARCHES))
+def test_module_list_resolves_in_load_order(arch):
+    kernel = fetch.cached("6.1", arches.ARCHES[arch])
     if kernel is None:
-        pytest.skip("the 6.1 kernel is not in .cache yet (./run_tests.sh --kernel 6.1 fetches it)")
-    files = modules.files(kernel, modules.SUITE + modules.LAVA_OVERLAY_DISK)
+        pytest.skip(f"the 6.1 {arch} kernel is not in .cache yet "
+                    f"(./run_tests.sh --kernel 6.1 --arch {arch} fetches it)")
+    overlay = modules.LAVA_OVERLAY_DISK[arch]
+    files = modules.files(kernel, modules.SUITE + overlay)
     names = [os.path.basename(f).split(".ko")[0] for f in files]
     assert len(names) == len(set(names))
+    builtin = open(os.path.join(kernel["moddir"], "modules.builtin")).read()
+    for name in overlay:  # each one a module of this kernel or built into it
+        assert name in names or f"/{name}.ko" in builtin, name
     for before, after in (("virtio", "virtio_pci"), ("inet_diag", "tcp_diag"),
                           ("jbd2", "ext4"), ("libata", "ata_piix")):
         if before in names and after in names:
