@@ -7,8 +7,6 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
-#include <stdexcept>
-
 #include "netns/nl.h"
 
 namespace sr {
@@ -39,15 +37,13 @@ int collect(nl_msg* msg, void* arg) {
 // listeners would come back as one.
 std::vector<TcpSockInfo> tcp_sockets(int family, uint32_t state_mask) {
   NlSockPtr sk = nl_socket();
-  int rc = idiagnl_connect(sk.get());
-  if (rc < 0) throw std::runtime_error(std::string("connect inet_diag: ") + nl_geterror(rc));
+  nl_check(idiagnl_connect(sk.get()), "connect inet_diag");
   std::vector<TcpSockInfo> out;
   nl_socket_modify_cb(sk.get(), NL_CB_VALID, NL_CB_CUSTOM, collect, &out);
-  rc = idiagnl_send_simple(sk.get(), NLM_F_DUMP, static_cast<uint8_t>(family),
-                           static_cast<uint16_t>(state_mask), 0);
-  if (rc < 0) throw std::runtime_error(std::string("inet_diag request: ") + nl_geterror(rc));
-  rc = nl_recvmsgs_default(sk.get());
-  if (rc < 0) throw std::runtime_error(std::string("inet_diag dump: ") + nl_geterror(rc));
+  nl_check(idiagnl_send_simple(sk.get(), NLM_F_DUMP, static_cast<uint8_t>(family),
+                               static_cast<uint16_t>(state_mask), 0),
+           "inet_diag request");
+  nl_check(nl_recvmsgs_default(sk.get()), "inet_diag dump");
   std::vector<TcpSockInfo> matching;
   // The legacy request libnl sends is not filtered by family for request
   // sockets (SYN_RECV), which then show up in both dumps.

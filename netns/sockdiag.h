@@ -25,7 +25,9 @@ struct TcpSockInfo {
 
 constexpr uint32_t state_bit(int state) { return 1u << state; }
 
-// Every TCP socket of `family` whose state bit is in state_mask.
+// Every TCP socket of `family` whose state bit is in state_mask. A kernel
+// without inet_diag refuses the request (NlError NLE_OPNOTSUPP; without
+// tcp_diag, NLE_OBJ_NOTFOUND).
 std::vector<TcpSockInfo> tcp_sockets(int family, uint32_t state_mask);
 
 // The name the kernel uses for a TCP state ("TIME_WAIT").

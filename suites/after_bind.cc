@@ -327,7 +327,8 @@ const bool relisten_rows = [] {
               prose({{"group", row.new_member ? "2 x reuseport, a third joins after the shutdown"
                                               : "2 x reuseport"},
                      {kMigrate, row.migrate},
-                     {"flows", std::to_string(kFlows)}})});
+                     {"flows", std::to_string(kFlows)}}),
+              kTcpDiagOptions});
   }
   return true;
 }();

@@ -179,7 +179,9 @@ const bool registered = [] {
               prose({{"explorer_key", row.key},
                      {"change", row.change},
                      {"sock1", describe(row.first)},
-                     {"sock2", describe(row.second) + (row.other_euid ? " uid65534" : "")}})});
+                     {"sock2", describe(row.second) + (row.other_euid ? " uid65534" : "")}}),
+              // run() looks for a TIME_WAIT over inet_diag.
+              row.state == State::timewait ? kTcpDiagOptions : KernelOptions{}});
   }
   return true;
 }();

@@ -332,7 +332,9 @@ const bool registered = [] {
                 {"IP_BIND_ADDRESS_NO_PORT", no_port ? "1" : "0"},
                 {"bind", std::string(cli) + " port 0"},
                 {"sockets", row.sockets},
-                {"peers", row.peers}})});
+                {"peers", row.peers}}),
+         // Only the same-peer row waits for its control's connection to go.
+         row.what == NoPort::same_peer ? kTcpDiagOptions : KernelOptions{}});
   }
   add_case({"tcp4.port_select.reserved.connect", "R1",
             client_params(Proto::tcp, kTwoPorts, true, false, nullptr, 1, "one"),

@@ -210,23 +210,24 @@ const bool registered = [] {
                     AF_INET, Prog::plain, 0, req, Gone::close, Held::queued});
   for (const Row& r : rows) {
     bool close = r.gone == Gone::close, queued = r.held == Held::queued;
-    add_case(r.id, "R10",
-             std::string("3 members; the program sends new connections to member 1, which ") +
-                 (close ? "closes" : "shuts down") + " holding " +
-                 (queued ? "its accept queue" : "requests (TCP_DEFER_ACCEPT)") + "; " +
-                 policy_name(r) + "; " + kMigrateReq + "=" + r.migrate_req,
-             Json::object({{"kind", "r10_migrate_prog"},
-                           {"proto", "tcp"},
-                           {"family", r.family == AF_INET ? 4 : 6},
-                           {"members", 3},
-                           {"program", program_of(r)},
-                           {"new_connections_to", 1},
-                           {"listener_gone",
-                            Json::object({{"member", 1}, {"op", close ? "close" : "shutdown"}})},
-                           {"held", queued ? "accept_queue" : "requests"},
-                           {"sysctls", Json::object({{kMigrateReq, std::stoi(r.migrate_req)}})},
-                           {"selftest", "migrate_reuseport.c"}}),
-             [r](Ctx& ctx) { return run(ctx, r); });
+    add_case(
+        r.id, "R10",
+        std::string("3 members; the program sends new connections to member 1, which ") +
+            (close ? "closes" : "shuts down") + " holding " +
+            (queued ? "its accept queue" : "requests (TCP_DEFER_ACCEPT)") + "; " + policy_name(r) +
+            "; " + kMigrateReq + "=" + r.migrate_req,
+        Json::object(
+            {{"kind", "r10_migrate_prog"},
+             {"proto", "tcp"},
+             {"family", r.family == AF_INET ? 4 : 6},
+             {"members", 3},
+             {"program", program_of(r)},
+             {"new_connections_to", 1},
+             {"listener_gone", Json::object({{"member", 1}, {"op", close ? "close" : "shutdown"}})},
+             {"held", queued ? "accept_queue" : "requests"},
+             {"sysctls", Json::object({{kMigrateReq, std::stoi(r.migrate_req)}})},
+             {"selftest", "migrate_reuseport.c"}}),
+        [r](Ctx& ctx) { return run(ctx, r); }, all_of({kBpfOptions, kTcpDiagOptions}));
   }
   return true;
 }();

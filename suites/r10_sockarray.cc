@@ -229,24 +229,27 @@ const bool registered = [] {
       id = tag.substr(0, dot) + ".r10.sockarray." + row.name + suffix;
       Target target = t;
       Scenario s = row.scenario;
-      add_case(id, "R10",
-               std::string(row.what) + "; " + std::to_string(kMembers) +
-                   " members, a SO_ATTACH_REUSEPORT_EBPF sk_reuseport program with a "
-                   "REUSEPORT_SOCKARRAY map",
-               Json::object({{"kind", "r10_sockarray"},
-                             {"proto", proto_name(t.proto)},
-                             {"bind", t.bind_ip},
-                             {"members", kMembers},
-                             {"program", Json::object({{"attach", "ebpf"},
-                                                       {"type", "sk_reuseport"},
-                                                       {"selects", row.selects},
-                                                       {"verdict", row.verdict},
-                                                       {"verdict_on_helper_error", row.on_error}})},
-                             {"slot", row.slot},
-                             {"then", row.detached ? Json::object({{"op", "detach"}, {"member", 1}})
-                                                   : nullptr},
-                             {"selftest", "select_reuseport.c"}}),
-               [target, s](Ctx& ctx) { return run(ctx, target, s); });
+      add_case(
+          id, "R10",
+          std::string(row.what) + "; " + std::to_string(kMembers) +
+              " members, a SO_ATTACH_REUSEPORT_EBPF sk_reuseport program with a "
+              "REUSEPORT_SOCKARRAY map",
+          Json::object(
+              {{"kind", "r10_sockarray"},
+               {"proto", proto_name(t.proto)},
+               {"bind", t.bind_ip},
+               {"members", kMembers},
+               {"program", Json::object({{"attach", "ebpf"},
+                                         {"type", "sk_reuseport"},
+                                         {"selects", row.selects},
+                                         {"verdict", row.verdict},
+                                         {"verdict_on_helper_error", row.on_error}})},
+               {"slot", row.slot},
+               {"then", row.detached ? Json::object({{"op", "detach"}, {"member", 1}}) : nullptr},
+               {"selftest", "select_reuseport.c"}}),
+          [target, s](Ctx& ctx) { return run(ctx, target, s); },
+          // The stranger in the slot is an IPv6 socket even in an IPv4 group.
+          s == Scenario::other_family ? all_of({kBpfOptions, kIpv6Options}) : kBpfOptions);
     }
   }
   struct Update {
@@ -260,21 +263,22 @@ const bool registered = [] {
         Update{"udp4.r10.sockarray.update.bound", Proto::udp, true, true, false},
         Update{"tcp4.r10.sockarray.update.bound_not_listening", Proto::tcp, true, true, false},
         Update{"tcp4.r10.sockarray.update.listening", Proto::tcp, true, true, true}}) {
-    add_case(u.id, "R10",
-             std::string("a ") + proto_name(u.proto) + " socket" +
-                 (u.reuseport ? " with" : " without") + " SO_REUSEPORT, " +
-                 (u.listen ? "listening"
-                  : u.bind ? "bound"
-                           : "not bound") +
-                 ", into a REUSEPORT_SOCKARRAY map",
-             Json::object({{"kind", "r10_sockarray_update"},
-                           {"proto", proto_name(u.proto)},
-                           {"map", "REUSEPORT_SOCKARRAY"},
-                           {"reuseport", u.reuseport},
-                           {"state", u.listen ? "listening"
-                                     : u.bind ? "bound"
-                                              : "unbound"}}),
-             [u](Ctx&) { return update_with(u.proto, u.reuseport, u.bind, u.listen); });
+    add_case(
+        u.id, "R10",
+        std::string("a ") + proto_name(u.proto) + " socket" + (u.reuseport ? " with" : " without") +
+            " SO_REUSEPORT, " +
+            (u.listen ? "listening"
+             : u.bind ? "bound"
+                      : "not bound") +
+            ", into a REUSEPORT_SOCKARRAY map",
+        Json::object({{"kind", "r10_sockarray_update"},
+                      {"proto", proto_name(u.proto)},
+                      {"map", "REUSEPORT_SOCKARRAY"},
+                      {"reuseport", u.reuseport},
+                      {"state", u.listen ? "listening"
+                                : u.bind ? "bound"
+                                         : "unbound"}}),
+        [u](Ctx&) { return update_with(u.proto, u.reuseport, u.bind, u.listen); }, kBpfOptions);
   }
   return true;
 }();

@@ -225,47 +225,56 @@ const bool registered = [] {
   const std::vector<int> first = {1};
   for (Kind kind : {Kind::cbpf, Kind::ebpf}) {
     std::string k = kind == Kind::cbpf ? "cbpf" : "ebpf";
+    KernelOptions needs = kind == Kind::ebpf ? kBpfOptions : KernelOptions{};
     Json by_port = program_of(kind, -1, first, "before_bind");
     for (const Target& t : targets()) {
       std::string id = std::string(t.tag) + ".r10." + k + ".";
-      add_case(id + "select", "R10", in_words(kind, "4 members, program on member 1 before bind"),
-               params_of(t, 4, by_port, nullptr, true, "reuseport_bpf.c"),
-               [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::steer); });
+      add_case(
+          id + "select", "R10", in_words(kind, "4 members, program on member 1 before bind"),
+          params_of(t, 4, by_port, nullptr, true, "reuseport_bpf.c"),
+          [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::steer); }, needs);
     }
     Target udp4 = targets()[0], tcp4 = targets()[3];
     // More than ten members: UDP's lookup takes its second hash table (hash2).
-    add_case("udp4.r10." + k + ".twenty_members", "R10",
-             in_words(kind, "20 members, program on member 1 before bind"),
-             params_of(udp4, 20, by_port, nullptr, true, "reuseport_bpf.c"),
-             [kind, udp4](Ctx& ctx) { return steer(ctx, kind, udp4, 20, Then::steer); });
+    add_case(
+        "udp4.r10." + k + ".twenty_members", "R10",
+        in_words(kind, "20 members, program on member 1 before bind"),
+        params_of(udp4, 20, by_port, nullptr, true, "reuseport_bpf.c"),
+        [kind, udp4](Ctx& ctx) { return steer(ctx, kind, udp4, 20, Then::steer); }, needs);
     for (const Target& t : {udp4, tcp4}) {
       std::string id = std::string(t.tag) + ".r10." + k + ".";
-      add_case(id + "replace", "R10",
-               in_words(kind, "a second program, returning 0, replaces the first through member 4"),
-               params_of(t, 4, by_port, replaced_through(kind, 4, 0)),
-               [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::replace); });
-      add_case(id + "out_of_range", "R10",
-               std::string("4 members, program on member 1 before bind; the ") + option_name(kind) +
-                   " program returns 200 for a group of 4",
-               params_of(t, 4, program_of(kind, 200, first, "before_bind")),
-               [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::out_of_range); });
-      add_case(id + "detach", "R10", in_words(kind, "SO_DETACH_REUSEPORT_BPF through member 4"),
-               params_of(t, 4, by_port, detached_through(4)),
-               [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::detach); });
-      add_case(id + "attached_to_last_member", "R10",
-               in_words(kind, "program attached to member 4 after every bind"),
-               params_of(t, 4, program_of(kind, -1, {4}, "after_all_bind")),
-               [kind, t](Ctx& ctx) { return attached_to_last(ctx, kind, t); });
-      add_case(id + "attach_without_reuseport", "R10",
-               in_words(kind, "attach to a bound socket without SO_REUSEPORT"),
-               params_of(t, 1, program_of(kind, -1, first, "after_bind"), nullptr, false,
-                         "reuseport_bpf.c"),
-               [kind, t](Ctx&) { return without_reuseport(kind, t); });
-      add_case(id + "attach_before_bind.second_socket", "R10",
-               in_words(kind, "each of two SO_REUSEPORT sockets takes a program before its bind"),
-               params_of(t, 2, program_of(kind, -1, {1, 2}, "before_bind"), nullptr, true,
-                         "reuseport_bpf.c"),
-               [kind, t](Ctx&) { return before_bind_beside_group(kind, t); });
+      add_case(
+          id + "replace", "R10",
+          in_words(kind, "a second program, returning 0, replaces the first through member 4"),
+          params_of(t, 4, by_port, replaced_through(kind, 4, 0)),
+          [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::replace); }, needs);
+      add_case(
+          id + "out_of_range", "R10",
+          std::string("4 members, program on member 1 before bind; the ") + option_name(kind) +
+              " program returns 200 for a group of 4",
+          params_of(t, 4, program_of(kind, 200, first, "before_bind")),
+          [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::out_of_range); }, needs);
+      add_case(
+          id + "detach", "R10", in_words(kind, "SO_DETACH_REUSEPORT_BPF through member 4"),
+          params_of(t, 4, by_port, detached_through(4)),
+          [kind, t](Ctx& ctx) { return steer(ctx, kind, t, 4, Then::detach); }, needs);
+      add_case(
+          id + "attached_to_last_member", "R10",
+          in_words(kind, "program attached to member 4 after every bind"),
+          params_of(t, 4, program_of(kind, -1, {4}, "after_all_bind")),
+          [kind, t](Ctx& ctx) { return attached_to_last(ctx, kind, t); }, needs);
+      add_case(
+          id + "attach_without_reuseport", "R10",
+          in_words(kind, "attach to a bound socket without SO_REUSEPORT"),
+          params_of(t, 1, program_of(kind, -1, first, "after_bind"), nullptr, false,
+                    "reuseport_bpf.c"),
+          [kind, t](Ctx&) { return without_reuseport(kind, t); }, needs);
+      add_case(
+          id + "attach_before_bind.second_socket", "R10",
+          in_words(kind, "each of two SO_REUSEPORT sockets takes a program before its bind"),
+          params_of(t, 2, program_of(kind, -1, {1, 2}, "before_bind"), nullptr, true,
+                    "reuseport_bpf.c"),
+          [kind, t](Ctx&) { return before_bind_beside_group(kind, t); }, needs);
     }
   }
   // SO_DETACH_REUSEPORT_BPF with nothing attached, and on a socket that is in no group.

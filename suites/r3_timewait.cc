@@ -59,7 +59,7 @@ const bool registered = [] {
   for (const TwRow& row : rows)
     add_case({row.id, row.rule, timewait_params(spec_of(row), fresh_of(row)),
               [row](Ctx& ctx) { return rebind_beside_timewait(ctx, spec_of(row), fresh_of(row)); },
-              prose(timewait_words(spec_of(row), fresh_of(row)))});
+              prose(timewait_words(spec_of(row), fresh_of(row))), kTcpDiagOptions});
   return true;
 }();
 

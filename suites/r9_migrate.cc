@@ -164,7 +164,8 @@ const bool registered = [] {
                   prose({{"family", family == AF_INET ? "4" : "6"},
                          {"tcp_migrate_req", migrate},
                          {"listener_gone_by", by_shutdown ? "shutdown" : "close"},
-                         {"connections", std::to_string(kConns)}})});
+                         {"connections", std::to_string(kConns)}}),
+                  kTcpDiagOptions});
       }
     }
     if (family == AF_INET6) continue;
@@ -182,7 +183,8 @@ const bool registered = [] {
                 prose({{"tcp_migrate_req", migrate},
                        {"listener_gone_by", "close"},
                        {"state", "SYN_RECV"},
-                       {"change", "net: Introduce net.ipv4.tcp_migrate_req."}})});
+                       {"change", "net: Introduce net.ipv4.tcp_migrate_req."}}),
+                kTcpDiagOptions});
     }
   }
   add_case(

@@ -192,7 +192,7 @@ const bool others = [] {
       words.emplace_back(kChange, tw);
       add_case({id, "R3", timewait_params(spec, fresh),
                 [spec, fresh](Ctx& ctx) { return rebind_beside_timewait(ctx, spec, fresh); },
-                prose(words)});
+                prose(words), kTcpDiagOptions});
     }
 
   const std::string unix_rp = "net: restrict SO_REUSEPORT to inet sockets";

@@ -254,7 +254,7 @@ const bool custom = [] {
     words.insert(words.begin(), {"seed", r.seed});
     add_case({r.id, "R3", p,
               [r](Ctx& ctx) { return rebind_beside_timewait(ctx, spec_of(r), fresh_of(r)); },
-              prose(words)});
+              prose(words), kTcpDiagOptions});
   }
   for (bool reuse : {false, true}) {
     SockSpec served{kSrv4, (reuse ? unsigned{RA} : 0u) | LISTEN};
@@ -295,7 +295,8 @@ const bool custom = [] {
              {"seed", "000"},
              {"sysctls", Json::object({{"net.ipv4.tcp_fin_timeout", 5}})}},
             timewait_length,
-            prose({{"seed", "000"}, {"tcp_fin_timeout", "5"}})});
+            prose({{"seed", "000"}, {"tcp_fin_timeout", "5"}}),
+            kTcpDiagOptions});
   add_case({"seed000.ex2.reuseport_two_servers",
             "R7",
             {{"kind", "tcp_delivery"},

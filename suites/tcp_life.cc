@@ -396,7 +396,8 @@ const bool registered = [] {
                                std::to_string(kClientPort)},
                 {"when", row.expired ? "after the FIN_WAIT2 ran out" : "in FIN_WAIT2"},
                 {"new", describe({cli_of(row.family), row.new_flags}) + " port " +
-                            std::to_string(kClientPort)}})});
+                            std::to_string(kClientPort)}}),
+         kTcpDiagOptions});
   }
 
   // The passive closer.
@@ -428,7 +429,8 @@ const bool registered = [] {
                                     std::to_string(kClientPort)},
                      {"new", describe({cli_of(row.family), row.new_flags}) + " port " +
                                  std::to_string(kClientPort)},
-                     {"then", row.reconnect ? "connect to the same peer" : "none"}})});
+                     {"then", row.reconnect ? "connect to the same peer" : "none"}}),
+              kTcpDiagOptions});
   }
 
   // A refused connect().

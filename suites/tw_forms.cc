@@ -244,7 +244,8 @@ const bool registered = [] {
                {"peer", v6 ? kSrv6 : kSrv4},
                {"then", connect ? "connect_same_peer" : "none"}},
               [row](Ctx& ctx) { return client_side(ctx, row); },
-              prose(words)});
+              prose(words),
+              kTcpDiagOptions});
   }
 
   // Endings that leave no TIME_WAIT.
@@ -279,8 +280,8 @@ const bool registered = [] {
                 {"closed_first", client ? "client" : "server"},
                 {"timewait_would_be", at},
                 {"new", describe(fresh)}};
-    add_case(
-        {id, "R3", params, [f, h](Ctx& ctx) { return without_timewait(ctx, f, h); }, prose(words)});
+    add_case({id, "R3", params, [f, h](Ctx& ctx) { return without_timewait(ctx, f, h); },
+              prose(words), kTcpDiagOptions});
   }
 
   // A dual-stack [::] listener's IPv4 connection: TIME_WAIT on a v4-mapped address.
@@ -303,7 +304,7 @@ const bool registered = [] {
     SockSpec fresh{m.new_ip, m.new_flags | LISTEN};
     add_case({std::string("tcp46.tw_forms.mapped.") + m.id, "R3", timewait_params(spec, fresh),
               [spec, fresh](Ctx& ctx) { return rebind_beside_timewait(ctx, spec, fresh); },
-              prose(timewait_words(spec, fresh))});
+              prose(timewait_words(spec, fresh)), kTcpDiagOptions});
   }
 
   // tcp_tw_reuse for outgoing connections.
@@ -328,7 +329,8 @@ const bool registered = [] {
               prose({{"tcp_tw_reuse", reuse},
                      {"peer", loopback ? kLo4 : kSrv4},
                      {"timewait", "the client's connection to the same peer, closed first"},
-                     {"ip_local_port_range", "one port"}})});
+                     {"ip_local_port_range", "one port"}}),
+              kTcpDiagOptions});
   }
   return true;
 }();

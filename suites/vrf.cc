@@ -77,8 +77,8 @@ const bool bind_rows = [] {
              Proto::tcp,
              {{kAny6, DEV_VRF | LISTEN}, {kAny6, LISTEN}}},
         },
-        vrf_params(kTcpAccept, accept), vrf_with(kTcpAccept, accept),
-        vrf_words(kTcpAccept, accept));
+        vrf_params(kTcpAccept, accept), vrf_with(kTcpAccept, accept), vrf_words(kTcpAccept, accept),
+        kVrfOptions);
     add_bind_cases(
         {
             {"udp4.vrf.bind.vrf_then_global" + a, "R6", Proto::udp, {{kAny4, DEV_VRF}, {kAny4, 0}}},
@@ -87,8 +87,8 @@ const bool bind_rows = [] {
              Proto::udp,
              {{kAny4, DEV_VRF | RA}, {kAny4, RA}}},
         },
-        vrf_params(kUdpAccept, accept), vrf_with(kUdpAccept, accept),
-        vrf_words(kUdpAccept, accept));
+        vrf_params(kUdpAccept, accept), vrf_with(kUdpAccept, accept), vrf_words(kUdpAccept, accept),
+        kVrfOptions);
   }
   add_bind_cases(
       {
@@ -101,7 +101,8 @@ const bool bind_rows = [] {
            Proto::tcp,
            {{kAny4, DEV_VRF | LISTEN}, {kAny4, DEV_S0 | LISTEN}}},
       },
-      vrf_params(kTcpAccept, "0"), vrf_with(kTcpAccept, "0"), vrf_words(kTcpAccept, "0"));
+      vrf_params(kTcpAccept, "0"), vrf_with(kTcpAccept, "0"), vrf_words(kTcpAccept, "0"),
+      kVrfOptions);
   return true;
 }();
 
@@ -184,8 +185,8 @@ const bool recv_rows = [] {
     words.emplace_back("sockets", std::string(who[static_cast<int>(row.who)]) +
                                       (!tcp && row.who == Who::both ? ", both reuseaddr" : ""));
     words.emplace_back("arrives_on", row.via_vrf ? "s0 (in vrf0)" : "s1 (default VRF)");
-    add_case(
-        {row_id(row), "R6", params, [row](Ctx& ctx) { return receiver(ctx, row); }, prose(words)});
+    add_case({row_id(row), "R6", params, [row](Ctx& ctx) { return receiver(ctx, row); },
+              prose(words), kVrfOptions});
   }
   return true;
 }();

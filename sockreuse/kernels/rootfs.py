@@ -62,11 +62,12 @@ EXT_SKIP = {"_sqlite3", "_dbm", "_gdbm", "_curses", "_curses_panel", "readline",
 # the binary, tables and claims where it does on the host.
 # The explorer runs on the device with --outcomes-only (sockreuse/boot/guest.py): it
 # needs its space (with the topology file whose addresses it names), executor
-# and vocabulary, not the baselines, which the host compares with.
+# and vocabulary, not the baselines, which the host compares with. The runner
+# checks a kernel that shows its configuration against suites/config.
 REPO_PARTS = ["build/sockreuse_suite", "runner", "sockreuse", "results/expected",
               "results/seed_claims.yaml", "results/vocabulary.yaml", "build/sockreuse_explore",
               "explore/space.yaml", "explore/triples-kept.txt.xz", "fixtures/topology.yaml",
-              "vm/guest", "lava"]
+              "vm/guest", "lava", "suites/config"]
 KMOD_TOOLS = ["modprobe", "insmod", "rmmod", "lsmod", "modinfo", "depmod"]
 # The image is merged-/usr whatever the host is: these point into /usr.
 TOP_LINKS = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib", "lib64": "usr/lib64"}

@@ -16,6 +16,7 @@ from sockreuse import files
 from sockreuse.errors import (EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_NEW, EXIT_PASS, EXIT_USAGE,
                               RunnerError)
 from sockreuse.expect import record, rule_ids
+from sockreuse.kconfig import check
 from sockreuse.model import infer
 from sockreuse.run import background, reports, suite, verdict
 from sockreuse.run.session import REPO, State
@@ -48,6 +49,9 @@ def pytest_addoption(parser):
                 help="cases without a table row do not fail the run")
     g.addoption("--no-lock", action="store_true",
                 help="do not lock the results folder (a guest whose host holds the lock)")
+    g.addoption("--kernel-config", default=None,
+                help="check this kernel configuration against suites/config instead of the "
+                     "running kernel's; 'none': no check")
 
 
 def die(e):
@@ -118,6 +122,35 @@ def pytest_collection_finish(session):
     if st is not None:
         st.selected = [item.case for item in session.items if isinstance(item, CaseItem)]
         st.batch = None
+        if is_controller(session.config) and st.selected:
+            check_kernel_config(session.config, st)
+
+
+def check_kernel_config(config, st):
+    """Before any case runs: the options of suites/config the kernel lacks
+    and the selected cases that skip for each; a kernel without one that
+    every case needs stops the run here (exit 4). Verdicts are not touched:
+    a case still skips with its own reason."""
+    st.kconfig = None
+    choice = config.option.kernel_config
+    if choice == "none":
+        return
+    say = progress_writer(config)
+    try:
+        report = (check.of_file(choice, st.selected, "this kernel") if choice
+                  else check.of_running_kernel(st.selected))
+    except RunnerError as e:
+        die(e)
+    if report is None:
+        st.kconfig = {"source": None, "lines": [check.not_found_line()]}
+        say(st.kconfig["lines"][0])
+        return
+    if report.refusal():
+        os.write(2, (report.refusal() + "\n").encode())
+        os._exit(EXIT_CANNOT_RUN)
+    st.kconfig = report.as_json()
+    for line in st.kconfig["lines"]:
+        say(line)
 
 
 def progress_writer(config):
@@ -279,7 +312,8 @@ def pytest_sessionfinish(session, exitstatus):
         # The machine as the kernel that ran the cases reports it (uname -m):
         # what the reports name a run's architecture by.
         "kernel": {"release": st.release, "machine": os.uname().machine,
-                   "table": st.table_doc() if st.table else None, "table_warning": st.warning},
+                   "table": st.table_doc() if st.table else None, "table_warning": st.warning,
+                   "config": getattr(st, "kconfig", None)},
         "mode": os.environ.get("SOCKREUSE_MODE", "root"),
         "repeat": st.repeat,
         "model": model_doc,

@@ -140,6 +140,10 @@ def markdown(doc, seed_claims):
     else:
         out.append("- table: none (every case is new)")
     out.append(f"- mode: {doc['mode']}")
+    if k.get("config"):
+        # The check against suites/config, as the run said it at its start.
+        out += [f"- kernel configuration: {line[len('sockreuse: '):]}"
+                for line in k["config"]["lines"]]
     out += ["", "| rule | " + " | ".join(VERDICTS) + " |", "|---|" + "---|" * len(VERDICTS)]
     for rule, counts in s["by_rule"].items():
         out.append(f"| {rule} | " + " | ".join(str(counts[v]) for v in VERDICTS) + " |")

@@ -8,6 +8,10 @@
 // SOCKREUSE_FAULT is a comma-separated list of:
 //   no_netns, no_veth, no_ipv6   unshare(CLONE_NEWNET), veth creation or IPv6
 //                                fail the way a kernel built without them does
+//   no_vrf, no_bpf, no_inet_diag VRF devices, the bpf() system call or TCP
+//                                socket monitoring (inet_diag) likewise
+//                                (CONFIG_NET_VRF, CONFIG_BPF_SYSCALL,
+//                                CONFIG_INET_DIAG; suites/config)
 //   bind_any_eacces              bind() to a wildcard address fails with EACCES
 //   bind_any_flaky               a wildcard bind() the kernel refused with
 //                                EADDRINUSE succeeds in three calls of four
@@ -29,12 +33,15 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <netlink/errno.h>
+#include <netlink/idiag/idiagnl.h>
 #include <netlink/idiag/msg.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -197,6 +204,9 @@ extern "C" int unshare(int flags) {
 
 extern "C" int rtnl_link_add(struct nl_sock* sk, struct rtnl_link* link, int flags) {
   if (env_has("SOCKREUSE_FAULT", "no_veth")) return -NLE_OPNOTSUPP;
+  const char* type = rtnl_link_get_type(link);
+  if (type && std::strcmp(type, "vrf") == 0 && env_has("SOCKREUSE_FAULT", "no_vrf"))
+    return -NLE_OPNOTSUPP;
   static auto real = next<int (*)(struct nl_sock*, struct rtnl_link*, int)>("rtnl_link_add");
   return real(sk, link, flags);
 }
@@ -206,4 +216,30 @@ extern "C" int rtnl_addr_add(struct nl_sock* sk, struct rtnl_addr* addr, int fla
     return -NLE_AF_NOSUPPORT;
   static auto real = next<int (*)(struct nl_sock*, struct rtnl_addr*, int)>("rtnl_addr_add");
   return real(sk, addr, flags);
+}
+
+// Without inet_diag the kernel refuses the request with EOPNOTSUPP (without
+// tcp_diag, ENOENT): libnl reports it as NLE_OPNOTSUPP.
+extern "C" int idiagnl_send_simple(struct nl_sock* sk, int flags, uint8_t family, uint16_t states,
+                                   uint16_t ext) {
+  if (env_has("SOCKREUSE_FAULT", "no_inet_diag")) return -NLE_OPNOTSUPP;
+  static auto real =
+      next<int (*)(struct nl_sock*, int, uint8_t, uint16_t, uint16_t)>("idiagnl_send_simple");
+  return real(sk, flags, family, states, ext);
+}
+
+// libbpf makes its bpf() calls through syscall(2). Every system call takes at
+// most six word-sized arguments, so they are passed on as such.
+extern "C" long syscall(long number, ...) {  // NOLINT(cert-dcl50-cpp): it is syscall(2)
+  va_list ap;
+  va_start(ap, number);
+  long a[6];
+  for (long& x : a) x = va_arg(ap, long);
+  va_end(ap);
+  if (number == SYS_bpf && env_has("SOCKREUSE_FAULT", "no_bpf")) {
+    errno = ENOSYS;
+    return -1;
+  }
+  static auto real = next<long (*)(long, ...)>("syscall");
+  return real(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

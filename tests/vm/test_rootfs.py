@@ -39,7 +39,7 @@ def test_the_runner_finds_its_files_where_it_does_on_the_host(plan):
                  "sockreuse/explore/space.py", "explore/space.yaml",
                  "explore/triples-kept.txt.xz", "fixtures/topology.yaml",
                  "sockreuse/topology_facts.py", "sockreuse/boot/bundle.py",
-                 "lava/lava-report"):
+                 "lava/lava-report", "suites/config", "sockreuse/kconfig/check.py"):
         assert f"{rootfs.PREFIX}/{path}" in plan
     assert any(p.startswith(f"{rootfs.PREFIX}/results/expected/") for p in plan)
     assert plan["init"] == ("file", os.path.join(ROOT, "vm", "guest", "init"))

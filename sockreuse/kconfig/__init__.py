@@ -1,0 +1,1 @@
+"""The kernel configuration the suite needs (suites/config) against a kernel's own."""
