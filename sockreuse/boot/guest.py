@@ -88,6 +88,15 @@ def boot_files(kernel, runner_args, record):
             with open(args[at], "rb") as src, open(os.path.join(etc, "expect.yaml"), "wb") as dst:
                 dst.write(src.read())
             args[at] = "/etc/sockreuse/expect.yaml"
+        if "--explore" not in args:
+            # The guest's runner checks the kernel's configuration as a host
+            # run does; Debian's kernels do not show theirs inside (no
+            # /proc/config.gz), so the file that came with the kernel goes in.
+            config = choose.config_file(kernel)
+            if config:
+                with open(config, "rb") as src, open(os.path.join(etc, "kernel.config"), "wb") as dst:
+                    dst.write(src.read())
+            args += ["--kernel-config", "/etc/sockreuse/kernel.config" if config else "none"]
         if record:
             args += landing.recording_args(kernel)
             dest = os.path.join(stage, args[-1].lstrip("/"))

@@ -137,3 +137,17 @@ def test_a_tree_without_an_image_or_release_says_to_build_it(tmp_path):
     (boot / "bzImage").write_text("")
     with pytest.raises(own.OwnKernelError, match="no include/config/kernel.release"):
         own.prepare(str(tmp_path))
+
+
+def test_a_tree_without_veth_is_refused_before_booting(debian, tmp_path):
+    """Exit 4 naming the option; 125 in a bisection (the commit cannot be
+    tested, it is not bad)."""
+    config = "".join(line for line in open(choose.config_file(debian))
+                     if not line.startswith("CONFIG_VETH="))
+    tree = kernel_trees.make_tree(str(tmp_path / "linux"), debian, config=config)
+    for extra, status in (([], 4), (["--bisect"], 125)):
+        r = subprocess.run([os.path.join(ROOT, "run_tests.sh"), "--kernel", tree, "-k", "R1",
+                            *extra], capture_output=True, text=True, timeout=600)
+        assert r.returncode == status, r.stdout[-2000:] + r.stderr[-2000:]
+        assert "lacks CONFIG_VETH (=y or =m), which every case needs" in r.stderr
+        assert "booting" not in r.stdout
