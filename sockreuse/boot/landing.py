@@ -55,7 +55,8 @@ def recording_args(kernel):
 
 def summary_line(kernel, accel, boot_s, total_s, doc):
     s = doc["summary"]
-    table = doc.get("kernel", {}).get("table") or {}
+    table = doc.get("kernel", {}).get("table")
+    table = table if isinstance(table, dict) else {}  # older runs name it in one string
     # A kernel without a table of its own names the one it was compared with.
     against = (f" (against {table['delta'] or table['base']}, the nearest older table)"
                if table.get("warning") else "")

@@ -47,9 +47,7 @@ def config_file(kernel):
     if kernel.get("config"):
         return kernel["config"]
     name = f"config-{kernel['release']}"
-    base = kernel["base"]
-    for path in (os.path.join(base, "boot", name), os.path.join(os.path.dirname(base), "boot", name),
-                 os.path.join(kernel["moddir"], "config")):
-        if os.path.isfile(path):
-            return path
-    return None
+    base, moddir = kernel.get("base"), kernel.get("moddir")
+    paths = ([os.path.join(base, "boot", name), os.path.join(os.path.dirname(base), "boot", name)]
+             if base else []) + ([os.path.join(moddir, "config")] if moddir else [])
+    return next((p for p in paths if os.path.isfile(p)), None)

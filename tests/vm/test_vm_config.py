@@ -133,13 +133,19 @@ def test_guest_arguments_reach_the_runner_one_a_line(tmp_path):
     files = unpack(guest.boot_files(kernel, args, record=True))
     lines = files["etc/sockreuse/run.args"].decode().split("\n")[:-1]
     recorded = "/opt/sockreuse/results/runs/6.1.0-50-amd64/recorded.yaml"
+    # A kernel without a configuration file: the guest's runner is told not to look.
     assert lines == ["-k", "hash2 and 'udp4'", "--expect", "/etc/sockreuse/expect.yaml",
-                     "--repeat", "50", "--record", "--expect", recorded]
+                     "--repeat", "50", "--kernel-config", "none", "--record", "--expect", recorded]
     assert files["etc/sockreuse/expect.yaml"] == table.read_bytes()
     # The recording starts from the table 6.1 is compared with: base.yaml and 6.1's delta.
     start = yaml.safe_load(files[recorded.lstrip("/")])
     assert start["kernel"] == "6.1" and "bhash2_mapped_any_gap" in start["features"]
     assert start["cases"]["tcp46.explorer.mapped_any_then_mapped_s0"] == "ok"
+    config = tmp_path / "config-6.1"
+    config.write_text("CONFIG_VETH=m\n")
+    files = unpack(guest.boot_files({**kernel, "config": str(config)}, args, record=False))
+    assert files["etc/sockreuse/kernel.config"] == config.read_bytes()
+    assert "--kernel-config\n/etc/sockreuse/kernel.config\n" in files["etc/sockreuse/run.args"].decode()
     # The init reads them back with `read -r`, one word each whatever they hold.
     script = 'set --; while IFS= read -r a; do set -- "$@" "$a"; done; printf "%s\\0" "$@"'
     out = subprocess.run(["sh", "-c", script], input="\n".join(lines) + "\n",
