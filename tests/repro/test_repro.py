@@ -116,7 +116,6 @@ def sources(built):
     return {what: generate(what) for what in CASES + KEYS}
 
 
-@pytest.mark.heavy
 @pytest.mark.parametrize("what", CASES + KEYS)
 def test_the_reproducer_prints_what_the_suite_observes(what, sources, observed, tmp_path):
     if observed.get(what) is None:
