@@ -47,8 +47,7 @@ def sysctl_lines(sysctls):
 def conclude(n, var, listen, held):
     """The end of a sequence at socket n (0: the last, its token plain):
     the outcome, then for a conflict its control with every socket closed."""
-    return [f"set_outcome({n}, r);", "if (conflict()) {",
-            *("\t" + line for line in close_lines(held)),
+    return [f"set_outcome({n}, r);", "if (conflict()) {", *indented(close_lines(held)),
             f"\tcontrol(&{var}, {int(listen)}, \"with the blocker closed\");", "}"]
 
 

@@ -54,11 +54,6 @@ class Program:
     def add(self, *lines):
         self.body += lines
 
-    def close_all(self, socks=None):
-        """Closes the case's sockets (or those given), in reverse order."""
-        for var, fd in reversed(socks if socks is not None else self.sockets):
-            self.add(f"sock_close(&{var}, &{fd});")
-
     def fail_if(self, what):
         """A step the case needs (not its outcome): its failure ends the run."""
         self.add("if (r.err)",
