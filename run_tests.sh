@@ -40,6 +40,8 @@ install() {
 modeline=$("$PY" -m sockreuse.cli --mode-of "$@") || exit $?
 read -r mode lava <<<"$modeline"
 [ "$mode" = help ] && exec "$PY" -m sockreuse.cli "$@"
+# --repro writes a C file to stdout: until then, everything said goes to stderr.
+if [ "$mode" = repro ]; then exec 3>&1 1>&2; fi
 
 # Not root: run everything in a user + network namespace of our own, where
 # we hold CAP_SYS_ADMIN/CAP_NET_ADMIN; cases needing a second UID are skipped.
@@ -89,4 +91,5 @@ if [ "$mode" != show-table ]; then
   fi
 fi
 
+if [ "$mode" = repro ]; then exec 1>&3 3>&-; fi
 exec "${wrap[@]}" "$PY" -m sockreuse.cli "$@"

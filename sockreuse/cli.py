@@ -71,6 +71,8 @@ the expected table; or, with --selftest, runs the project's own tests.
                                   (with --kernel or --matrix: in the guests)
   ./run_tests.sh --show-table SERIES   print series S's effective table (base.yaml + its
                                   delta); takes no other option
+  ./run_tests.sh --repro ID       one case (or a quoted explorer key) as a standalone C
+                                  program on stdout (docs/reproducers.md); takes no other option
   ./run_tests.sh --help           this text"""
 
 # Every option: what its value is (for "OPTION needs ..."), or None for a flag.
@@ -95,6 +97,7 @@ OPTIONS = {
     "--rootfs": "a file to write",
     "--explore": None,
     "--show-table": "a kernel series",
+    "--repro": "a case id or an explorer key",
     "-h": None,
     "--help": None,
 }
@@ -287,6 +290,7 @@ def parse(argv):
     check_values(o)
     check_conflicts(o)
     o.mode = ("selftest" if o.selftest else "show-table" if o.has("--show-table") else
+              "repro" if o.has("--repro") else
               "rootfs" if o.has("--rootfs") else "vm" if o.has("--kernel", "--matrix") else
               "explore" if o.explore else "suite")
     return o
@@ -327,6 +331,7 @@ def alone(o, name, what):
 def check_conflicts(o):
     alone(o, "--selftest", "runs the project's own tests")
     alone(o, "--show-table", "prints one kernel series' expected table")
+    alone(o, "--repro", "writes one case's standalone C reproducer")
     vm = o.has("--kernel", "--matrix")
     if o.explore:
         for name in SUITE_ONLY:
@@ -441,6 +446,8 @@ def steps(o, ncores):
                      say="the tests that watch the whole host, alone (pytest)")]
     if o.mode == "show-table":
         return [Step([PY, "-m", "sockreuse.expect.show_table", o.show_table])]
+    if o.mode == "repro":
+        return [Step([PY, "-m", "sockreuse.repro.reproduce", o.repro])]
     if o.mode == "rootfs":
         return [Step([PY, "-m", "sockreuse.kernels.rootfs", o.rootfs,
                       *o.passed(ROOTFS_OPTIONS)])]
