@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 from sockreuse import files
 from sockreuse.kernels import fetch, image
@@ -20,6 +21,7 @@ OWN = os.path.join(fetch.CACHE, "own")
 # Kernels kept prepared: a bisection revisits a few, and each holds a copy
 # (or hard links) of a modules tree.
 KEEP = 8
+IN_USE_S = 2 * 3600
 
 # Where a build tree leaves its image, per architecture (arch/<dir>/boot/).
 TREE_IMAGES = ("arch/x86/boot/bzImage", "arch/arm64/boot/Image", "arch/arm64/boot/Image.gz",
@@ -113,11 +115,15 @@ def _prepare(dest, make):
 
 
 def _prune(keep):
-    """Drops all but the KEEP most recently used prepared kernels."""
+    """Drops all but the KEEP most recently used prepared kernels, never one
+    used within IN_USE_S: another run may be booting it (a guest run,
+    the explorer's included, ends within an hour)."""
+    now = time.time()
     entries = sorted((e for e in os.scandir(OWN) if e.is_dir() and e.name != keep),
                      key=lambda e: e.stat().st_mtime, reverse=True)
     for entry in entries[KEEP - 1:]:
-        shutil.rmtree(entry.path, ignore_errors=True)
+        if now - entry.stat().st_mtime > IN_USE_S:
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def from_vmlinuz(vmlinuz, modules):

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -151,3 +152,18 @@ def test_a_tree_without_veth_is_refused_before_booting(debian, tmp_path):
         assert r.returncode == status, r.stdout[-2000:] + r.stderr[-2000:]
         assert "lacks CONFIG_VETH (=y or =m), which every case needs" in r.stderr
         assert "booting" not in r.stdout
+
+
+def test_pruning_keeps_the_recent_and_what_another_run_may_be_booting(tmp_path, monkeypatch):
+    """Beyond the KEEP most recently used, an entry goes only when no run
+    has used it within IN_USE_S."""
+    monkeypatch.setattr(own, "OWN", str(tmp_path))
+    now = time.time()
+    ages = {f"recent-{i:02d}": 60 + i for i in range(own.KEEP + 2)}
+    ages.update({"old-a": own.IN_USE_S + 60, "old-b": own.IN_USE_S + 120})
+    for name, age in ages.items():
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (now - age, now - age))
+    own._prune(keep="being-made")
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {n for n in ages if n.startswith("recent-")}
