@@ -16,8 +16,8 @@ their own.
                                                 (the second word: --lava's kind)
 
 run_tests.sh asks for the mode before it installs anything, so at module
-level this imports only the standard library and sockreuse.errors (which
-imports nothing)."""
+level this imports only the standard library, sockreuse.errors (which
+imports nothing) and sockreuse.paths (the standard library's os only)."""
 import argparse
 import math
 import os
@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 
+from sockreuse.paths import EXPECTED
 from sockreuse.errors import (BISECT_ABORT, BISECT_TABLE, EXIT_FAILED, EXIT_TABLE, EXIT_USAGE,
                               RunnerError)
 
@@ -155,18 +156,14 @@ def one_line(expression):
     return expression
 
 
-EXPECTED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                            "results", "expected")
-
-
 def expect_series(text):
     """--expect SERIES: the series whose effective table (base + its delta)
     a run compares with, whatever kernel it runs on (a bisection's "good");
     None when `text` names a file or no series."""
     if os.path.exists(text) or not re.fullmatch(r"\d+\.\d+|base", text):
         return None
-    if not os.path.isfile(os.path.join(EXPECTED_DIR, text + ".yaml")):
-        known = sorted(n[:-5] for n in os.listdir(EXPECTED_DIR) if n.endswith(".yaml"))
+    if not os.path.isfile(os.path.join(EXPECTED, text + ".yaml")):
+        known = sorted(n[:-5] for n in os.listdir(EXPECTED) if n.endswith(".yaml"))
         raise RunnerError(f"--expect {text}: no table for series {text} in results/expected "
                           f"(known: {', '.join(known)}; or give a table file)")
     return text

@@ -4,6 +4,7 @@ import os
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(REPO, "results")
+EXPECTED = os.path.join(RESULTS, "expected")  # the expected tables
 BUILD = os.path.join(REPO, "build")
 
 

@@ -21,6 +21,7 @@ from sockreuse.boot import qemu
 from sockreuse.kernels import rootfs
 from sockreuse.progress import fail, say
 from sockreuse import arches, cli
+from sockreuse.paths import EXPECTED
 from sockreuse.errors import EXIT_FAILED, EXIT_PASS, RunnerError
 
 GUEST_TIMEOUT_S = int(os.environ.get("SOCKREUSE_GUEST_TIMEOUT", "900"))
@@ -101,7 +102,7 @@ def boot_files(kernel, runner_args, record):
             args += landing.recording_args(kernel)
             dest = os.path.join(stage, args[-1].lstrip("/"))
             os.makedirs(os.path.dirname(dest))
-            write_start_table(landing.EXPECTED, kernel["release"], dest)
+            write_start_table(EXPECTED, kernel["release"], dest)
         with open(os.path.join(etc, "run.args"), "w") as f:
             f.write("".join(a + "\n" for a in args))
         return cpio.archive(stage)
@@ -139,7 +140,7 @@ def _run(kernel, accel, runner_args, record, cpus):
     console = os.path.join(out, "console.log")
     if "--expect" not in runner_args:
         # A kernel newer than every table: said before the long boot, not only in its summary.
-        warning = table_choice.select(kernel["release"], landing.EXPECTED)[1]
+        warning = table_choice.select(kernel["release"], EXPECTED)[1]
         if warning:
             say(f"{choose.label(kernel)}: {warning}")
     say(f"{choose.label(kernel)}: booting {kernel['release']} ({accel}, {cpus} vCPU)")

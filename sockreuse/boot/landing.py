@@ -12,10 +12,10 @@ from sockreuse.kernels import choose, fetch
 from sockreuse.kernels import rootfs
 from sockreuse.progress import say
 from sockreuse import arches, files
+from sockreuse.paths import EXPECTED
 from sockreuse.errors import EXIT_FAILED
 
 RUNS = os.path.join(fetch.REPO, "results", "runs")
-EXPECTED = os.path.join(fetch.REPO, "results", "expected")
 GUEST_PREFIX = "/" + rootfs.PREFIX  # the repository's place in the rootfs
 STALE = ("results.json", "junit.xml", "results.ktap", "summary.md", "vm.json", "console.log",
          "recorded.yaml", "explore.json", "explore-outcomes.txt.gz")

@@ -12,7 +12,7 @@ import sys
 
 from sockreuse.errors import EXIT_USAGE, RunnerError
 from sockreuse.expect import table_choice, tables, vocabulary
-from sockreuse.paths import RESULTS, shown
+from sockreuse.paths import EXPECTED, shown
 
 
 def deltas(expected_dir):
@@ -53,7 +53,7 @@ def lines(series, expected_dir):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="show_table", description=__doc__.split("\n\n")[0])
     p.add_argument("series")
-    p.add_argument("--expected-dir", default=os.path.join(RESULTS, "expected"))
+    p.add_argument("--expected-dir", default=EXPECTED)
     a = p.parse_args(argv)
     try:
         out = lines(a.series, a.expected_dir)

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-from sockreuse.paths import REPO
+from sockreuse.paths import EXPECTED, REPO
 
 from sockreuse.explore import baseline, explore_report, patterns, select, space
 from sockreuse.model import explore_check
@@ -30,7 +30,6 @@ OUTCOMES = "explore-outcomes.txt.gz"
 # Every sequence that differed or broke, with the executor's detail (e.g. who
 # held the port when a first socket's bind() was refused: explore/holders.h).
 DETAILS = "explore-details.txt"
-EXPECTED = os.path.join(REPO, "results", "expected")
 
 
 def model_section(sp_path, release, observed):

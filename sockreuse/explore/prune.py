@@ -21,10 +21,9 @@ import sys
 from sockreuse.expect import tables
 from sockreuse.model.context import Context
 from sockreuse.model.sequences import through_second, triple_params
-from sockreuse.paths import REPO
+from sockreuse.paths import EXPECTED, REPO
 
 CACHE = os.path.join(REPO, "explore", "triples-kept.txt.xz")
-EXPECTED = os.path.join(REPO, "results", "expected")
 
 
 def feature_sets(directory=EXPECTED):

@@ -8,16 +8,14 @@ import os
 
 from sockreuse.expect import show_table, table_choice, tables, vocabulary
 from sockreuse.explore import baseline
-from sockreuse.paths import RESULTS, shown
-
-EXPECTED_DIR = os.path.join(RESULTS, "expected")
+from sockreuse.paths import EXPECTED, shown
 
 
 def version_key(name):
     return [int(x) if x.isdigit() else 0 for x in name.split(".")[:2]]
 
 
-def for_case(case_id, expected_dir=EXPECTED_DIR):
+def for_case(case_id, expected_dir=EXPECTED):
     """[(series, token or None, feature or None)]: base first, then every
     series with a delta, oldest first."""
     vocab = vocabulary.load()
@@ -71,5 +69,5 @@ def for_key(key, shape, directory=baseline.DIR):
 def source_of(shape):
     """Where the expected outcomes come from, as the header says it."""
     if shape is None:
-        return f"{shown(os.path.join(EXPECTED_DIR, 'base.yaml'))} + each series' delta"
+        return f"{shown(os.path.join(EXPECTED, 'base.yaml'))} + each series' delta"
     return shown(baseline.shape_dir(baseline.DIR, shape)) + "/<series>" + baseline.SUFFIX

@@ -19,6 +19,7 @@ from sockreuse.expect import record, rule_ids
 from sockreuse.kconfig import check
 from sockreuse.model import infer
 from sockreuse.run import background, reports, suite, verdict
+from sockreuse.paths import EXPECTED
 from sockreuse.run.session import REPO, State
 
 PROGRESS_EVERY_S = 5
@@ -31,7 +32,7 @@ def pytest_addoption(parser):
     g.addoption("--expect", default=None,
                 help="compare with this table instead of choosing one; with --record, the "
                      "table to write")
-    g.addoption("--expected-dir", default=os.path.join(REPO, "results", "expected"))
+    g.addoption("--expected-dir", default=EXPECTED)
     g.addoption("--results-dir", default=None, help="default results/runs/<release>")
     g.addoption("--kernel-release", default=None, help="pretend this `uname -r` (tests)")
     g.addoption("--record", action="store_true", help="write the observed outcomes as the table")
