@@ -45,7 +45,7 @@ def _apt(arch):
 
 def closure(arch, roots):
     """Every real package `roots` need, by their Depends and Pre-Depends."""
-    out = fetch._run(["apt-cache", *fetch.apt_options(arch, _apt(arch)), "depends", "--recurse",
+    out = fetch.run(["apt-cache", *fetch.apt_options(arch, _apt(arch)), "depends", "--recurse",
                       "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks",
                       "--no-replaces", "--no-enhances", *roots], "apt-cache depends")
     names = {line.strip() for line in out.splitlines() if line and not line.startswith(" ")}
@@ -75,10 +75,10 @@ def ensure(arch, progress=print):
     shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(debs)
     progress(f"{arch.name}: downloading {len(packages)} packages for the sysroot")
-    fetch._run(["apt-get", *fetch.apt_options(arch, _apt(arch)), "download", *packages],
+    fetch.run(["apt-get", *fetch.apt_options(arch, _apt(arch)), "download", *packages],
                "apt-get download", cwd=debs)
     for deb in sorted(glob.glob(os.path.join(debs, "*.deb"))):
-        fetch._run(["dpkg-deb", "-x", deb, dest], f"dpkg-deb -x {deb}")
+        fetch.run(["dpkg-deb", "-x", deb, dest], f"dpkg-deb -x {deb}")
     _absolute_links_inward(dest)
     shutil.rmtree(debs)
     files.write_atomic(stamp, key)

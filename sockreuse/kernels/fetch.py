@@ -27,6 +27,10 @@ class FetchError(Exception):
     pass
 
 
+class NoKernelError(FetchError):
+    """Packages unpacked, but no kernel image with its modules among them."""
+
+
 def load_conf(path=CONF):
     with open(path) as f:
         conf = yaml.safe_load(f)
@@ -80,7 +84,7 @@ def apt_options(arch=None, where=None):
             "-o", "Debug::NoLocking=1"]
 
 
-def _run(cmd, what, cwd=None):
+def run(cmd, what, cwd=None):
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
     if r.returncode != 0:
         raise FetchError(f"{what} failed: {(r.stderr or r.stdout).strip()[-400:]}")
@@ -103,7 +107,7 @@ def update_lists(suites, arch=None, where=None):
     if old == sources and fresh:
         return
     files.write_atomic(path, sources)
-    _run(["apt-get", *apt_options(arch, d), "update", "-qq"], "private apt-get update")
+    run(["apt-get", *apt_options(arch, d), "update", "-qq"], "private apt-get update")
     files.write_atomic(stamp, "")
 
 
@@ -118,7 +122,7 @@ def arches_of(entry):
 
 def candidates(series, entry, arch):
     """The packages of a series for `arch`, newest first."""
-    names = _run(["apt-cache", *apt_options(arch), "pkgnames", "linux-image-"],
+    names = run(["apt-cache", *apt_options(arch), "pkgnames", "linux-image-"],
                  "apt-cache pkgnames")
     pattern = package_pattern(entry, arch)
     rx = re.compile("^" + pattern + "$")
@@ -140,7 +144,7 @@ def newest(series, entry, arch):
 def with_kernel_depends(package, arch):
     """The image package plus the packages it splits into (7.2: binary,
     modules, and base with the config and modules.builtin)."""
-    out = _run(["apt-cache", *apt_options(arch), "depends", package],
+    out = run(["apt-cache", *apt_options(arch), "depends", package],
                f"apt-cache depends {package}")
     deps = re.findall(r"Depends: (linux-(?:binary|modules|image|base)-\S+)", out)
     return [package, *deps]
@@ -155,7 +159,30 @@ def locate(root):
                         os.path.join(moddir, "vmlinuz")):
             if os.path.isfile(vmlinuz):
                 return release, vmlinuz, moddir
-    raise FetchError(f"no vmlinuz with a modules directory under {root}")
+    raise NoKernelError(f"no vmlinuz with a modules directory under {root}")
+
+
+def base_of(moddir):
+    """The tree above lib/modules/<release>: what depmod and modprobe take as -b/-d."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(moddir)))
+
+
+def depmod(moddir):
+    """A modules.dep for a modules folder that has none (Debian's packages
+    leave it to their postinst)."""
+    if not os.path.isfile(os.path.join(moddir, "modules.dep")):
+        release = os.path.basename(moddir)
+        run(["depmod", "-b", base_of(moddir), release], f"depmod for {release}")
+
+
+def unpack(debs, root):
+    """Kernel packages extracted into `root`: (release, vmlinuz, modules
+    dir), the modules with their modules.dep."""
+    for deb in debs:
+        run(["dpkg-deb", "-x", deb, root], f"dpkg-deb -x {deb}")
+    release, vmlinuz, moddir = locate(root)
+    depmod(moddir)
+    return release, vmlinuz, moddir
 
 
 def kernel_dir(series, arch=None):
@@ -189,7 +216,7 @@ def download(series, entry, arch, dest, debs, progress):
         os.makedirs(debs)
         progress(f"{series} {arch.name}: downloading {', '.join(packages)}")
         try:
-            _run(["apt-get", *apt_options(arch), "download", *packages], "apt-get download",
+            run(["apt-get", *apt_options(arch), "download", *packages], "apt-get download",
                  cwd=debs)
             return package
         except FetchError as e:
@@ -227,15 +254,10 @@ def fetch(series, conf, progress=print, arch=None):
     debs = os.path.join(dest, "debs")
     root = os.path.join(dest, "root")
     package = download(series, conf[series], arch, dest, debs, progress)
-    for deb in sorted(glob.glob(os.path.join(debs, "*.deb"))):
-        _run(["dpkg-deb", "-x", deb, root], f"dpkg-deb -x {deb}")
-    release, vmlinuz, moddir = locate(root)
-    base = os.path.dirname(os.path.dirname(os.path.dirname(moddir)))  # the tree above lib/modules
-    if not os.path.isfile(os.path.join(moddir, "modules.dep")):
-        _run(["depmod", "-b", base, release], f"depmod for {release}")
+    release, vmlinuz, moddir = unpack(sorted(glob.glob(os.path.join(debs, "*.deb"))), root)
     for deb in glob.glob(os.path.join(debs, "*.deb")):
         os.remove(deb)  # the extracted tree is what is kept
     info = {"series": series, "arch": arch.name, "release": release, "vmlinuz": vmlinuz, "moddir": moddir,
-            "base": base, "package": package}
+            "base": base_of(moddir), "package": package}
     files.write_atomic(info_path, json.dumps(info, indent=1) + "\n")
     return info

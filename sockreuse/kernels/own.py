@@ -34,18 +34,6 @@ class OwnKernelError(Exception):
     """Your kernel cannot be used as given; the message says what to do."""
 
 
-def kind(path, modules=None):
-    """"deb", "tree" or "vmlinuz" for an existing --kernel PATH."""
-    if os.path.isdir(path):
-        return "tree"
-    if path.endswith(".deb"):
-        return "deb"
-    if modules and modules.endswith(".deb"):
-        raise OwnKernelError(f"--modules {modules} is a package: give the kernel's package "
-                             "too (--kernel linux-binary-....deb --modules linux-modules-....deb)")
-    return "vmlinuz"
-
-
 def _key(*parts):
     return hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()[:16]
 
@@ -55,12 +43,11 @@ def _stamp(path):
     return f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def _run(cmd, what, cwd=None):
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
-    if r.returncode != 0:
-        tail = (r.stderr or r.stdout).strip().splitlines()[-1:] or [f"exit {r.returncode}"]
-        raise OwnKernelError(f"{what} failed: {tail[0][:300]}")
-    return r.stdout
+def _run(cmd, what):
+    try:
+        return fetch.run(cmd, what)
+    except fetch.FetchError as e:
+        raise OwnKernelError(str(e))
 
 
 def _kernel(release, vmlinuz, moddir, source, config=None):
@@ -70,13 +57,15 @@ def _kernel(release, vmlinuz, moddir, source, config=None):
         raise OwnKernelError(str(e))
     return {"series": "custom", "arch": arch.name, "release": release,
             "vmlinuz": os.path.abspath(vmlinuz), "moddir": moddir,
-            "base": os.path.dirname(os.path.dirname(os.path.dirname(moddir))),
+            "base": fetch.base_of(moddir),
             "config": config if config and os.path.isfile(config) else None, "source": source}
 
 
-def _depmod(base, release):
-    if not os.path.isfile(os.path.join(base, "lib", "modules", release, "modules.dep")):
-        _run(["depmod", "-b", base, release], f"depmod for {release}")
+def _depmod(moddir):
+    try:
+        fetch.depmod(moddir)
+    except fetch.FetchError as e:
+        raise OwnKernelError(str(e))
 
 
 def _stage_modules(modules, release, dest):
@@ -88,6 +77,7 @@ def _stage_modules(modules, release, dest):
     if r.returncode != 0:
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(modules, target, symlinks=True)
+    return target
 
 
 def _cached(dest):
@@ -139,9 +129,9 @@ def from_vmlinuz(vmlinuz, modules):
         return _kernel(release, vmlinuz, modules, source)
 
     def make(dest):
-        _stage_modules(modules, release, dest)
-        _depmod(dest, release)
-        return _kernel(release, vmlinuz, os.path.join(dest, "lib", "modules", release), source)
+        moddir = _stage_modules(modules, release, dest)
+        _depmod(moddir)
+        return _kernel(release, vmlinuz, moddir, source)
     return _prepare(os.path.join(OWN, "modules-" + _key(_stamp(vmlinuz), _stamp(modules))), make)
 
 
@@ -172,12 +162,9 @@ def from_debs(debs):
     debs = with_siblings([os.path.abspath(d) for d in debs])
 
     def make(dest):
-        root = os.path.join(dest, "root")
-        for deb in debs:
-            _run(["dpkg-deb", "-x", deb, root], f"dpkg-deb -x {deb}")
         try:
-            release, vmlinuz, moddir = fetch.locate(root)
-        except fetch.FetchError:
+            release, vmlinuz, moddir = fetch.unpack(debs, os.path.join(dest, "root"))
+        except fetch.NoKernelError:
             names = ", ".join(os.path.basename(d) for d in debs)
             wanted = sorted(set(re.findall(r"linux-(?:binary|modules)-[^\s,(]+",
                                            " ".join(map(_depends, debs)))))
@@ -185,12 +172,10 @@ def from_debs(debs):
                     "give the image's and the modules' packages: --kernel "
                     "linux-binary-V.deb --modules linux-modules-V.deb")
             raise OwnKernelError(f"{names}: no kernel image with its modules inside; {hint}")
-        base = os.path.dirname(os.path.dirname(os.path.dirname(moddir)))
-        _depmod(base, release)
-        config = [p for p in (os.path.join(root, "boot", f"config-{release}"),
-                              os.path.join(moddir, "config")) if os.path.isfile(p)]
-        return _kernel(release, vmlinuz, moddir, "packages " + ", ".join(map(os.path.basename, debs)),
-                       config[0] if config else None)
+        except fetch.FetchError as e:
+            raise OwnKernelError(str(e))
+        # Its config lies where a Debian series' does: choose.config_file finds both.
+        return _kernel(release, vmlinuz, moddir, "packages " + ", ".join(map(os.path.basename, debs)))
     return _prepare(os.path.join(OWN, "deb-" + _key(*map(_stamp, debs))), make)
 
 
@@ -237,8 +222,7 @@ def from_tree(tree):
             moddir = found[0]
             # modules_install runs depmod when it finds one; a tree whose
             # make did not leaves it to here.
-            _depmod(os.path.dirname(os.path.dirname(os.path.dirname(moddir))),
-                    os.path.basename(moddir))
+            _depmod(moddir)
         else:
             moddir = os.path.join(dest, "lib", "modules", release)
             os.makedirs(moddir)
@@ -246,19 +230,17 @@ def from_tree(tree):
                 if os.path.isfile(os.path.join(tree, name)):
                     shutil.copy(os.path.join(tree, name), moddir)
             open(os.path.join(moddir, "modules.order"), "a").close()
-            _depmod(dest, release)
+            _depmod(moddir)
         return _kernel(os.path.basename(moddir), vmlinuz, moddir, f"tree {tree}", config)
     return _prepare(os.path.join(OWN, "tree-" + _key(*stamps)), make)
 
 
 def prepare(path, modules=None):
-    """The kernel dict for --kernel PATH [--modules M]."""
-    what = kind(path, modules)
-    if what == "tree":
+    """The kernel dict for --kernel PATH [--modules M], as
+    sockreuse.cli.kernel_kind checked them: a tree, a .deb (with a second
+    one as M), or a vmlinuz with its modules folder."""
+    if os.path.isdir(path):
         return from_tree(path)
-    if what == "deb":
+    if path.endswith(".deb"):
         return from_debs([path] + ([modules] if modules else []))
-    if not modules:
-        raise OwnKernelError(f"--kernel {path} needs --modules DIR, the lib/modules/<release> "
-                             "folder of that kernel (or give its .deb, or its build tree)")
     return from_vmlinuz(path, modules)
