@@ -18,7 +18,7 @@ from sockreuse.paths import EXPECTED, shown
 def deltas(expected_dir):
     names = [n[:-5] for n in os.listdir(expected_dir)
              if n.endswith(".yaml") and n != tables.BASE] if os.path.isdir(expected_dir) else []
-    return sorted(names, key=lambda n: [int(x) if x.isdigit() else 0 for x in n.split(".")[:2]])
+    return sorted(names, key=table_choice.version_key)
 
 
 def lines(series, expected_dir):

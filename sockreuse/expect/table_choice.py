@@ -16,6 +16,12 @@ def series(release):
     return int(m.group(1)), int(m.group(2))
 
 
+def version_key(release):
+    """A release or series name in version order (6.12 after 6.2): its
+    first four numbers."""
+    return [int(x) for x in re.findall(r"\d+", release)[:4]]
+
+
 def series_name(release):
     return "%d.%d" % series(release)
 

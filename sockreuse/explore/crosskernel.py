@@ -19,7 +19,7 @@ from . import explore_report, patterns, predicates, space
 from sockreuse.errors import EXIT_USAGE, RunnerError
 from sockreuse.model.features import FEATURES
 from sockreuse.paths import REPO
-from sockreuse.report.compat import version_key
+from sockreuse.expect.table_choice import version_key
 
 NOTES = os.path.join(REPO, "results", "explore", "notes.yaml")
 OUTCOMES = "explore-outcomes.txt.gz"

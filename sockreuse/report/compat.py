@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sockreuse import arches
 from sockreuse.expect import claims
 from sockreuse.expect.rule_ids import rule_key
+from sockreuse.expect.table_choice import version_key
 from sockreuse.model.features import FEATURES
 
 UNEXPLAINED_NAME = "UNEXPLAINED"
@@ -51,10 +52,6 @@ def cause_text(feature, differing=(),
 
 
 EXPLORER_UNNAMED = "No entry of results/explore/notes.yaml matches these patterns"
-
-
-def version_key(release):
-    return [int(x) for x in re.findall(r"\d+", release)[:4]]
 
 
 class Kernel:

@@ -11,10 +11,6 @@ from sockreuse.explore import baseline
 from sockreuse.paths import EXPECTED, shown
 
 
-def version_key(name):
-    return [int(x) if x.isdigit() else 0 for x in name.split(".")[:2]]
-
-
 def for_case(case_id, expected_dir=EXPECTED):
     """[(series, token or None, feature or None)]: base first, then every
     series with a delta, oldest first."""
@@ -60,7 +56,7 @@ def for_key(key, shape, directory=baseline.DIR):
     """[(series, token or None, None)] from every baseline of the key's shape."""
     folder = baseline.shape_dir(directory, shape)
     names = sorted((baseline.name_of(n) for n in os.listdir(folder)
-                    if n.endswith(baseline.SUFFIX)), key=version_key) \
+                    if n.endswith(baseline.SUFFIX)), key=table_choice.version_key) \
         if os.path.isdir(folder) else []
     return [(name, token_in(os.path.join(folder, name + baseline.SUFFIX), key), None)
             for name in names]
