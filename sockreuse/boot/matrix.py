@@ -46,7 +46,7 @@ def checked(kernels, statuses, single):
     """The kernels whose configuration has what every case needs; one that
     lacks it ends a single-kernel run (exit 4) and is left out of a matrix,
     counted as unable to run."""
-    cases = None if single else suite.list_cases(os.path.join(REPO, "build", "sockreuse_suite"))
+    cases = suite.list_cases(os.path.join(REPO, "build", "sockreuse_suite"))
     kept = []
     for kernel in kernels:
         refusal = preflight.check_kernel(kernel, say, cases)

@@ -14,7 +14,7 @@ def _plain(line):
     return line[len(PREFIX):] if line.startswith(PREFIX) else line
 
 
-def check_kernel(kernel, say, cases=None):
+def check_kernel(kernel, say, cases):
     """Says what the kernel's configuration lacks; returns the refusal (one
     line, without the "sockreuse: " prefix) or None."""
     label = choose.label(kernel)
