@@ -17,6 +17,7 @@ from sockreuse.boot import landing
 from sockreuse.expect import table_choice
 from sockreuse.expect.record import write_start_table
 from sockreuse.kernels import modules
+from sockreuse.boot import phases
 from sockreuse.boot import qemu
 from sockreuse.kernels import rootfs
 from sockreuse.progress import fail, say
@@ -150,9 +151,13 @@ def _run(kernel, accel, runner_args, record, cpus):
     cmd = qemu.command(kernel, image, accel, console, cpus, cmdline_extra=guest_cmdline(),
                        memory=qemu.EXPLORE_MEMORY if explore else qemu.MEMORY)
     bound = EXPLORE_TIMEOUT_S if explore else GUEST_TIMEOUT_S
-    rc, total_s, err, boot_s = qemu.run(cmd, bound, console,
-                                        lambda line: landing.relay(choose.label(kernel), line),
-                                        BOOT_TIMEOUT_S)
+    timeline = phases.Phases()
+
+    def on_line(line):
+        timeline.see(line)
+        landing.relay(choose.label(kernel), line)
+    rc, total_s, err, boot_s = qemu.run(cmd, bound, console, on_line, BOOT_TIMEOUT_S)
+    timeline.done()
     lines = open(console, errors="replace").read().splitlines() if os.path.exists(console) else []
     problem = None
     if rc is None and boot_s is None:
@@ -169,6 +174,7 @@ def _run(kernel, accel, runner_args, record, cpus):
           "booted": boot_s is not None,
           "boot_s": total_s if boot_s is None else boot_s,
           "total_s": total_s}
+    vm["phases_s"], vm["spent_s"] = timeline.as_json()
     code, _ = landing.land(kernel, [l.rstrip("\r") for l in lines], vm, problem,
                         record and not explore)
     if explore and code == EXIT_PASS:
