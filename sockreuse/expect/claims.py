@@ -3,14 +3,14 @@ case records: whether each claim holds. Used by a run's summary and by the
 compatibility report alike."""
 import os
 
-import yaml
+from sockreuse import files
 
 
 def load(path):
     if not path or not os.path.isfile(path):
         return []
     with open(path) as f:
-        return yaml.safe_load(f) or []
+        return files.yaml_doc(f) or []
 
 
 def matches(claimed, observed):

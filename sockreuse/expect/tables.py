@@ -62,7 +62,7 @@ def _parse(path, allowed, what):
     except OSError as e:
         raise RunnerError(f"{path}: cannot read the table: {e.strerror}", EXIT_USAGE)
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=files.YAML_LOADER)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         raise _bad(path, mark.line + 1 if mark else 1, f"YAML syntax error: {e.problem}")

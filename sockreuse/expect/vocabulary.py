@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from sockreuse import files
 from sockreuse.errors import EXIT_USAGE, RunnerError
 
 from sockreuse.paths import REPO
@@ -36,7 +37,7 @@ class Vocabulary:
 def load(path=PATH):
     try:
         with open(path, encoding="utf-8") as f:
-            raw = yaml.safe_load(f)
+            raw = files.yaml_doc(f)
     except OSError as e:
         raise RunnerError(f"{path}: cannot read the outcome vocabulary: {e.strerror}", EXIT_USAGE)
     except yaml.YAMLError as e:

@@ -16,6 +16,7 @@ import re
 
 from . import explore_report, patterns, predicates, space
 
+from sockreuse import files
 from sockreuse.errors import EXIT_USAGE, RunnerError
 from sockreuse.model.features import FEATURES
 from sockreuse.paths import REPO
@@ -61,7 +62,7 @@ def load_notes(path=None):
     import yaml
     try:
         with open(path, encoding="utf-8") as f:
-            notes = yaml.safe_load(f) or []
+            notes = files.yaml_doc(f) or []
     except (OSError, yaml.YAMLError) as e:
         raise RunnerError(f"{path}: cannot read the explorer's notes: {e}", EXIT_USAGE)
     if not isinstance(notes, list):

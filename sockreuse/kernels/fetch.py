@@ -10,8 +10,6 @@ import shutil
 import subprocess
 import time
 
-import yaml
-
 from sockreuse import arches
 from sockreuse import files
 
@@ -33,7 +31,7 @@ class NoKernelError(FetchError):
 
 def load_conf(path=CONF):
     with open(path) as f:
-        conf = yaml.safe_load(f)
+        conf = files.yaml_doc(f)
     return {str(k): v for k, v in conf.items()}
 
 
