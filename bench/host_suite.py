@@ -14,19 +14,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
+from bench.old_tree import old_tree
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def build(tree):
-    for cmd in (["cmake", "-S", tree, "-B", os.path.join(tree, "build")],
-                ["cmake", "--build", os.path.join(tree, "build"), "-j",
-                 str(len(os.sched_getaffinity(0))), "--target", "sockreuse_suite"]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.exit(f"bench/host_suite.py: {' '.join(cmd)} failed:\n{r.stdout[-1500:]}{r.stderr[-1500:]}")
 
 
 def one_run(tree, out):
@@ -52,21 +44,14 @@ def main():
     p.add_argument("--old", default="a136fbe", help="the commit to compare with")
     p.add_argument("rounds", nargs="?", type=int, default=5)
     a = p.parse_args()
-    with tempfile.TemporaryDirectory(prefix="sockreuse-bench-") as tmp:
-        old = os.path.join(tmp, "old")
-        subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", "-q", old, a.old],
-                       check=True)
-        try:
-            build(old)
-            trees = {f"old ({a.old})": old, "new (this checkout)": ROOT}
-            runs = {name: [] for name in trees}
-            for i in range(a.rounds):
-                for name, tree in trees.items():
-                    runs[name].append(one_run(tree, os.path.join(tmp, f"out-{len(runs[name])}-{i}")))
-                print(f"  round {i + 1}: " + ", ".join(
-                    f"{n} {v[-1]['run']:.2f} s" for n, v in runs.items()), flush=True)
-        finally:
-            subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", old])
+    with old_tree(a.old, "host_suite.py") as (old, tmp):
+        trees = {f"old ({a.old})": old, "new (this checkout)": ROOT}
+        runs = {name: [] for name in trees}
+        for i in range(a.rounds):
+            for name, tree in trees.items():
+                runs[name].append(one_run(tree, os.path.join(tmp, f"out-{len(runs[name])}-{i}")))
+            print(f"  round {i + 1}: " + ", ".join(
+                f"{n} {v[-1]['run']:.2f} s" for n, v in runs.items()), flush=True)
     med = lambda name, key: statistics.median(r[key] for r in runs[name])
     print(f"the suite on the host ({os.uname().release}), median of {a.rounds}, interleaved:")
     for name in runs:

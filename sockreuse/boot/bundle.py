@@ -27,7 +27,9 @@ class BundleError(Exception):
 
 def pack(directory):
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=9) as tar:
+    # Level 6: a tenth of level 9's time for 6% more bytes; under TCG the
+    # compression cost more than those bytes take to cross the console.
+    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=6) as tar:
         for name in sorted(os.listdir(directory)):
             path = os.path.join(directory, name)
             if os.path.isfile(path):

@@ -45,10 +45,25 @@ def headline(doc):
 
 def write_all(out_dir, doc, claims_path):
     """Every report file, each replaced whole (files.write_atomic)."""
-    files.write_atomic(os.path.join(out_dir, "results.json"), json.dumps(doc, indent=1) + "\n")
+    files.write_atomic(os.path.join(out_dir, "results.json"), results_json(doc))
     files.write_atomic(os.path.join(out_dir, "junit.xml"), junit(doc))
     files.write_atomic(os.path.join(out_dir, "results.ktap"), ktap(doc))
     files.write_atomic(os.path.join(out_dir, "summary.md"), markdown(doc, claims.load(claims_path)))
+
+
+def results_json(doc):
+    """results.json's text: one case a line, each top-level entry on one line.
+    Still greppable and diffable by case, and written by json's C encoder,
+    which indent= forgoes: six times faster, and it was most of a TCG
+    guest's time between its last case and its report."""
+    parts = []
+    for key, value in doc.items():
+        if key == "cases":
+            body = ",\n".join(json.dumps(c) for c in value)
+            parts.append(f"{json.dumps(key)}: [\n{body}\n]")
+        else:
+            parts.append(f"{json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def junit(doc):

@@ -190,3 +190,12 @@ def test_a_delta_rows_feature_is_named_as_the_cause_of_a_failure():
     line = next(l for l in lines if l.startswith("| `tcp4.m.fail`"))
     cause = line.split(" | ")[5]
     assert cause.startswith("migrate_req: ") and FEATURES["migrate_req"].change in cause
+
+
+def test_results_json_is_the_document_with_one_case_a_line(run_doc):
+    text = reports.results_json(run_doc)
+    assert json.loads(text) == run_doc
+    lines = text.splitlines()
+    for c in run_doc["cases"]:
+        assert sum(1 for line in lines if line.startswith(json.dumps({"id": c["id"]})[:-1])) == 1
+    assert list(json.loads(text)) == list(run_doc)
