@@ -14,3 +14,13 @@ def pytest_collection_modifyitems(config, items):
     side, pytest-xdist hands tests out in collection order, so a heavy test
     collected last would run alone at the end while the other core idles."""
     items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many pure checks passed before with the same inputs (tests/pure_checks.py)."""
+    cached = sum(1 for r in terminalreporter.stats.get("passed", [])
+                 if r.when == "call" and ("verdict", "cached") in r.user_properties)
+    if cached:
+        terminalreporter.write_line(
+            f"{cached} pure check(s) passed earlier with the same inputs (.cache/verdicts/; "
+            "SOCKREUSE_NO_VERDICT_CACHE=1 runs them)")
