@@ -436,7 +436,8 @@ def steps(o, ncores):
     if o.mode == "selftest":
         return [Step(["ctest", "--output-on-failure", "-j", str(ncores)], cwd="build",
                      say="netns/ unit tests (ctest)", failed="netns/ unit tests failed"),
-                Step([*SELFTEST_PYTEST, "-n", str(ncores), "-m", "not solo"],
+                # loadgroup: the tests that share one run (xdist_group) go to one worker.
+                Step([*SELFTEST_PYTEST, "-n", str(ncores), "--dist", "loadgroup", "-m", "not solo"],
                      say=f"runner and system tests, {ncores} side by side (pytest-xdist)",
                      failed="runner and system tests failed"),
                 Step([*SELFTEST_PYTEST, "-m", "solo"],

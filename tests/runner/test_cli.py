@@ -180,7 +180,7 @@ def test_selftest_runs_ctest_then_pytest_side_by_side_then_the_solo_tests():
     pytest = [PY, "-m", "pytest", "tests/", "-p", "no:cacheprovider", "-q"]
     assert [(s.argv, s.cwd) for s in plan] == [
         (["ctest", "--output-on-failure", "-j", "2"], "build"),
-        (pytest + ["-n", "2", "-m", "not solo"], "."),
+        (pytest + ["-n", "2", "--dist", "loadgroup", "-m", "not solo"], "."),
         (pytest + ["-m", "solo"], ".")]
     assert plan[0].failed == "netns/ unit tests failed"
     assert plan[1].failed == "runner and system tests failed"

@@ -26,3 +26,14 @@ def recorded_table(tmp_path_factory):
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert table.exists()
     return table
+
+
+@pytest.fixture(scope="session")
+def clean_run(recorded_table, tmp_path_factory):
+    """(the runner's completed process, its results folder) of one run
+    against the recorded table. The tests that only read such a run share it
+    (each used to make its own: three whole-suite runs alike); they are one
+    xdist group (harness.CLEAN_RUN), so that one worker makes it."""
+    out = tmp_path_factory.mktemp("clean")
+    return run_runner(out, "--expect", str(recorded_table)), out
+

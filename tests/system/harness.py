@@ -4,10 +4,15 @@ import json
 import os
 import subprocess
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, "build")
 SUITE = os.path.join(BUILD, "sockreuse_suite")
 PY = "/usr/bin/python3"
+# The tests that read the one clean run (conftest.py clean_run): one xdist
+# group, so that one worker makes the run.
+CLEAN_RUN = pytest.mark.xdist_group("clean_run")
 
 
 def runner_cmd(results_dir, *args):

@@ -4,15 +4,16 @@ and --record says which features it inferred."""
 import json
 import os
 
-from tests.system.harness import BUILD, load_results, run_runner
+from tests.system.harness import CLEAN_RUN, BUILD, load_results, run_runner
 
 SHIM = os.path.join(BUILD, "fault_shim.so")
 
 
-def test_a_run_explains_every_case(recorded_table, tmp_path):
-    r = run_runner(tmp_path, "--expect", str(recorded_table))
+@CLEAN_RUN
+def test_a_run_explains_every_case(clean_run):
+    r, out = clean_run
     assert r.returncode == 0, r.stdout[-2000:]
-    doc = load_results(tmp_path)
+    doc = load_results(out)
     assert doc["model"]["unexplained"] == 0 and doc["model"]["features"]
     # A case skipped here (the VRF cases without CONFIG_NET_VRF) has nothing to explain.
     ran = [c for c in doc["cases"] if c["verdict"] != "skip"]

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.system.harness import BUILD, SUITE, load_results, run_runner
+from tests.system.harness import CLEAN_RUN, BUILD, SUITE, load_results, run_runner
 
 SHIM = os.path.join(BUILD, "fault_shim.so")
 
@@ -24,10 +24,11 @@ def with_fault(tmp_path, table, fault, *args, env=None):
     return r, cases(load_results(tmp_path))
 
 
-def test_every_conflict_carries_a_passing_control(recorded_table, tmp_path):
-    r = run_runner(tmp_path, "--expect", str(recorded_table))
+@CLEAN_RUN
+def test_every_conflict_carries_a_passing_control(clean_run):
+    r, out = clean_run
     assert r.returncode == 0, r.stdout[-2000:]
-    conflicts = [c for c in load_results(tmp_path)["cases"] if "EADDRINUSE" in c["observed"]]
+    conflicts = [c for c in load_results(out)["cases"] if "EADDRINUSE" in c["observed"]]
     assert len(conflicts) > 150
     assert [c["id"] for c in conflicts if c["control"] != "ok"] == []
 

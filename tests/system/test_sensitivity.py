@@ -5,7 +5,7 @@ import json
 import os
 import re
 
-from tests.system.harness import BUILD, load_results, run_runner
+from tests.system.harness import CLEAN_RUN, BUILD, load_results, run_runner
 
 SHIM = os.path.join(BUILD, "fault_shim.so")
 
@@ -14,10 +14,11 @@ def verdicts(results):
     return {c["id"]: c["verdict"] for c in results["cases"]}
 
 
-def test_recorded_table_passes_on_the_same_kernel(recorded_table, tmp_path):
-    r = run_runner(tmp_path, "--expect", str(recorded_table))
+@CLEAN_RUN
+def test_recorded_table_passes_on_the_same_kernel(clean_run):
+    r, out = clean_run
     assert r.returncode == 0, r.stdout[-3000:]
-    summary = load_results(tmp_path)["summary"]
+    summary = load_results(out)["summary"]
     assert summary["fail"] == 0 and summary["error"] == 0
     assert summary["total"] >= 120
 
