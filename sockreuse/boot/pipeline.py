@@ -5,12 +5,7 @@ crossing the console, power off: 7-9 s under TCG, on one vCPU) then overlaps
 the next guest's boot and runner start (11-13 s, also mostly one vCPU),
 where one at a time left a core idle for both (docs/measurements.md
 "Guests and the matrix")."""
-import os
 import threading
-
-# SOCKREUSE_PIPELINE=0: each guest keeps its slot to the end, as before (what
-# bench/matrix_side_by_side.py compares with).
-ENABLED = os.environ.get("SOCKREUSE_PIPELINE", "1") != "0"
 
 
 class Once:
@@ -38,7 +33,7 @@ def run(items, start, slots):
 
     def work(i, item, release):
         try:
-            results[i] = start(item, release if ENABLED else lambda: None)
+            results[i] = start(item, release)
         except BaseException as e:  # raised in the caller's thread below
             errors[i] = e
         finally:
