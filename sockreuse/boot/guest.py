@@ -117,18 +117,14 @@ def initrd(kernel, extra=b"", name="initrd.gz"):
     return rootfs.with_modules(kernel, os.path.join(workdir, name), extra)
 
 
-def run(kernel, accel, runner_args, record, cpus, on_cases_done=None):
+def run(kernel, accel, runner_args, record, cpus):
     """Boots `kernel` with the suite (or with runner_args[0] == "--explore",
-    the explorer); returns its exit status (errors.EXIT_*). on_cases_done()
-    is called once the guest's last case run has ended, while it still
-    writes and sends its reports (sockreuse/boot/matrix.py starts the next
-    guest then)."""
+    the explorer); returns its exit status (errors.EXIT_*)."""
     with landing.lock(kernel):
-        return _run(kernel, accel, list(runner_args) + ["--no-lock"], record, cpus,
-                    on_cases_done)
+        return _run(kernel, accel, list(runner_args) + ["--no-lock"], record, cpus)
 
 
-def _run(kernel, accel, runner_args, record, cpus, on_cases_done=None):
+def _run(kernel, accel, runner_args, record, cpus):
     out = landing.start(kernel)
     explore = runner_args[:1] == ["--explore"]
     if not explore:
@@ -160,8 +156,6 @@ def _run(kernel, accel, runner_args, record, cpus, on_cases_done=None):
     def on_line(line):
         timeline.see(line)
         landing.relay(choose.label(kernel), line)
-        if on_cases_done and "cases_done" in timeline.at:
-            on_cases_done()
     rc, total_s, err, boot_s = qemu.run(cmd, bound, console, on_line, BOOT_TIMEOUT_S)
     timeline.done()
     lines = open(console, errors="replace").read().splitlines() if os.path.exists(console) else []

@@ -12,7 +12,7 @@ import time
 
 
 from sockreuse.kernels import choose, fetch
-from sockreuse.boot import bisect, guest, pipeline, preflight
+from sockreuse.boot import bisect, guest, preflight
 from sockreuse.boot import landing
 from sockreuse.boot import qemu
 from sockreuse.kernels import rootfs
@@ -172,15 +172,13 @@ def run(a):
     emulated = accel == "tcg" and (lab is None or lab.local)
     guest_scale = a.wait_scale * (TCG_WAIT_FACTOR if emulated else 1)
     guest_args = runner_args + ["--wait-scale", str(guest_scale)]
-    if lab:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+        if lab:
             futures = [pool.submit(lab.run, k, accel, a.k, a.repeat, guest_scale, cpus)
                        for k in kernels]
-            statuses += [f.result() for f in futures]
-    else:
-        statuses += pipeline.run(
-            kernels, lambda k, release: guest.run(k, accel, guest_args, a.record, cpus, release),
-            a.jobs)
+        else:
+            futures = [pool.submit(guest.run, k, accel, guest_args, a.record, cpus) for k in kernels]
+        statuses += [f.result() for f in futures]
     if a.matrix:
         # This matrix's runs only, not whatever else results/runs/ holds.
         host = [os.uname().release] if host_too else []
