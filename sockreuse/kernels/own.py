@@ -5,6 +5,7 @@ a kernel build tree. Each becomes the kernel a Debian series gives
 configuration when there is one), so the guest code does not tell them
 apart. What has to be made (a modules.dep, a package's files, a tree's
 installed modules) is made under .cache/own/, never beside your files."""
+import contextlib
 import glob
 import hashlib
 import json
@@ -43,11 +44,19 @@ def _stamp(path):
     return f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def _run(cmd, what):
+@contextlib.contextmanager
+def _own_errors():
+    """fetch's helpers fail with FetchError; here the same failure is your
+    kernel's (OwnKernelError: exit 4, not a download's)."""
     try:
-        return fetch.run(cmd, what)
+        yield
     except fetch.FetchError as e:
-        raise OwnKernelError(str(e))
+        raise OwnKernelError(str(e)) from e
+
+
+def _run(cmd, what):
+    with _own_errors():
+        return fetch.run(cmd, what)
 
 
 def _kernel(release, vmlinuz, moddir, source, config=None):
@@ -62,10 +71,8 @@ def _kernel(release, vmlinuz, moddir, source, config=None):
 
 
 def _depmod(moddir):
-    try:
+    with _own_errors():
         fetch.depmod(moddir)
-    except fetch.FetchError as e:
-        raise OwnKernelError(str(e))
 
 
 def _stage_modules(modules, release, dest):
@@ -162,18 +169,17 @@ def from_debs(debs):
     debs = with_siblings([os.path.abspath(d) for d in debs])
 
     def make(dest):
-        try:
-            release, vmlinuz, moddir = fetch.unpack(debs, os.path.join(dest, "root"))
-        except fetch.NoKernelError:
-            names = ", ".join(os.path.basename(d) for d in debs)
-            wanted = sorted(set(re.findall(r"linux-(?:binary|modules)-[^\s,(]+",
-                                           " ".join(map(_depends, debs)))))
-            hint = (f"download {', '.join(wanted)} into the same folder" if wanted else
-                    "give the image's and the modules' packages: --kernel "
-                    "linux-binary-V.deb --modules linux-modules-V.deb")
-            raise OwnKernelError(f"{names}: no kernel image with its modules inside; {hint}")
-        except fetch.FetchError as e:
-            raise OwnKernelError(str(e))
+        with _own_errors():
+            try:
+                release, vmlinuz, moddir = fetch.unpack(debs, os.path.join(dest, "root"))
+            except fetch.NoKernelError:
+                names = ", ".join(os.path.basename(d) for d in debs)
+                wanted = sorted(set(re.findall(r"linux-(?:binary|modules)-[^\s,(]+",
+                                               " ".join(map(_depends, debs)))))
+                hint = (f"download {', '.join(wanted)} into the same folder" if wanted else
+                        "give the image's and the modules' packages: --kernel "
+                        "linux-binary-V.deb --modules linux-modules-V.deb")
+                raise OwnKernelError(f"{names}: no kernel image with its modules inside; {hint}")
         # Its config lies where a Debian series' does: choose.config_file finds both.
         return _kernel(release, vmlinuz, moddir, "packages " + ", ".join(map(os.path.basename, debs)))
     return _prepare(os.path.join(OWN, "deb-" + _key(*map(_stamp, debs))), make)
