@@ -7,10 +7,9 @@ import json
 import yaml
 
 
+from sockreuse import files
 from sockreuse.lava import cases
 from sockreuse.boot import qemu
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def entries(text):
@@ -27,7 +26,7 @@ def entries(text):
             entry = json.loads(line)
         except ValueError:
             try:
-                entry = yaml.load(line, Loader=_Loader)
+                entry = files.yaml_doc(line)
             except yaml.YAMLError:
                 continue
         if isinstance(entry, dict) and "lvl" in entry:
