@@ -8,11 +8,7 @@ new/old ratios. REF must have the timeline (7f1a32b or later).
 Run as root after ./run_tests.sh --kernel SERIES has fetched the kernel:
   /usr/bin/python3 -m bench.guest_phases [--old REF] [--kernel SERIES] [--rounds N] [-k EXPR]
 """
-import json
-import os
 import statistics
-import subprocess
-import sys
 
 from bench import guest_run
 from bench.old_tree import ROOT, old_tree
@@ -23,12 +19,7 @@ SCRIPT = "guest_phases.py"
 
 
 def one_run(tree, series, release, k):
-    cmd = ["/usr/bin/python3", "-m", "sockreuse.boot.matrix", "--kernel", series]
-    r = subprocess.run(cmd + (["-k", k] if k else []), cwd=tree, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"bench/{SCRIPT}: {series} in {tree} did not pass:\n{r.stdout[-1500:]}")
-    with open(os.path.join(tree, "results", "runs", release, "vm.json")) as f:
-        vm = json.load(f)
+    _, vm = guest_run.run(SCRIPT, series, release, k=k, what=f"{series} in {tree}", tree=tree)
     return {**vm["spent_s"], "total": vm["total_s"]}
 
 

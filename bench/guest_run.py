@@ -27,14 +27,15 @@ def check_series(script, series, conf):
         sys.exit(f"bench/{script}: no series '{series}' in vm/kernels.conf")
 
 
-def run(script, series, release, args=(), k=None, env=None, what=None):
-    """(results, vm) of one guest run of `series` with `args` (and -k)."""
+def run(script, series, release, args=(), k=None, env=None, what=None, tree=ROOT):
+    """(results, vm) of one guest run of `series` with `args` (and -k), by
+    the checkout at `tree` (bench/old_tree.py makes an older one)."""
     cmd = ["/usr/bin/python3", "-m", "sockreuse.boot.matrix", "--kernel", series, *args]
-    r = subprocess.run(cmd + (["-k", k] if k else []), cwd=ROOT, env=env, capture_output=True,
+    r = subprocess.run(cmd + (["-k", k] if k else []), cwd=tree, env=env, capture_output=True,
                        text=True)
     if r.returncode != 0:
         sys.exit(f"bench/{script}: {what or series} did not pass:\n{r.stdout[-1500:]}")
-    out = os.path.join(ROOT, "results", "runs", release)
+    out = os.path.join(tree, "results", "runs", release)
     with open(os.path.join(out, "results.json")) as f:
         results = json.load(f)
     with open(os.path.join(out, "vm.json")) as f:
