@@ -34,6 +34,8 @@ struct VethDel {
 using VethPtr = std::unique_ptr<rtnl_link, VethDel>;
 using AddrPtr = std::unique_ptr<rtnl_addr, AddrDel>;
 
+int index_of(const Link& link) { return link.index > 0 ? link.index : ifindex(link.name); }
+
 }  // namespace
 
 Rtnl::Rtnl() : sk_(route_socket().release()) {}
@@ -58,11 +60,11 @@ void Rtnl::add_veth(const VethEnd& here, const VethEnd& peer, const NetNs& peer_
   nl_check(rc, "create veth " + here.name + " <-> " + peer.name);
 }
 
-void Rtnl::set_up(const std::string& name) {
+void Rtnl::set_up(const Link& link) {
   LinkPtr change(rtnl_link_alloc());
-  rtnl_link_set_ifindex(change.get(), ifindex(name));
+  rtnl_link_set_ifindex(change.get(), index_of(link));
   rtnl_link_set_flags(change.get(), IFF_UP);
-  nl_check(rtnl_link_change(sk_, change.get(), change.get(), 0), "set " + name + " up");
+  nl_check(rtnl_link_change(sk_, change.get(), change.get(), 0), "set " + link.name + " up");
 }
 
 bool Rtnl::is_oper_up(const std::string& name) {
@@ -81,10 +83,10 @@ bool Rtnl::is_local(const std::string& ip) {
   return local;
 }
 
-void Rtnl::add_address(const std::string& dev, const std::string& cidr) {
+void Rtnl::add_address(const Link& dev, const std::string& cidr) {
   NlAddrPtr local = parse_address(cidr, AF_UNSPEC);
   AddrPtr addr(rtnl_addr_alloc());
-  rtnl_addr_set_ifindex(addr.get(), ifindex(dev));
+  rtnl_addr_set_ifindex(addr.get(), index_of(dev));
   nl_check(rtnl_addr_set_local(addr.get(), local.get()), "set local " + cidr);
   rtnl_addr_set_prefixlen(addr.get(), static_cast<int>(nl_addr_get_prefixlen(local.get())));
   if (nl_addr_get_family(local.get()) == AF_INET) {
@@ -102,17 +104,17 @@ void Rtnl::add_address(const std::string& dev, const std::string& cidr) {
   } else {
     rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
   }
-  nl_check(rtnl_addr_add(sk_, addr.get(), 0), "add address " + cidr + " to " + dev);
+  nl_check(rtnl_addr_add(sk_, addr.get(), 0), "add address " + cidr + " to " + dev.name);
 }
 
-void Rtnl::add_neighbour(const std::string& dev, const std::string& ip, const std::string& mac) {
+void Rtnl::add_neighbour(const Link& dev, const std::string& ip, const std::string& mac) {
   std::unique_ptr<rtnl_neigh, NeighDel> n(rtnl_neigh_alloc());
   NlAddrPtr dst = parse_address(ip, AF_UNSPEC), ll = parse_address(mac, AF_LLC);
-  rtnl_neigh_set_ifindex(n.get(), ifindex(dev));
+  rtnl_neigh_set_ifindex(n.get(), index_of(dev));
   nl_check(rtnl_neigh_set_dst(n.get(), dst.get()), "neighbour " + ip);
   rtnl_neigh_set_lladdr(n.get(), ll.get());
   rtnl_neigh_set_state(n.get(), NUD_PERMANENT);
-  nl_check(rtnl_neigh_add(sk_, n.get(), NLM_F_CREATE), "add neighbour " + ip + " on " + dev);
+  nl_check(rtnl_neigh_add(sk_, n.get(), NLM_F_CREATE), "add neighbour " + ip + " on " + dev.name);
 }
 
 int ifindex(const std::string& name) {

@@ -85,6 +85,23 @@ TEST(Rtnl, LinkComesUpAndAddressBecomesLocal) {
   EXPECT_FALSE(nl.is_local("2001:db8:7::99"));
 }
 
+// A link given with its index is configured by that index, without a lookup
+// by name; the name then only labels errors.
+TEST(Rtnl, LinkByKnownIndex) {
+  NetNs here = NetNs::create(), there = NetNs::create();
+  InNs in(here);
+  Rtnl nl;
+  nl.add_veth({"ta", "02:00:00:00:aa:01", 7}, {"tb", "02:00:00:00:aa:02"}, there);
+  nl.add_address({"ta", 7}, "198.51.100.7/24");
+  EXPECT_TRUE(addresses_of("ta").count("198.51.100.7"));
+  try {
+    nl.add_address({"ta", 99}, "198.51.100.8/24");
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("to ta"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Rtnl, MissingInterfaceIsAClearError) {
   NetNs here = NetNs::create();
   InNs in(here);
