@@ -145,7 +145,7 @@ class ClientPool {
  public:
   UniqueFd take(int family, const Topology& topo) {
     struct stat st {};
-    check(fstat(topo.client.fd(), &st), "fstat the client namespace");
+    check(fstat(topo.client().fd(), &st), "fstat the client namespace");
     if (st.st_ino != ns_inode_) {
       v4_.clear();
       v6_.clear();
@@ -162,7 +162,7 @@ class ClientPool {
   static constexpr int kBatch = 64;
 
   static void refill(std::vector<UniqueFd>& list, int family, const Topology& topo) {
-    check(setns(topo.client.fd(), CLONE_NEWNET), "setns(client)");
+    check(setns(topo.client().fd(), CLONE_NEWNET), "setns(client)");
     int saved = 0;
     for (int i = 0; i < kBatch; ++i) {
       int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

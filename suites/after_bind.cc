@@ -250,8 +250,8 @@ const bool change_rows = [] {
                   {"sock1_after_change", Json::object({{"reuseaddr", after.reuseaddr},
                                                        {"reuseport", after.reuseport},
                                                        {"device", Json::or_null(after.device)}})}};
-    add_case(
-        {row.id, row.rule, params, [row](Ctx&) { return changed_after_bind(row); }, prose(words)});
+    add_case(only_binds(
+        {row.id, row.rule, params, [row](Ctx&) { return changed_after_bind(row); }, prose(words)}));
   }
   return true;
 }();

@@ -121,7 +121,7 @@ Outcome without_timewait(Ctx& ctx, int family, Ending how) {
   SockAddr at = client_port ? make_addr(spec.src_ip, kClientPort) : make_addr(v6 ? kAny6 : kAny4);
   auto attempt = [&] {
     std::optional<InNs> in;
-    if (client_port) in.emplace(ctx.topo.client);
+    if (client_port) in.emplace(ctx.topo.client());
     return Sock::open(family, Proto::tcp).bind_listen(at, !client_port);
   };
   std::string control = attempt().token();  // before any connection existed
@@ -165,7 +165,7 @@ Outcome tw_reuse(Ctx& ctx, const std::string& reuse, bool loopback) {
   spec.client_here = loopback;
   {
     std::optional<InNs> in;
-    if (!loopback) in.emplace(ctx.topo.client);
+    if (!loopback) in.emplace(ctx.topo.client());
     set_sysctl("net.ipv4.ip_local_port_range", one.sysctl());
     set_sysctl("net.ipv4.tcp_tw_reuse", reuse);
   }
@@ -186,7 +186,7 @@ Outcome tw_reuse(Ctx& ctx, const std::string& reuse, bool loopback) {
   if (!err && local_addr(again.fd()).port() != kClientPort) token = "port_outside_range";
   std::string left = [&] {
     std::optional<InNs> in;
-    if (!loopback) in.emplace(ctx.topo.client);
+    if (!loopback) in.emplace(ctx.topo.client());
     return states_on_port(kClientPort);
   }();
   return with_prior_control(

@@ -51,6 +51,7 @@ def decide(case, results, row, vocab=None):
         "duration_ms": round(sum(r.get("duration_ms", 0) for r in results) / len(results), 3),
         "setup_ms": round(sum(r.get("setup_ms", 0) for r in results) / len(results), 3),
         "setup_steps": _mean_steps(results),
+        "topology": case.get("topology"),  # two_hosts or server_only (fixtures/topology.h)
         "detail": first.get("detail", ""),
         "feature": row.feature if row else None,  # the delta row's, None for a base row
     }

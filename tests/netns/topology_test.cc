@@ -34,7 +34,7 @@ TEST(Topology, ReadyForTrafficOnBothPairsAndFamilies) {
         }
         return {"ok", ""};
       },
-      milliseconds(10000));
+      Shape::two_hosts, milliseconds(10000));
   EXPECT_EQ(r.status, "ok") << r.detail;
   EXPECT_EQ(r.observed, "ok") << r.detail;
 }
@@ -52,7 +52,7 @@ TEST(Topology, InterfacesAreWhereTheyBelong) {
                             " c0=" + std::to_string(c0) + " c1=" + std::to_string(c1);
         return {server_ok && client_ok ? "ok" : "misplaced", where};
       },
-      milliseconds(10000));
+      Shape::two_hosts, milliseconds(10000));
   EXPECT_EQ(r.observed, "ok") << r.detail;
 }
 
@@ -75,20 +75,22 @@ TEST(Isolated, EveryCaseStartsInNamespacesNoCaseTouched) {
           }
           return {seen, ""};
         },
-        milliseconds(10000));
+        Shape::two_hosts, milliseconds(10000));
     ASSERT_EQ(r.status, "ok") << r.detail;
     EXPECT_EQ(r.observed, "60/60") << "case " << i << " found a namespace an earlier case changed";
   }
 }
 
 TEST(Isolated, ReportsErrorsSkipsAndCrashes) {
-  auto error =
-      run_isolated([](Ctx&) -> Outcome { throw std::runtime_error("boom"); }, milliseconds(10000));
+  auto error = run_isolated([](Ctx&) -> Outcome { throw std::runtime_error("boom"); },
+                            Shape::two_hosts, milliseconds(10000));
   EXPECT_EQ(error.status, "error");
   EXPECT_EQ(error.detail, "boom");
-  auto skip = run_isolated([](Ctx&) -> Outcome { throw Skip("no veth"); }, milliseconds(10000));
+  auto skip = run_isolated([](Ctx&) -> Outcome { throw Skip("no veth"); }, Shape::two_hosts,
+                           milliseconds(10000));
   EXPECT_EQ(skip.status, "skip");
-  auto crash = run_isolated([](Ctx&) -> Outcome { std::abort(); }, milliseconds(10000));
+  auto crash =
+      run_isolated([](Ctx&) -> Outcome { std::abort(); }, Shape::two_hosts, milliseconds(10000));
   EXPECT_EQ(crash.status, "error");
   EXPECT_NE(crash.detail.find("signal"), std::string::npos) << crash.detail;
 }
@@ -99,7 +101,7 @@ TEST(Isolated, HangIsKilledAtTheBound) {
       [](Ctx&) -> Outcome {
         for (;;) pause();
       },
-      milliseconds(300));
+      Shape::two_hosts, milliseconds(300));
   EXPECT_EQ(hang.status, "error");
   EXPECT_NE(hang.detail.find("timed out"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, milliseconds(2000));

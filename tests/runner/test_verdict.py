@@ -111,3 +111,8 @@ def test_a_steady_repeat_passes_with_mean_times():
     rec = decide(CASE, runs, row("ok"), VOCAB)
     assert rec["verdict"] == "pass"
     assert (rec["duration_ms"], rec["setup_ms"]) == (2.333, 1.0)
+
+
+def test_the_record_names_the_topology_the_case_ran_in():
+    case_ = dict(CASE, topology="server_only")
+    assert decide(case_, [run("ok")], row("ok"), VOCAB)["topology"] == "server_only"
