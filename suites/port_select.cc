@@ -297,7 +297,8 @@ const bool registered = [] {
                   {"proto", proto_name(row.proto)},
                   {"sockets", sockets_json(socks)},
                   {"sysctls", port_sysctls(range, row.reserve)}};
-    add_case({row.id, row.rule, params, [row](Ctx&) { return port_sequence(row); }, prose(words)});
+    add_case(only_binds(
+        {row.id, row.rule, params, [row](Ctx&) { return port_sequence(row); }, prose(words)}));
   }
 
   struct NoPortRow {

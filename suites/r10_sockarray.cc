@@ -278,7 +278,8 @@ const bool registered = [] {
                       {"state", u.listen ? "listening"
                                 : u.bind ? "bound"
                                          : "unbound"}}),
-        [u](Ctx&) { return update_with(u.proto, u.reuseport, u.bind, u.listen); }, kBpfOptions);
+        [u](Ctx&) { return update_with(u.proto, u.reuseport, u.bind, u.listen); }, kBpfOptions,
+        Shape::server_only);
   }
   return true;
 }();

@@ -187,14 +187,14 @@ const bool registered = [] {
                 kTcpDiagOptions});
     }
   }
-  add_case(
+  add_case(only_binds(
       {"tcp.migrate.sysctl_default",
        "R9",
        {{"kind", "sysctl_default"}, {"sysctl", kMigrate}, {"sysctls", Json::object({})}},
        [](Ctx&) -> Outcome {
          auto v = read_sysctl(kMigrate);
          return {v ? "value_" + *v : "unsupported", "a fresh namespace's " + std::string(kMigrate)};
-       }});
+       }}));
   return true;
 }();
 

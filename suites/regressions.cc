@@ -200,16 +200,17 @@ const bool others = [] {
                                   std::tuple{"unix.reuseport.dgram", AF_UNIX, SOCK_DGRAM},
                                   std::tuple{"netlink.reuseport.raw", AF_NETLINK, SOCK_RAW}}) {
     int f = family, t = type;
-    add_case({id,
-              "R5",
-              {{"kind", "setsockopt_reuseport"},
-               {"family", f == AF_UNIX ? "unix" : "netlink"},
-               {"type", t == SOCK_STREAM  ? "stream"
-                        : t == SOCK_DGRAM ? "dgram"
-                                          : "raw"},
-               {"sysctls", Json::object({})}},
-              [f, t](Ctx&) { return reuseport_on(f, t); },
-              prose({{"family", f == AF_UNIX ? "unix" : "netlink"}, {kChange, unix_rp}})});
+    add_case(
+        only_binds({id,
+                    "R5",
+                    {{"kind", "setsockopt_reuseport"},
+                     {"family", f == AF_UNIX ? "unix" : "netlink"},
+                     {"type", t == SOCK_STREAM  ? "stream"
+                              : t == SOCK_DGRAM ? "dgram"
+                                                : "raw"},
+                     {"sysctls", Json::object({})}},
+                    [f, t](Ctx&) { return reuseport_on(f, t); },
+                    prose({{"family", f == AF_UNIX ? "unix" : "netlink"}, {kChange, unix_rp}})}));
   }
 
   const std::string fourtuple = "udp: Add 4-tuple hash for connected socket";
@@ -241,19 +242,20 @@ const bool others = [] {
       std::string id = std::string("tcp4.autobind.ports_exhausted.") +
                        (reuse ? "reuseaddr" : "plain") + ".autobind_reuse_" + v;
       std::string value = v;
-      add_case({id,
-                "R2",
-                {{"kind", "autobind"},
-                 {"proto", "tcp"},
-                 {"sockets", sockets_json(std::vector<SockParams>{
-                                 {kSrv4, 0, opts_for(reuse ? unsigned{RA} : 0u), "bound", {}}})},
-                 {"sysctls",
-                  Json::object({{"net.ipv4.ip_autobind_reuse", std::stoi(value)},
-                                {"net.ipv4.ip_local_port_range", Json::list({40000, 40001})}})}},
-                [value, reuse](Ctx&) { return autobind_when_exhausted(value.c_str(), reuse); },
-                prose({{kChange, autobind},
-                       {"ip_autobind_reuse", v},
-                       {"new", reuse ? "reuseaddr" : "none"}})});
+      add_case(only_binds(
+          {id,
+           "R2",
+           {{"kind", "autobind"},
+            {"proto", "tcp"},
+            {"sockets", sockets_json(std::vector<SockParams>{
+                            {kSrv4, 0, opts_for(reuse ? unsigned{RA} : 0u), "bound", {}}})},
+            {"sysctls",
+             Json::object({{"net.ipv4.ip_autobind_reuse", std::stoi(value)},
+                           {"net.ipv4.ip_local_port_range", Json::list({40000, 40001})}})}},
+           [value, reuse](Ctx&) { return autobind_when_exhausted(value.c_str(), reuse); },
+           prose({{kChange, autobind},
+                  {"ip_autobind_reuse", v},
+                  {"new", reuse ? "reuseaddr" : "none"}})}));
     }
 
   const std::string btd = "net: core: enable SO_BINDTODEVICE for non-root users";
@@ -262,17 +264,17 @@ const bool others = [] {
         std::tuple{"clear", true, ""}}) {
     bool already = bound;
     const char* to = dev;
-    add_case({std::string("udp4.bindtodevice.unprivileged.") + step,
-              "R6",
-              {{"kind", "bindtodevice_unprivileged"},
-               {"proto", "udp"},
-               {"euid", static_cast<int>(kOtherUid)},
-               {"device_before", already ? Json(topo::kS0.name) : Json()},
-               {"device", Json::or_null(to)},
-               {"sysctls", Json::object({})},
-               {"step", step}},
-              [already, to](Ctx&) { return bindtodevice_unprivileged(already, to); },
-              prose({{kChange, btd}, {"euid", "65534"}, {"step", step}})});
+    add_case(only_binds({std::string("udp4.bindtodevice.unprivileged.") + step,
+                         "R6",
+                         {{"kind", "bindtodevice_unprivileged"},
+                          {"proto", "udp"},
+                          {"euid", static_cast<int>(kOtherUid)},
+                          {"device_before", already ? Json(topo::kS0.name) : Json()},
+                          {"device", Json::or_null(to)},
+                          {"sysctls", Json::object({})},
+                          {"step", step}},
+                         [already, to](Ctx&) { return bindtodevice_unprivileged(already, to); },
+                         prose({{kChange, btd}, {"euid", "65534"}, {"step", step}})}));
   }
   return true;
 }();

@@ -211,19 +211,19 @@ Outcome socket_before_sysctl(Ctx&) {
       });
 }
 
-const bool made_before =
-    add_case({"tcp46.scope.bindv6only_1.socket_made_before",
-              "R8",
-              {{"kind", "scoped_sequence"},
-               {"proto", "tcp"},
-               {"sockets", sockets_json(std::vector<SockSpec>{{kAny6, LISTEN}, {kAny4, LISTEN}})},
-               {"sysctls", Json::object({{"net.ipv6.bindv6only", 1}})},
-               {"sysctls_after_socket", 1}},
-              socket_before_sysctl,
-              prose({{"net.ipv6.bindv6only", "1"},
-                     {"bindv6only_set", "after socket()"},
-                     {"sock1", ":: listen"},
-                     {"sock2", "0.0.0.0 listen"}})});
+const bool made_before = add_case(
+    only_binds({"tcp46.scope.bindv6only_1.socket_made_before",
+                "R8",
+                {{"kind", "scoped_sequence"},
+                 {"proto", "tcp"},
+                 {"sockets", sockets_json(std::vector<SockSpec>{{kAny6, LISTEN}, {kAny4, LISTEN}})},
+                 {"sysctls", Json::object({{"net.ipv6.bindv6only", 1}})},
+                 {"sysctls_after_socket", 1}},
+                socket_before_sysctl,
+                prose({{"net.ipv6.bindv6only", "1"},
+                       {"bindv6only_set", "after socket()"},
+                       {"sock1", ":: listen"},
+                       {"sock2", "0.0.0.0 listen"}})}));
 
 }  // namespace
 }  // namespace sr

@@ -330,30 +330,30 @@ const bool custom = [] {
         // seed 001 found SO_REUSEPORT undeclared and wrote #define SO_REUSEPORT 15.
         std::tuple{"seed001.define_so_reuseport_15", 15, "15", "15, the article's #define"}}) {
     int opt = optname;
-    add_case({id,
-              "R5",
-              {{"kind", "reuseport_pair"},
-               {"seed", "001"},
-               {"proto", "tcp"},
-               {"sockets", sockets_json(std::vector<SockSpec>(2, {kSrv4, RP | LISTEN}))},
-               {"sysctls", Json::object({})},
-               {"optname", name}},
-              [opt](Ctx&) { return reuseport_pair(opt); },
-              prose({{"seed", "001"}, {"option", what}})});
+    add_case(only_binds({id,
+                         "R5",
+                         {{"kind", "reuseport_pair"},
+                          {"seed", "001"},
+                          {"proto", "tcp"},
+                          {"sockets", sockets_json(std::vector<SockSpec>(2, {kSrv4, RP | LISTEN}))},
+                          {"sysctls", Json::object({})},
+                          {"optname", name}},
+                         [opt](Ctx&) { return reuseport_pair(opt); },
+                         prose({{"seed", "001"}, {"option", what}})}));
   }
   SockParams set_after = sock_params({kAny4, RA});
   set_after.timing = {{"reuseaddr", "after_bind"}};
-  add_case({"seed003.reuseaddr_set_after_bind",
-            "R2",
-            {{"kind", "bind_sequence"},
-             {"seed", "003"},
-             {"proto", "udp"},
-             {"sockets", sockets_json({set_after, sock_params({kAny4, RA})})},
-             {"sysctls", Json::object({})}},
-            reuseaddr_after_bind,
-            prose({{"seed", "003"},
-                   {"sock1", "0.0.0.0 reuseaddr@after"},
-                   {"sock2", "0.0.0.0 reuseaddr"}})});
+  add_case(only_binds({"seed003.reuseaddr_set_after_bind",
+                       "R2",
+                       {{"kind", "bind_sequence"},
+                        {"seed", "003"},
+                        {"proto", "udp"},
+                        {"sockets", sockets_json({set_after, sock_params({kAny4, RA})})},
+                        {"sysctls", Json::object({})}},
+                       reuseaddr_after_bind,
+                       prose({{"seed", "003"},
+                              {"sock1", "0.0.0.0 reuseaddr@after"},
+                              {"sock2", "0.0.0.0 reuseaddr"}})}));
   return true;
 }();
 
