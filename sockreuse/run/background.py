@@ -13,6 +13,7 @@ class Batch:
         self.repeat = repeat
         self.total = sum(map(len, chunks)) * repeat
         self._by_id = {}
+        self._runs = 0  # results arrived: counted, not summed, as every item asks
         self._done = False
         self.failure = None
         self._cond = threading.Condition()
@@ -31,11 +32,12 @@ class Batch:
     def _arrived(self, rec):
         with self._cond:
             self._by_id.setdefault(rec["id"], []).append(rec)
+            self._runs += 1
             self._cond.notify_all()
 
     def done_runs(self):
         with self._cond:
-            return sum(len(v) for v in self._by_id.values())
+            return self._runs
 
     def results(self, case_id, tick=None, every_s=5):
         """The case's results once all its runs are in (or the batch ended
