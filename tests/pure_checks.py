@@ -8,7 +8,11 @@ A verdict is keyed by the test's id and the bytes of every file under the
 folders it reads (the whole sockreuse package, the explorer's space, the
 expected tables and baselines, the tests themselves), and the versions of
 Python and PyYAML: any change there and the check runs again. Only passes
-are kept. SOCKREUSE_NO_VERDICT_CACHE=1 runs every check regardless."""
+are kept. A check that also reads something made from other sources (the
+suite binary's case catalogue, say) passes that text as `extra`, which is
+part of the key too. SOCKREUSE_NO_VERDICT_CACHE=1 runs every check
+regardless. A check that passed before is skipped with its fixtures, so a
+check asks for its costly ones (request.getfixturevalue) after the lookup."""
 import functools
 import hashlib
 import os
@@ -37,22 +41,23 @@ def inputs_digest():
     return h.hexdigest()
 
 
-def _path(nodeid):
-    return os.path.join(CACHE, hashlib.sha256(f"{nodeid}|{inputs_digest()}".encode()).hexdigest())
+def _path(nodeid, extra):
+    h = hashlib.sha256(f"{nodeid}|{inputs_digest()}|".encode() + extra.encode())
+    return os.path.join(CACHE, h.hexdigest())
 
 
-def passed_before(request):
-    """Whether this test passed with exactly these inputs before."""
+def passed_before(request, extra=""):
+    """Whether this test passed with exactly these inputs (and `extra`) before."""
     if os.environ.get("SOCKREUSE_NO_VERDICT_CACHE") == "1":
         return False
-    hit = os.path.exists(_path(request.node.nodeid))
+    hit = os.path.exists(_path(request.node.nodeid, extra))
     if hit:
         # Counted in the summary (tests/conftest.py), also from xdist workers.
         request.node.user_properties.append(("verdict", "cached"))
     return hit
 
 
-def remember_pass(request):
+def remember_pass(request, extra=""):
     os.makedirs(CACHE, exist_ok=True)
-    with open(_path(request.node.nodeid), "w") as f:
+    with open(_path(request.node.nodeid, extra), "w") as f:
         f.write(request.node.nodeid + "\n")

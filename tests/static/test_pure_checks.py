@@ -50,6 +50,13 @@ def test_a_new_file_in_any_input_folder_forgets_the_pass(tree, top):
     assert not pure_checks.passed_before(Request())
 
 
+def test_extra_input_is_part_of_the_key(tree):
+    pure_checks.remember_pass(Request(), extra="catalogue 1")
+    assert pure_checks.passed_before(Request(), extra="catalogue 1")
+    assert not pure_checks.passed_before(Request(), extra="catalogue 2")
+    assert not pure_checks.passed_before(Request())
+
+
 def test_the_environment_runs_every_check(tree, monkeypatch):
     pure_checks.remember_pass(Request())
     monkeypatch.setenv("SOCKREUSE_NO_VERDICT_CACHE", "1")
