@@ -16,8 +16,13 @@ CLEAN_RUN = pytest.mark.xdist_group("clean_run")
 
 
 def runner_cmd(results_dir, *args):
+    """The runner as ./run_tests.sh runs it: a suite process per core, and the
+    cases that wait on a kernel timer in processes of their own (with one
+    process they would sleep out 8 s of every whole-suite run in line). A
+    test's own --jobs comes later and wins."""
+    jobs = str(len(os.sched_getaffinity(0)))
     return [PY, "-m", "pytest", os.path.join(ROOT, "runner"), "-p", "no:cacheprovider", "-q",
-            "--suite-bin", SUITE, "--results-dir", str(results_dir), *args]
+            "--suite-bin", SUITE, "--results-dir", str(results_dir), "--jobs", jobs, *args]
 
 
 def run_runner(results_dir, *args, env=None):

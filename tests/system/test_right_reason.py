@@ -53,8 +53,10 @@ def test_a_kernel_wrong_in_most_trials_is_not_hidden_by_one(recorded_table, tmp_
 
 @pytest.mark.heavy
 def test_time_outs_are_errors_never_outcomes(recorded_table, tmp_path):
-    # The harness never sees what it waits for; waits are 200 ms.
-    r, got = with_fault(tmp_path, recorded_table, "blind", env={"SOCKREUSE_WAIT_SCALE": "0.02"})
+    # The harness never sees what it waits for; waits are 200 ms. Eight suite
+    # processes: the cases mostly sleep out their waits.
+    r, got = with_fault(tmp_path, recorded_table, "blind", "--jobs", "8",
+                        env={"SOCKREUSE_WAIT_SCALE": "0.02"})
     assert r.returncode == 1
     errors = [c for c in got.values() if c["verdict"] == "error"]
     assert len(errors) >= 60
