@@ -9,6 +9,7 @@ ramdisk from SOCKREUSE_LAVA_FILES_URL, where the person running this
 publishes .cache/lava/files/ (a web server, or a directory the lab's
 workers see)."""
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -104,7 +105,10 @@ class Lavacli:
 
     def explain(self, message):
         last = message.splitlines()[-1] if message else "no output"
-        if "401" in message or "Unauthorized" in message or "Invalid token" in message:
+        # 401 only as a word: a connection error names the port and object
+        # addresses, and port 33401 once read as a refused token. lavacli
+        # says "Unable to connect" of both.
+        if re.search(r"\b401\b", message) or "Unauthorized" in message or "Invalid token" in message:
             raise LabError(f"LAVA server {self.where()} refused the token of user "
                            f"'{self.user}' (LAVA_USER, LAVA_TOKEN): {last[:200]}")
         if message.startswith("Unable to connect"):

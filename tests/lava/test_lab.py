@@ -259,3 +259,15 @@ def test_a_killed_runs_configuration_directories_go_with_the_next_run(lab_env):
     assert not gone.exists() and live.exists()
     home = lab.make_home()
     assert os.path.basename(home).startswith(f"lavacli-{os.getpid()}-")
+
+
+@pytest.mark.parametrize("message,said", [
+    ("Unable to connect: HTTPConnectionPool(host='127.0.0.1', port=33401): Max retries "
+     "exceeded (NewConnectionError('<object at 0x7f750a00ad90>'))", "is unreachable"),
+    ("Unable to connect: 401 Client Error: Unauthorized for url: http://ci:***@127.0.0.1:8000/RPC2",
+     "refused the token"),
+])
+def test_a_port_with_401_in_it_is_no_refusal(message, said):
+    with pytest.raises(lab.LabError) as e:
+        lab.Lavacli("http://127.0.0.1:33401/RPC2", "ci", "t0k3n").explain(message)
+    assert said in str(e.value)
