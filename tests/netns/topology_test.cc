@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "fixtures/case.h"
 #include "fixtures/isolated.h"
@@ -56,18 +57,49 @@ TEST(Topology, InterfacesAreWhereTheyBelong) {
   EXPECT_EQ(r.observed, "ok") << r.detail;
 }
 
-// Each case starts in namespaces no case before it touched: every case finds
-// a per-namespace setting at its default in both of its namespaces, then
-// changes it and leaves. A harness that handed a case a namespace an earlier
-// case had used (a pool recycling them, say) would show the change.
+// The server half alone: s0 and s1 with their indexes, addresses and
+// carrier, bindable in both families at once; no client device anywhere in
+// the namespace; asking for the client namespace is an error, not a silent
+// second host.
+TEST(Topology, ServerOnlyHasTheServerHalf) {
+  CaseResult r = run_isolated(
+      [](Ctx& ctx) -> Outcome {
+        unsigned s0 = if_nametoindex("s0"), s1 = if_nametoindex("s1");
+        if (s0 != 10 || s1 != 11 || if_nametoindex("c0") || if_nametoindex("c1"))
+          return {"misplaced", "s0=" + std::to_string(s0) + " s1=" + std::to_string(s1)};
+        std::vector<Sock> held;
+        for (const char* ip : {kSrv4, kSrv4b, kSrv6, kSrv6b}) {
+          SockAddr at = make_addr(ip);
+          held.push_back(Sock::open(at.family(), Proto::tcp));
+          if (held.back().bind(at) || held.back().listen()) return {"bind_failed", ip};
+        }
+        try {
+          auto in = ctx.in_client();
+        } catch (const std::logic_error& e) {
+          return {"ok", e.what()};
+        }
+        return {"client_exists", ""};
+      },
+      Shape::server_only, milliseconds(10000));
+  EXPECT_EQ(r.status, "ok") << r.detail;
+  EXPECT_EQ(r.observed, "ok") << r.detail;
+  EXPECT_NE(r.detail.find("Shape::two_hosts"), std::string::npos) << r.detail;
+}
+
+// Each case starts in namespaces no case before it touched, whichever shape
+// it asks for: every case finds a per-namespace setting at its default in each
+// of its namespaces, then changes it and leaves. A harness that handed a case
+// a namespace an earlier case had used (a pool recycling them, say) would show
+// the change.
 TEST(Isolated, EveryCaseStartsInNamespacesNoCaseTouched) {
   constexpr const char* kKey = "net.ipv4.tcp_fin_timeout";
   for (int i = 0; i < 8; ++i) {
+    Shape shape = i % 2 ? Shape::server_only : Shape::two_hosts;
     CaseResult r = run_isolated(
         [&](Ctx& ctx) -> Outcome {
           std::string seen = read_sysctl(kKey).value_or("?");
           write_sysctl(kKey, "17");
-          {
+          if (shape == Shape::two_hosts) {
             auto in = ctx.in_client();
             seen += "/";
             seen += read_sysctl(kKey).value_or("?");
@@ -75,9 +107,11 @@ TEST(Isolated, EveryCaseStartsInNamespacesNoCaseTouched) {
           }
           return {seen, ""};
         },
-        Shape::two_hosts, milliseconds(10000));
+        shape, milliseconds(10000));
     ASSERT_EQ(r.status, "ok") << r.detail;
-    EXPECT_EQ(r.observed, "60/60") << "case " << i << " found a namespace an earlier case changed";
+    EXPECT_EQ(r.observed, shape == Shape::two_hosts ? "60/60" : "60")
+        << "case " << i << " (" << shape_name(shape)
+        << ") found a namespace an earlier case changed";
   }
 }
 
