@@ -263,7 +263,7 @@ const bool registered = [] {
         Update{"udp4.r10.sockarray.update.bound", Proto::udp, true, true, false},
         Update{"tcp4.r10.sockarray.update.bound_not_listening", Proto::tcp, true, true, false},
         Update{"tcp4.r10.sockarray.update.listening", Proto::tcp, true, true, true}}) {
-    add_case(
+    add_case(only_binds(described(
         u.id, "R10",
         std::string("a ") + proto_name(u.proto) + " socket" + (u.reuseport ? " with" : " without") +
             " SO_REUSEPORT, " +
@@ -278,8 +278,7 @@ const bool registered = [] {
                       {"state", u.listen ? "listening"
                                 : u.bind ? "bound"
                                          : "unbound"}}),
-        [u](Ctx&) { return update_with(u.proto, u.reuseport, u.bind, u.listen); }, kBpfOptions,
-        Shape::server_only);
+        [u](Ctx&) { return update_with(u.proto, u.reuseport, u.bind, u.listen); }, kBpfOptions)));
   }
   return true;
 }();

@@ -263,25 +263,25 @@ const bool registered = [] {
           in_words(kind, "program attached to member 4 after every bind"),
           params_of(t, 4, program_of(kind, -1, {4}, "after_all_bind")),
           [kind, t](Ctx& ctx) { return attached_to_last(ctx, kind, t); }, needs);
-      add_case(
+      add_case(only_binds(described(
           id + "attach_without_reuseport", "R10",
           in_words(kind, "attach to a bound socket without SO_REUSEPORT"),
           params_of(t, 1, program_of(kind, -1, first, "after_bind"), nullptr, false,
                     "reuseport_bpf.c"),
-          [kind, t](Ctx&) { return without_reuseport(kind, t); }, needs, Shape::server_only);
-      add_case(
+          [kind, t](Ctx&) { return without_reuseport(kind, t); }, needs)));
+      add_case(only_binds(described(
           id + "attach_before_bind.second_socket", "R10",
           in_words(kind, "each of two SO_REUSEPORT sockets takes a program before its bind"),
           params_of(t, 2, program_of(kind, -1, {1, 2}, "before_bind"), nullptr, true,
                     "reuseport_bpf.c"),
-          [kind, t](Ctx&) { return before_bind_beside_group(kind, t); }, needs, Shape::server_only);
+          [kind, t](Ctx&) { return before_bind_beside_group(kind, t); }, needs)));
     }
   }
   // SO_DETACH_REUSEPORT_BPF with nothing attached, and on a socket that is in no group.
   for (Proto proto : {Proto::udp, Proto::tcp}) {
     std::string tag = proto_name(proto) + "4";
     for (bool reuseport : {true, false}) {
-      add_case(
+      add_case(only_binds(described(
           tag + ".r10.detach." + (reuseport ? "nothing_attached" : "not_reuseport"), "R10",
           std::string("SO_DETACH_REUSEPORT_BPF on ") + (reuseport
                                                             ? "a member of a group of 2, no program"
@@ -299,8 +299,7 @@ const bool registered = [] {
                 bind_group(kSrv4, reuseport ? 2 : 1, proto, o, proto == Proto::tcp);
             return {call_token("setsockopt", detach_reuseport_bpf(socks.back().fd())),
                     "SO_DETACH_REUSEPORT_BPF on a socket bound to " + make_addr(kSrv4).str()};
-          },
-          {}, Shape::server_only);
+          })));
     }
   }
   return true;
