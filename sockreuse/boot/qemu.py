@@ -173,6 +173,12 @@ def _probe_key():
     return f"{os.uname().release} | {out.splitlines()[0] if out else '?'}"
 
 
+def probe_command(kernel, initrd, console):
+    """The probe's guest: one vCPU under KVM, told to report and power off
+    ("sockreuse.probe" on its command line, read by vm/guest/init)."""
+    return command(kernel, initrd, "kvm", console, cpus=1, cmdline_extra="sockreuse.probe")
+
+
 def probe_kvm(kernel, make_initrd, workdir):
     """'kvm' if a guest boots to init under KVM within the bound, else 'tcg'.
     SOCKREUSE_ACCEL=kvm|tcg skips the probe. A failed probe is remembered for
@@ -195,8 +201,7 @@ def probe_kvm(kernel, make_initrd, workdir):
     except (OSError, ValueError, KeyError):
         pass
     console = os.path.join(workdir, "kvm-probe.log")
-    rc, secs, err, _ = run(command(kernel, make_initrd(), "kvm", console, [], "sockreuse.probe"),
-                           PROBE_TIMEOUT_S)
+    rc, secs, err, _ = run(probe_command(kernel, make_initrd(), console), PROBE_TIMEOUT_S)
     text = open(console, errors="replace").read() if os.path.exists(console) else ""
     if "probe ok" in text:
         return "kvm", f"KVM guest booted in {secs:.1f} s"

@@ -171,6 +171,16 @@ def test_a_failed_kvm_probe_is_remembered_and_can_be_overridden(tmp_path, monkey
     assert qemu.probe_kvm(no_kernel, no_initrd, str(tmp_path))[0] == "kvm"
 
 
+def test_the_kvm_probe_asks_qemu_for_one_vcpu_and_the_probe_boot():
+    # Its arguments were once shifted by one (a list as the vCPU count): QEMU
+    # refused the command line, and the refusal was remembered as "KVM does
+    # not work here" on every host, KVM or not.
+    from sockreuse.boot import qemu
+    cmd = qemu.probe_command({"vmlinuz": "/boot/vmlinuz"}, "/tmp/initrd", "/tmp/console")
+    assert cmd[cmd.index("-smp") + 1] == "1"
+    assert "-enable-kvm" in cmd and "sockreuse.probe" in cmd[cmd.index("-append") + 1].split()
+
+
 def test_guest_vcpus_are_a_parameter():
     from sockreuse.boot import qemu
     kernel = {"vmlinuz": "/boot/vmlinuz"}
