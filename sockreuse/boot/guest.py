@@ -13,6 +13,7 @@ import tempfile
 
 from sockreuse.kernels import choose, cpio
 from sockreuse.kernels import fetch
+from sockreuse.boot import crash
 from sockreuse.boot import landing
 from sockreuse.expect import table_choice
 from sockreuse.expect.record import write_start_table
@@ -151,14 +152,19 @@ def _run(kernel, accel, runner_args, record, cpus):
     cmd = qemu.command(kernel, image, accel, console, cpus, cmdline_extra=guest_cmdline(),
                        memory=qemu.EXPLORE_MEMORY if explore else qemu.MEMORY)
     bound = EXPLORE_TIMEOUT_S if explore else GUEST_TIMEOUT_S
-    timeline = phases.Phases()
-
-    def on_line(line):
-        timeline.see(line)
-        landing.relay(choose.label(kernel), line)
-    rc, total_s, err, boot_s = qemu.run(cmd, bound, console, on_line, BOOT_TIMEOUT_S)
-    timeline.done()
-    lines = open(console, errors="replace").read().splitlines() if os.path.exists(console) else []
+    rc, total_s, err, boot_s, timeline, lines = boot(kernel, cmd, bound, console)
+    first_crash = None
+    if boot_s is None and rc is not None and not (rc != 0 and err.strip()):
+        first_crash = crash.crash_line(lines)
+    if first_crash:
+        first_console = os.path.join(out, landing.FIRST_CONSOLE)
+        os.replace(console, first_console)
+        say(f"{choose.label(kernel)}: the kernel crashed before its init reported in: "
+            f"{first_crash}; booting once more, to tell an emulator's race from a kernel "
+            f"that cannot boot (console: {first_console})")
+        first_s = total_s
+        rc, total_s, err, boot_s, timeline, lines = boot(kernel, cmd, bound, console)
+        total_s += first_s
     problem = None
     if rc is None and boot_s is None:
         problem = (f"the kernel did not boot: its init did not report in within "
@@ -169,17 +175,33 @@ def _run(kernel, accel, runner_args, record, cpus):
         problem = f"qemu failed: {err.strip().splitlines()[-1][:300]}"
     elif boot_s is None:
         problem = (f"the kernel did not boot: the guest ended (exit {rc}) before its init "
-                   f"reported in; console: {console}")
+                   f"reported in{' on both boots' if first_crash else ''}; console: {console}")
     vm = {"accelerator": accel, "cpus": cpus, "cpu": cmd[cmd.index("-cpu") + 1],
           "booted": boot_s is not None,
           "boot_s": total_s if boot_s is None else boot_s,
           "total_s": total_s}
+    if first_crash:
+        vm["first_boot_crash"] = first_crash
     vm["phases_s"], vm["spent_s"] = timeline.as_json()
     code, _ = landing.land(kernel, [l.rstrip("\r") for l in lines], vm, problem,
                         record and not explore)
     if explore and code == EXIT_PASS:
         code = explore_on_host(kernel, out, runner_args, record)
     return code
+
+
+def boot(kernel, cmd, bound, console):
+    """One boot: (exit status or None, seconds, qemu's stderr, seconds to
+    init or None, the timeline, the console's lines)."""
+    timeline = phases.Phases()
+
+    def on_line(line):
+        timeline.see(line)
+        landing.relay(choose.label(kernel), line)
+    rc, total_s, err, boot_s = qemu.run(cmd, bound, console, on_line, BOOT_TIMEOUT_S)
+    timeline.done()
+    lines = open(console, errors="replace").read().splitlines() if os.path.exists(console) else []
+    return rc, total_s, err, boot_s, timeline, lines
 
 
 def explore_on_host(kernel, out, runner_args, record):

@@ -16,9 +16,12 @@ from sockreuse.paths import EXPECTED
 from sockreuse.errors import EXIT_FAILED
 
 RUNS = os.path.join(fetch.REPO, "results", "runs")
+# A guest whose kernel crashed before its init reported in boots once more
+# (sockreuse/boot/crash.py); the first boot's console is kept under this name.
+FIRST_CONSOLE = "console.first-boot.log"
 GUEST_PREFIX = "/" + rootfs.PREFIX  # the repository's place in the rootfs
 STALE = ("results.json", "junit.xml", "results.ktap", "summary.md", "vm.json", "console.log",
-         "recorded.yaml", "explore.json", "explore-outcomes.txt.gz")
+         "recorded.yaml", "explore.json", "explore-outcomes.txt.gz", FIRST_CONSOLE)
 # What the explorer sends back from a guest; the host compares and explains it.
 OUTCOMES = "explore-outcomes.txt.gz"
 
@@ -112,7 +115,8 @@ def land(kernel, console_lines, vm, problem=None, record=False):
         say(f"{choose.label(kernel)}: the runner wrote no results (exit {code}); see {console}")
     else:
         say(f"{choose.label(kernel)}: " + summary_line(kernel, vm["accelerator"], vm["boot_s"],
-                                                    vm["total_s"], doc))
+                                                    vm["total_s"], doc)
+            + (" (second boot: the first crashed)" if vm.get("first_boot_crash") else ""))
     return (EXIT_FAILED if problem else code), doc
 
 
