@@ -82,6 +82,13 @@ class Kernel:
     def accel(self):
         return "host" if self.host else self.vm.get("accelerator", "?")
 
+    @property
+    def how(self):
+        """How it ran, as the report's tables say: the accelerator, and a
+        first boot that crashed before its init (sockreuse/boot/crash.py)."""
+        crash = (self.vm or {}).get("first_boot_crash")
+        return f"{self.accel}, second boot (the first crashed: {crash})" if crash else self.accel
+
 
 @dataclass
 class Row:

@@ -213,7 +213,7 @@ def write(path, report):
     out_dir = os.path.dirname(os.path.abspath(path))
     head = "".join(
         f"<th>{breakable(k.release)}{' (host)' if k.host else ''}<br><small>{e(k.arch)}, "
-        f"table {e(k.table)}, {e(k.accel)}<br>{k.doc['summary']['pass']}/{k.doc['summary']['total']} pass, "
+        f"table {e(k.table)}, {e(k.how)}<br>{k.doc['summary']['pass']}/{k.doc['summary']['total']} pass, "
         f"{k.doc['summary']['fail']} fail, {k.doc['summary']['error']} error</small><br>"
         f"<a href=\"{e(os.path.relpath(k.path, out_dir))}\">results.json</a></th>"
         for k in kernels)

@@ -26,7 +26,7 @@ def write(path, report):
     for k in kernels:
         s = k.doc["summary"]
         lines.append(f"| {k.release}{' (host)' if k.host else ''} | {k.arch} | {k.table} | "
-                     f"{k.accel} | "
+                     f"{k.how} | "
                      f"{s['pass']} | {s['fail']} | {s['new']} | {s['error']} | {s['skip']} | "
                      f"[results.json]({rel(k.path)}) |")
     lines += ["", "## Per rule (pass / cases run)", "",

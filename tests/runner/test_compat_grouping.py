@@ -72,6 +72,18 @@ def test_load_puts_kernels_in_version_order(kernels):
     assert [k.host for k in kernels] == [False, False, False, True]
 
 
+def test_a_first_boot_that_crashed_is_said_where_the_accelerator_is(tmp_path):
+    folder = tmp_path / "7.2.13+deb14-amd64"
+    folder.mkdir()
+    (folder / "results.json").write_text(json.dumps(doc([record("a", "R1", "pass")],
+                                                        release=folder.name)))
+    (folder / "vm.json").write_text(json.dumps({"accelerator": "tcg",
+                                                "first_boot_crash": "Oops: int3: 0000 [#1]"}))
+    kernel, = compat.load([str(folder / "results.json")])
+    assert kernel.accel == "tcg"
+    assert kernel.how == "tcg, second boot (the first crashed: Oops: int3: 0000 [#1])"
+
+
 def test_load_orders_by_number_where_text_order_would_not(tmp_path):
     paths = []
     for release in ("6.18.0", "10.1.0", "6.9.0"):
