@@ -1,8 +1,9 @@
 """A guest kernel that crashed before its init reported in, read off its
 console. Under TCG a kernel that boots can still meet an emulator race: a
 7.2 guest here died in 2 of about 40 boots with "Oops: int3" while another
-vCPU was patching kernel text (docs/findings.md#tcg-boot-int3-crash). So such a guest is booted once more (sockreuse/boot/guest.py), and says so;
-a kernel that crashes on both boots did not boot."""
+vCPU was patching kernel text (docs/findings.md#tcg-boot-int3-crash). So
+such a guest is booted once more (sockreuse/boot/guest.py), and says so; a
+kernel that crashes on both boots did not boot."""
 import re
 
 CRASH = re.compile(r"Kernel panic - not syncing|Oops:|BUG:|general protection fault")

@@ -153,9 +153,7 @@ def _run(kernel, accel, runner_args, record, cpus):
                        memory=qemu.EXPLORE_MEMORY if explore else qemu.MEMORY)
     bound = EXPLORE_TIMEOUT_S if explore else GUEST_TIMEOUT_S
     rc, total_s, err, boot_s, timeline, lines = boot(kernel, cmd, bound, console)
-    first_crash = None
-    if boot_s is None and rc is not None and not (rc != 0 and err.strip()):
-        first_crash = crash.crash_line(lines)
+    first_crash = crash.crash_line(lines) if ended_before_init(rc, err, boot_s) else None
     if first_crash:
         first_console = os.path.join(out, landing.FIRST_CONSOLE)
         os.replace(console, first_console)
@@ -173,7 +171,7 @@ def _run(kernel, accel, runner_args, record, cpus):
         problem = f"guest did not finish within {bound} s (hung); console: {console}"
     elif rc != 0 and err.strip():
         problem = f"qemu failed: {err.strip().splitlines()[-1][:300]}"
-    elif boot_s is None:
+    elif ended_before_init(rc, err, boot_s):
         problem = (f"the kernel did not boot: the guest ended (exit {rc}) before its init "
                    f"reported in{' on both boots' if first_crash else ''}; console: {console}")
     vm = {"accelerator": accel, "cpus": cpus, "cpu": cmd[cmd.index("-cpu") + 1],
@@ -188,6 +186,12 @@ def _run(kernel, accel, runner_args, record, cpus):
     if explore and code == EXIT_PASS:
         code = explore_on_host(kernel, out, runner_args, record)
     return code
+
+
+def ended_before_init(rc, err, boot_s):
+    """The guest ended by itself, QEMU refusing nothing, before its init
+    reported in: the kernel did not boot (and may have crashed)."""
+    return rc is not None and boot_s is None and not (rc != 0 and err.strip())
 
 
 def boot(kernel, cmd, bound, console):
