@@ -24,6 +24,7 @@ import sys
 import time
 
 from bench.old_tree import ROOT, old_tree
+from bench.setup_cost import median_setup_ms
 
 SCRIPT = "commands.py"
 
@@ -35,11 +36,9 @@ def setups(tree, since):
         if os.path.getmtime(path) < since:  # an earlier run's
             continue
         with open(path) as f:
-            doc = json.load(f)
-        ms = [c["setup_ms"] for c in doc["cases"]
-              if c["verdict"] != "skip" and c.get("setup_ms") is not None]
-        if ms:
-            found[os.path.basename(os.path.dirname(path))] = statistics.median(ms)
+            ms = median_setup_ms(json.load(f))
+        if ms is not None:
+            found[os.path.basename(os.path.dirname(path))] = ms
     return found
 
 

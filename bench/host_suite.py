@@ -17,6 +17,7 @@ import sys
 import time
 
 from bench.old_tree import old_tree
+from bench.setup_cost import median_setup_ms
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,9 +33,8 @@ def one_run(tree, out):
         sys.exit(f"bench/host_suite.py: the suite in {tree} did not pass:\n{r.stdout[-1500:]}")
     with open(os.path.join(out, "results.json")) as f:
         doc = json.load(f)
-    ran = [c for c in doc["cases"] if c["verdict"] != "skip"]
     return {"run": doc["summary"]["wall_s"], "command": wall,
-            "setup": statistics.median(c["setup_ms"] for c in ran), "cases": len(doc["cases"])}
+            "setup": median_setup_ms(doc), "cases": len(doc["cases"])}
 
 
 def main():
